@@ -1,0 +1,67 @@
+"""Every folder the app writes to, resolved in one place.
+
+``IDPHOTO_HOME`` points all of them at one folder (tests, the frozen-build smoke test,
+a portable install); otherwise ``platformdirs`` gives the platform's usual places.
+``IDPHOTO_MODELS_DIR`` points the offline engine at a folder of ready models (tests
+and CI use ``../shared/models``).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+APP_NAME = "idphoto-desktop"
+APP_AUTHOR = "IDPhotoDesktop"
+
+
+def _home_override() -> Path | None:
+    value = os.environ.get("IDPHOTO_HOME")
+    return Path(value) if value else None
+
+
+def _ensure(path: Path) -> Path:
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def data_dir() -> Path:
+    """History database and downloaded models."""
+    override = _home_override()
+    if override is not None:
+        return _ensure(override / "data")
+    import platformdirs
+
+    return _ensure(Path(platformdirs.user_data_dir(APP_NAME, APP_AUTHOR)))
+
+
+def config_dir() -> Path:
+    """Settings file (never the token)."""
+    override = _home_override()
+    if override is not None:
+        return _ensure(override / "config")
+    import platformdirs
+
+    return _ensure(Path(platformdirs.user_config_dir(APP_NAME, APP_AUTHOR)))
+
+
+def log_dir() -> Path:
+    """Rotating log files and crash reports."""
+    override = _home_override()
+    if override is not None:
+        return _ensure(override / "logs")
+    import platformdirs
+
+    return _ensure(Path(platformdirs.user_log_dir(APP_NAME, APP_AUTHOR)))
+
+
+def models_dir() -> Path:
+    """Where the offline engine's three model files are (or will be cached)."""
+    value = os.environ.get("IDPHOTO_MODELS_DIR")
+    if value:
+        return Path(value)
+    return _ensure(data_dir() / "models")
+
+
+def history_db_path() -> Path:
+    return data_dir() / "history.sqlite3"
