@@ -65,3 +65,8 @@ def models_dir() -> Path:
 
 def history_db_path() -> Path:
     return data_dir() / "history.sqlite3"
+
+
+def settings_path() -> Path:
+    """The settings file (JSON, never the token)."""
+    return config_dir() / "settings.json"

@@ -1,0 +1,201 @@
+"""Benchmark of the offline engine on every photo in ../shared/photos.
+
+Measures what the issue asks for (median seconds per photo, peak RSS, head height as a
+fraction of a 35x45 photo against the preset's range) next to a baseline measured in the
+same run: decoding and resizing the same photos. Saves a contact sheet of every output on
+blue, white and a checkerboard (transparency) to bench/out/offline_contact.png, to be
+looked at for halos, background patches near hair, cut shoulders and tilted heads.
+
+Run: ``.venv/bin/python bench/offline.py`` (``--quick`` for four photos).
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import resource
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+from PIL import Image, ImageOps
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = Path(os.environ.get("IDPHOTO_SHARED", ROOT.parent / "shared")).resolve()
+OUT = ROOT / "bench" / "out"
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("IDPHOTO_MODELS_DIR", str(SHARED / "models"))
+
+from idphoto_desktop.core.job import (  # noqa: E402
+    CropGeometry,
+    GenerateParams,
+    GenerateRequest,
+    OutputFormat,
+    PhotoSize,
+    PreparedPhoto,
+)
+from idphoto_desktop.engines.offline import OfflineEngine  # noqa: E402
+
+# icao_35x45 in ../shared/specs/id_specs.json: derived.head_fraction_of_height, 413x531 px
+SIZE = PhotoSize(413, 531)
+GEOMETRY = CropGeometry(head_fraction=(0.711, 0.8))
+TILE_W = 180
+
+
+def prepared(path: Path) -> PreparedPhoto:
+    """The photo as the app would upload it: upright, as its own bytes."""
+    data = path.read_bytes()
+    with Image.open(io.BytesIO(data)) as img:
+        upright = ImageOps.exif_transpose(img)
+        w, h = upright.size
+    return PreparedPhoto(
+        data=data,
+        mime="application/octet-stream",
+        filename=path.name,
+        width=w,
+        height=h,
+        original_width=w,
+        original_height=h,
+        scale=1.0,
+        source_sha256="",
+    )
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def baseline_seconds(path: Path) -> float:
+    """Decode, orient and resize to the output size: the floor any engine pays."""
+    t0 = time.perf_counter()
+    with Image.open(path) as img:
+        rgb = np.asarray(ImageOps.exif_transpose(img).convert("RGB"))
+    cv2.resize(rgb, (SIZE.width, SIZE.height), interpolation=cv2.INTER_AREA)
+    return time.perf_counter() - t0
+
+
+def _checker(h: int, w: int, cell: int = 10) -> np.ndarray[Any, np.dtype[np.float32]]:
+    yy, xx = np.mgrid[0:h, 0:w]
+    light = ((yy // cell + xx // cell) % 2 == 0)[:, :, None]
+    return np.where(light, 0.85, 0.6).astype(np.float32) * np.ones((1, 1, 3), np.float32)
+
+
+def _tiles(png: bytes, label: str) -> list[np.ndarray[Any, np.dtype[np.uint8]]]:
+    rgba = cv2.imdecode(np.frombuffer(png, np.uint8), cv2.IMREAD_UNCHANGED)
+    assert rgba is not None
+    h = round(rgba.shape[0] * TILE_W / rgba.shape[1])
+    rgba = cv2.resize(rgba, (TILE_W, h), interpolation=cv2.INTER_AREA).astype(np.float32) / 255
+    fg, a = rgba[:, :, :3], rgba[:, :, 3:4]
+    backs = [
+        np.full((h, TILE_W, 3), (0.85, 0.45, 0.1), np.float32),  # blue (BGR)
+        np.ones((h, TILE_W, 3), np.float32),
+        _checker(h, TILE_W),
+    ]
+    out = []
+    for back in backs:
+        tile = ((fg * a + back * (1 - a)) * 255 + 0.5).astype(np.uint8)
+        cv2.putText(tile, label[:22], (3, h - 5), cv2.FONT_HERSHEY_SIMPLEX, 0.35, (0, 0, 255), 1)
+        out.append(tile)
+    return out
+
+
+def contact_sheet(results: list[tuple[str, bytes]], path: Path) -> None:
+    """Columns of photos; for each group of 8, three rows: blue, white, transparency."""
+    rows: list[np.ndarray[Any, np.dtype[np.uint8]]] = []
+    per_row = 8
+    for start in range(0, len(results), per_row):
+        group = [_tiles(png, name) for name, png in results[start : start + per_row]]
+        while len(group) < per_row:
+            group.append([np.zeros_like(group[0][0])] * 3)
+        for k in range(3):
+            rows.append(np.hstack([g[k] for g in group]))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    cv2.imwrite(str(path), np.vstack(rows))
+
+
+def main(quick: bool) -> dict[str, Any]:
+    photos = sorted(
+        p for p in (SHARED / "photos").iterdir() if p.suffix.lower() in {".jpg", ".png"}
+    )
+    if quick:
+        photos = photos[:4]
+    engine = OfflineEngine()
+    params = GenerateParams(size=SIZE, format=OutputFormat.PNG, geometry=GEOMETRY)
+    t0 = time.perf_counter()
+    engine.generate(GenerateRequest(params=params, photo=prepared(photos[0])))
+    warmup = time.perf_counter() - t0
+    seconds: list[float] = []
+    base: list[float] = []
+    rows: list[dict[str, Any]] = []
+    sheet: list[tuple[str, bytes]] = []
+    lo, hi = GEOMETRY.head_fraction or (0.0, 1.0)
+    for path in photos:
+        base.append(min(baseline_seconds(path) for _ in range(2)))
+        req = GenerateRequest(params=params, photo=prepared(path))
+        t = time.perf_counter()
+        try:
+            res = engine.generate(req)
+        except Exception as exc:  # the bench reports every photo, whatever happens
+            seconds.append(time.perf_counter() - t)
+            rows.append({"photo": path.name, "error": str(exc)})
+            continue
+        seconds.append(time.perf_counter() - t)
+        assert res.guides is not None
+        frac = res.guides.head_height / res.height
+        rows.append(
+            {
+                "photo": path.name,
+                "seconds": round(seconds[-1], 3),
+                "head_fraction": round(frac, 3),
+                "in_range": lo <= frac <= hi,
+                "warnings": list(res.warnings),
+                "timings_ms": res.timings_ms,
+            }
+        )
+        sheet.append((path.stem, res.image))
+        (OUT / "offline").mkdir(parents=True, exist_ok=True)
+        (OUT / "offline" / f"{path.stem}.png").write_bytes(res.image)
+    contact_sheet(sheet, OUT / "offline_contact.png")
+    med, med_base = statistics.median(seconds), statistics.median(base)
+    summary = {
+        "photos": len(photos),
+        "results": len(sheet),
+        "median_s": round(med, 3),
+        "max_s": round(max(seconds), 3),
+        "baseline_median_s": round(med_base, 4),
+        "ratio_to_baseline": round(med / med_base, 1),
+        "first_call_s_incl_model_load": round(warmup, 3),
+        "peak_rss_mb": round(peak_rss_mb(), 1),
+        "head_fraction_range": [lo, hi],
+        "head_in_range": sum(1 for r in rows if r.get("in_range")),
+        "rows": rows,
+        "contact_sheet": str(OUT / "offline_contact.png"),
+    }
+    for r in rows:
+        if "error" in r:
+            print(f"{r['photo']:45s} ERROR {r['error']}")
+        else:
+            print(
+                f"{r['photo']:45s} {r['seconds']:.3f}s head {r['head_fraction']:.3f} "
+                f"{'in' if r['in_range'] else 'OUT'}  {' | '.join(r['warnings'])[:150]}"
+            )
+    print(
+        f"median {med:.3f} s/photo (baseline decode+resize {med_base * 1000:.1f} ms, "
+        f"ratio {med / med_base:.0f}x); max {max(seconds):.3f} s; first call "
+        f"{warmup:.3f} s; peak RSS {summary['peak_rss_mb']} MB; head in range "
+        f"{summary['head_in_range']}/{len(sheet)}"
+    )
+    (OUT / "offline_summary.json").write_text(json.dumps(summary, indent=1))
+    return summary
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="four photos only")
+    main(parser.parse_args().quick)

@@ -1,0 +1,186 @@
+"""Fetching the result image the moment the task is done.
+
+The provider keeps a result for one hour (NOTES.md), so the bytes are fetched at once
+and kept in memory. The URL is another host's signed link: no token is sent to it,
+it must be https (http only to loopback), redirects are followed by hand so that each
+hop is checked, the body is streamed under a size cap, and the image must decode and
+have the pixel size that was paid for. Transient failures are retried a few times;
+403/404/410 mean the link has expired.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import time
+import warnings
+from dataclasses import dataclass
+from urllib.parse import urljoin
+
+import requests
+from PIL import Image
+
+from idphoto_desktop.api.http_errors import parse_retry_after
+from idphoto_desktop.api.transport import is_transport_error, network_error, wait_or_cancel
+from idphoto_desktop.api.urls import check_secure_url, describe_url, proxies_for
+from idphoto_desktop.core.errors import (
+    IdPhotoError,
+    MalformedReplyError,
+    NetworkError,
+    ResultExpiredError,
+    ServerError,
+)
+from idphoto_desktop.core.job import CancelToken, OutputFormat, PhotoSize
+
+log = logging.getLogger("idphoto_desktop.api")
+
+DEFAULT_MAX_DOWNLOAD_BYTES = 40 * 1024 * 1024
+"""A 2000x2000 RGBA PNG is at most ~16 MB uncompressed; 40 MB leaves ample room."""
+MAX_REDIRECTS = 5
+_CHUNK = 64 * 1024
+_EXPIRED = (403, 404, 410)
+_PIL_FORMATS = {"PNG": OutputFormat.PNG, "JPEG": OutputFormat.JPG}
+
+
+@dataclass(frozen=True)
+class DownloadPolicy:
+    """Limits and retries for result downloads (tests shorten the waits)."""
+
+    max_bytes: int = DEFAULT_MAX_DOWNLOAD_BYTES
+    connect_timeout: float = 10.0
+    read_timeout: float = 60.0
+    retries: int = 3
+    retry_wait_s: float = 1.0
+    max_retry_wait_s: float = 10.0
+
+
+@dataclass(frozen=True)
+class DownloadedImage:
+    """The result as received and checked."""
+
+    data: bytes
+    format: OutputFormat
+    width: int
+    height: int
+    elapsed_ms: float
+
+
+def check_image(data: bytes, expected: PhotoSize | None) -> tuple[OutputFormat, int, int]:
+    """(format, width, height) of a PNG/JPEG result of the expected size, else an error.
+
+    The header is checked before decoding, so a huge or wrong-sized image is refused
+    without decompressing it.
+    """
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as image:
+                kind = image.format or ""
+                width, height = image.size
+                if kind not in _PIL_FORMATS:
+                    raise MalformedReplyError("The service's result is not a PNG or JPEG image.")
+                if expected is not None and (width, height) != (expected.width, expected.height):
+                    raise MalformedReplyError(
+                        f"The service's result is {width}x{height} pixels, not the "
+                        f"{expected} that was asked for."
+                    )
+                image.load()
+    except IdPhotoError:
+        raise
+    except Exception:  # Pillow raises many types for bad data
+        raise MalformedReplyError("The service's result is not a readable image.") from None
+    return _PIL_FORMATS[kind], width, height
+
+
+def _read_capped(response: requests.Response, max_bytes: int) -> bytes:
+    length = response.headers.get("Content-Length", "")
+    if length.strip().isdigit() and int(length) > max_bytes:
+        raise MalformedReplyError(
+            f"The service's result is larger than {max_bytes // (1024 * 1024)} MB."
+        )
+    buffer = bytearray()
+    for chunk in response.iter_content(_CHUNK):
+        buffer.extend(chunk)
+        if len(buffer) > max_bytes:
+            raise MalformedReplyError(
+                f"The service's result is larger than {max_bytes // (1024 * 1024)} MB."
+            )
+    return bytes(buffer)
+
+
+def _fetch_once(
+    session: requests.Session, url: str, policy: DownloadPolicy
+) -> tuple[int, bytes, str | None]:
+    """(status, body, Retry-After) after following checked redirects."""
+    current = url
+    for _hop in range(MAX_REDIRECTS + 1):
+        check_secure_url(current, "The result address")
+        with session.get(
+            current,
+            stream=True,
+            allow_redirects=False,
+            timeout=(policy.connect_timeout, policy.read_timeout),
+            proxies=proxies_for(current),
+        ) as response:
+            if response.is_redirect:
+                location = response.headers.get("Location", "")
+                current = urljoin(current, location)
+                continue
+            if response.status_code != 200:
+                return response.status_code, b"", response.headers.get("Retry-After")
+            return 200, _read_capped(response, policy.max_bytes), None
+    raise MalformedReplyError("The result address redirects too many times.")
+
+
+def download_result(
+    session: requests.Session,
+    url: str,
+    *,
+    expected: PhotoSize | None,
+    policy: DownloadPolicy | None = None,
+    cancel: CancelToken | None = None,
+) -> DownloadedImage:
+    """Fetch and check the result image; retries transient failures within bounds."""
+    policy = policy or DownloadPolicy()
+    check_secure_url(url, "The result address")
+    started = time.perf_counter()
+    last_error: IdPhotoError = NetworkError("The result could not be downloaded.")
+    for attempt in range(policy.retries + 1):
+        if cancel is not None:
+            cancel.raise_if_cancelled()
+        wait = min(policy.retry_wait_s * (2**attempt), policy.max_retry_wait_s)
+        try:
+            status, data, retry_after = _fetch_once(session, url, policy)
+        except requests.exceptions.RequestException as exc:
+            if not is_transport_error(exc):
+                raise MalformedReplyError("The result address could not be used.") from None
+            last_error = network_error(exc, after_send_is_charged=False)
+            log.warning(
+                "result download from %s failed (%s), attempt %d",
+                describe_url(url),
+                type(exc).__name__,
+                attempt + 1,
+            )
+            if attempt < policy.retries:
+                wait_or_cancel(cancel, wait)
+            continue
+        if status == 200:
+            image_format, width, height = check_image(data, expected)
+            elapsed = (time.perf_counter() - started) * 1000.0
+            log.info("result downloaded from %s: %d bytes", describe_url(url), len(data))
+            return DownloadedImage(data, image_format, width, height, elapsed)
+        if status in _EXPIRED:
+            raise ResultExpiredError(
+                f"The result link no longer works (HTTP {status}); results are kept for one hour."
+            )
+        if status == 429 or status >= 500:
+            last_error = ServerError(f"The result could not be downloaded (HTTP {status}).")
+            hinted = parse_retry_after(retry_after)
+            if hinted is not None:
+                wait = min(max(wait, hinted), policy.max_retry_wait_s)
+            log.warning("result download: HTTP %d, attempt %d", status, attempt + 1)
+            if attempt < policy.retries:
+                wait_or_cancel(cancel, wait)
+            continue
+        raise MalformedReplyError(f"The result could not be downloaded (HTTP {status}).")
+    raise last_error

@@ -1,0 +1,112 @@
+"""HTTP status (and gateway error type) -> typed error with a plain message.
+
+NOTES.md: 400 bad parameter, 401 bad token, 404 unknown URL or task, 413 file too large,
+429 rate limit, 500 server error. The provider's own text is appended (cleaned and cut
+short) because it often names the field at fault; it never holds the token, and the
+client scrubs it anyway before it gets here.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import math
+from email.utils import parsedate_to_datetime
+
+from idphoto_desktop.core.errors import (
+    AuthenticationError,
+    IdPhotoError,
+    ImageError,
+    MalformedReplyError,
+    QuotaError,
+    ResultExpiredError,
+    ServerError,
+    ValidationError,
+)
+
+MAX_DETAIL_CHARS = 200
+MAX_RETRY_AFTER_S = 3600.0
+
+
+def clean_detail(text: object) -> str:
+    """Provider text fit for a message: one line, printable, at most 200 characters."""
+    if not isinstance(text, str):
+        return ""
+    flat = " ".join("".join(ch if ch.isprintable() else " " for ch in text).split())
+    if len(flat) > MAX_DETAIL_CHARS:
+        flat = flat[: MAX_DETAIL_CHARS - 1] + "…"
+    return flat
+
+
+def parse_retry_after(value: str | None) -> float | None:
+    """Seconds from a ``Retry-After`` header (delta seconds or an HTTP date), bounded."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            when = parsedate_to_datetime(value)
+            seconds = (when - _dt.datetime.now(_dt.UTC)).total_seconds()
+        except (TypeError, ValueError, OverflowError):
+            return None
+    if not math.isfinite(seconds):
+        return None
+    return min(max(seconds, 0.0), MAX_RETRY_AFTER_S)
+
+
+def _with_detail(message: str, detail: str) -> str:
+    return f"{message} (service says: {detail})" if detail else message
+
+
+def error_for_status(
+    status: int, detail: str = "", *, retry_after: float | None = None, context: str = "api"
+) -> IdPhotoError:
+    """The error for an HTTP (or body) status that is not a success.
+
+    ``context`` is ``"api"`` for the create call, ``"task"`` for a task query (where 404
+    means the provider no longer knows the task).
+    """
+    detail = clean_detail(detail)
+    if status in (401, 403):
+        return AuthenticationError(_with_detail("The service refused the API token.", detail))
+    if status == 400:
+        return ValidationError(_with_detail("The service refused the request.", detail))
+    if status == 404:
+        if context == "task":
+            return ResultExpiredError(
+                _with_detail("The service no longer knows this task.", detail)
+            )
+        return ValidationError(
+            _with_detail("The service address does not offer ID photos (HTTP 404).", detail),
+            hint="Check the API address in Preferences.",
+        )
+    if status == 413:
+        return ImageError(
+            _with_detail("The photo is too large for the service (over 15 MB).", detail)
+        )
+    if status == 429:
+        wait = f" Wait {math.ceil(retry_after)} s." if retry_after else ""
+        return QuotaError(
+            _with_detail("Too many requests, or no credit left at the service.", detail) + wait,
+            retry_after=retry_after,
+        )
+    if 500 <= status <= 599:
+        return ServerError(_with_detail(f"The service had a problem (HTTP {status}).", detail))
+    if 400 <= status <= 499:
+        return ValidationError(
+            _with_detail(f"The service refused the request (HTTP {status}).", detail)
+        )
+    return MalformedReplyError(f"The service answered with an unexpected status ({status}).")
+
+
+def error_for_gateway_type(kind: str, detail: str) -> IdPhotoError:
+    """A ``{"error": {"type": ...}}`` reply that came with HTTP 200: guess from the type."""
+    lowered = kind.lower()
+    if "auth" in lowered or "token" in lowered or "key" in lowered:
+        return error_for_status(401, detail)
+    if "rate" in lowered or "quota" in lowered or "insufficient" in lowered:
+        return error_for_status(429, detail)
+    if "invalid" in lowered or "request" in lowered:
+        return error_for_status(400, detail)
+    return error_for_status(500, detail)

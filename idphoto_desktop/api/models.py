@@ -1,0 +1,275 @@
+"""Typed parsing of the provider's replies, robust to anything a network can deliver.
+
+A success is ``{"status": 200, "data": {...}}`` with the fields of the provider's
+example reply (idphoto-api.txt). Errors come as ``{"status": 4xx, "message": ...}``
+or, from a gateway, ``{"error": {"message": ..., "type": ...}}``. Anything else, and
+any field with the wrong JSON type, is a :class:`MalformedReplyError`: the parser
+never lets a ``KeyError``/``TypeError`` escape (a hypothesis test feeds it garbage).
+Unknown fields are kept in ``extra``: the provider may add fields without breaking us.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+from idphoto_desktop.api.http_errors import (
+    clean_detail,
+    error_for_gateway_type,
+    error_for_status,
+)
+from idphoto_desktop.core.errors import IdPhotoError, MalformedReplyError
+from idphoto_desktop.core.geometry import Rect
+
+MAX_REPLY_BYTES = 1024 * 1024
+"""A task reply is about 1 KB; beyond 1 MB it is not the documented reply."""
+
+
+@dataclass(frozen=True)
+class TaskReply:
+    """Every field of the example reply, typed; ``None`` where the reply left it out.
+
+    ``foreground_rect`` is in the uploaded image's pixels (NOTES.md); an all-zero
+    rectangle (a task not yet done) is ``None``. ``image`` is the result URL, ``None``
+    while the task works.
+    """
+
+    state: int
+    status: int = 200
+    task_id: str | None = None
+    progress: int | None = None
+    state_detail: str = ""
+    err_info: str = ""
+    image: str | None = None
+    image_width: int | None = None
+    image_height: int | None = None
+    foreground_rect: Rect | None = None
+    completed_at: int | None = None
+    created_at: int | None = None
+    processed_at: int | None = None
+    download_time: float | None = None
+    time_elapsed: float | None = None
+    output_type: int | None = None
+    result_type: str | None = None
+    return_type: int | None = None
+    type: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+    raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+
+def _malformed(what: str) -> MalformedReplyError:
+    return MalformedReplyError(f"The service sent an unexpected answer ({what}).")
+
+
+def _int(data: dict[str, Any], key: str, *, required: bool = False) -> int | None:
+    value = data.get(key)
+    if value is None:
+        if required:
+            raise _malformed(f"'{key}' is missing")
+        return None
+    if isinstance(value, bool):
+        raise _malformed(f"'{key}' is not a number")
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and math.isfinite(value) and value.is_integer():
+        return int(value)
+    raise _malformed(f"'{key}' is not a whole number")
+
+
+def _float(data: dict[str, Any], key: str) -> float | None:
+    value = data.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise _malformed(f"'{key}' is not a number")
+    number = float(value)
+    if not math.isfinite(number):
+        raise _malformed(f"'{key}' is not a finite number")
+    return number
+
+
+def _str(data: dict[str, Any], key: str) -> str | None:
+    value = data.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise _malformed(f"'{key}' is not text")
+    return value
+
+
+def _rect(value: object) -> Rect | None:
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise _malformed("'foreground_rect' is not an object")
+    numbers: list[float] = []
+    for key in ("x", "y", "width", "height"):
+        number = _float(value, key)
+        if number is None:
+            raise _malformed(f"'foreground_rect.{key}' is missing")
+        numbers.append(number)
+    x, y, width, height = numbers
+    if width < 0 or height < 0:
+        raise _malformed("'foreground_rect' has a negative size")
+    if width == 0 or height == 0:
+        return None  # the provider's placeholder before the task is done
+    return Rect(x, y, width, height)
+
+
+KNOWN_FIELDS = frozenset(
+    {
+        "completed_at",
+        "created_at",
+        "download_time",
+        "err_info",
+        "foreground_rect",
+        "image",
+        "image_height",
+        "image_width",
+        "output_type",
+        "processed_at",
+        "progress",
+        "result_type",
+        "return_type",
+        "state",
+        "state_detail",
+        "task_id",
+        "time_elapsed",
+        "type",
+    }
+)
+
+
+def parse_task_data(data: object, *, status: int = 200) -> TaskReply:
+    """The ``data`` object of a success reply -> :class:`TaskReply`."""
+    if not isinstance(data, dict):
+        raise _malformed("'data' is not an object")
+    state = _int(data, "state", required=True)
+    assert state is not None
+    progress = _int(data, "progress")
+    if progress is not None:
+        progress = max(0, min(100, progress))
+    width = _int(data, "image_width")
+    height = _int(data, "image_height")
+    for name, side in (("image_width", width), ("image_height", height)):
+        if side is not None and side < 0:
+            raise _malformed(f"'{name}' is negative")
+    task_id = _str(data, "task_id")
+    if task_id is not None:
+        task_id = task_id.strip() or None
+    image = _str(data, "image")
+    return TaskReply(
+        state=state,
+        status=status,
+        task_id=task_id,
+        progress=progress,
+        state_detail=_str(data, "state_detail") or "",
+        err_info=_str(data, "err_info") or "",
+        image=(image.strip() or None) if image is not None else None,
+        image_width=width or None,
+        image_height=height or None,
+        foreground_rect=_rect(data.get("foreground_rect")),
+        completed_at=_int(data, "completed_at"),
+        created_at=_int(data, "created_at"),
+        processed_at=_int(data, "processed_at"),
+        download_time=_float(data, "download_time"),
+        time_elapsed=_float(data, "time_elapsed"),
+        output_type=_int(data, "output_type"),
+        result_type=_str(data, "result_type"),
+        return_type=_int(data, "return_type"),
+        type=_str(data, "type"),
+        extra={k: v for k, v in data.items() if k not in KNOWN_FIELDS},
+        raw=dict(data),
+    )
+
+
+def error_from_body(body: object, http_status: int) -> IdPhotoError | None:
+    """The error an error-shaped body stands for, or None if it is not error-shaped."""
+    if not isinstance(body, dict):
+        return None
+    gateway = body.get("error")
+    if isinstance(gateway, dict):
+        detail = clean_detail(gateway.get("message"))
+        kind = gateway.get("type")
+        if http_status != 200:
+            return error_for_status(http_status, detail)
+        return error_for_gateway_type(kind if isinstance(kind, str) else "", detail)
+    if isinstance(gateway, str) and http_status != 200:
+        return error_for_status(http_status, gateway)
+    status = body.get("status")
+    if isinstance(status, int) and not isinstance(status, bool) and status != 200:
+        if "data" in body and "message" not in body and "msg" not in body:
+            return None  # a non-200 status with data is not an error shape we know
+        message = body.get("message", body.get("msg"))
+        return error_for_status(
+            http_status if http_status != 200 else status, clean_detail(message)
+        )
+    return None
+
+
+def decode_json(content: bytes) -> object:
+    """Bytes -> JSON value, or MalformedReplyError (never UnicodeError/ValueError)."""
+    if len(content) > MAX_REPLY_BYTES:
+        raise _malformed("the answer is far too long")
+    try:
+        text = content.decode("utf-8-sig")
+        return json.loads(text)
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        raise _malformed("not valid JSON") from None
+
+
+def parse_reply(body: object, http_status: int = 200) -> TaskReply:
+    """A decoded JSON reply -> :class:`TaskReply`, or the typed error it stands for.
+
+    Raises (never returns) an ``IdPhotoError`` for error replies and malformed ones.
+    """
+    error = error_from_body(body, http_status)
+    if error is not None:
+        raise error
+    if http_status != 200:
+        raise error_for_status(http_status)
+    if not isinstance(body, dict):
+        raise _malformed("not a JSON object")
+    status = body.get("status", 200)
+    if isinstance(status, bool) or not isinstance(status, int):
+        raise _malformed("'status' is not a number")
+    if status != 200:
+        if 400 <= status <= 599:
+            raise error_for_status(status)
+        raise _malformed(f"'status' is {status}")
+    if "data" not in body:
+        raise _malformed("'data' is missing")
+    return parse_task_data(body["data"], status=status)
+
+
+def parse_reply_bytes(content: bytes, http_status: int = 200) -> TaskReply:
+    """Raw bytes from the wire -> :class:`TaskReply`; errors as :func:`parse_reply`.
+
+    A non-200 HTTP status with a body that is not JSON (a gateway's HTML page) is
+    still the status's error, not a malformed reply.
+    """
+    try:
+        body = decode_json(content)
+    except MalformedReplyError:
+        if http_status != 200:
+            raise error_for_status(http_status) from None
+        raise
+    return parse_reply(body, http_status)
+
+
+def error_detail(content: bytes) -> str:
+    """Best-effort display text from an error body of either shape ('' if none)."""
+    try:
+        body = decode_json(content)
+    except MalformedReplyError:
+        return ""
+    if not isinstance(body, dict):
+        return ""
+    gateway = body.get("error")
+    if isinstance(gateway, dict):
+        return clean_detail(gateway.get("message"))
+    if isinstance(gateway, str):
+        return clean_detail(gateway)
+    return clean_detail(body.get("message", body.get("msg")))

@@ -1,0 +1,66 @@
+"""Which URLs the client may talk to: https everywhere, plain http only on loopback.
+
+The token and the customers' photos travel in these requests, so plain http is
+refused except to 127.0.0.0/8 and ::1 (the sandbox server and tests). ``localhost``
+is not trusted for http: a hosts file can point it anywhere.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from urllib.parse import urlsplit
+
+from idphoto_desktop.core.errors import ValidationError
+
+
+def is_loopback_host(host: str | None) -> bool:
+    """True for literal loopback addresses (127.0.0.0/8, ::1), never for names."""
+    if not host:
+        return False
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def check_secure_url(url: str, what: str = "The service address") -> str:
+    """``url`` if it is https (or http to loopback); else a ValidationError.
+
+    ``what`` names the URL in the message ("The result address", ...). The URL itself
+    is not echoed in full: a result URL works like a password for an hour.
+    """
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+        parts.port  # noqa: B018 - raises ValueError on a bad port
+    except ValueError:
+        raise ValidationError(f"{what} is not a valid web address.") from None
+    scheme = parts.scheme.lower()
+    if not host or scheme not in ("https", "http"):
+        raise ValidationError(f"{what} must start with https://.")
+    if scheme == "http" and not is_loopback_host(host):
+        raise ValidationError(
+            f"{what} must use https:// (plain http is allowed only to this computer, 127.0.0.1).",
+            hint="Use the https:// address of the service.",
+        )
+    return url
+
+
+def describe_url(url: str) -> str:
+    """Scheme and host only, for log lines (paths of result URLs are secrets)."""
+    try:
+        parts = urlsplit(url)
+        return f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}"
+    except ValueError:
+        return "(invalid URL)"
+
+
+def proxies_for(url: str) -> dict[str, str] | None:
+    """Loopback traffic never goes through a proxy from the environment."""
+    try:
+        host = urlsplit(url).hostname
+    except ValueError:
+        return None
+    if is_loopback_host(host):
+        return {"no_proxy": "127.0.0.0/8,::1"}
+    return None

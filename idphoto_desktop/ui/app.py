@@ -1,0 +1,115 @@
+"""``idphoto-desktop``: start the counter window.
+
+Logging and the crash handler come first, before any widget. ``--smoke`` quits with
+status 0 right after the first paint (installer and CI checks). Hidden options drive
+the window to a finished result and save a screenshot, for the Xvfb test and docs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+log = logging.getLogger("idphoto_desktop.app")
+
+
+def _parse(argv: Sequence[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="idphoto-desktop", description="ID photos at the counter."
+    )
+    parser.add_argument(
+        "--smoke", action="store_true", help="quit with status 0 right after the first paint"
+    )
+    hidden = argparse.SUPPRESS
+    parser.add_argument("--open", dest="open_path", type=Path, help=hidden)
+    parser.add_argument("--generate", action="store_true", help=hidden)
+    parser.add_argument("--engine", choices=("offline", "cloud", "cropresize"), help=hidden)
+    parser.add_argument("--preset", help=hidden)
+    parser.add_argument("--screenshot", type=Path, help=hidden)
+    parser.add_argument("--quit-after-ms", type=int, default=0, help=hidden)
+    return parser.parse_args(list(argv))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the application; returns the exit status."""
+    args = _parse(sys.argv[1:] if argv is None else argv)
+
+    from idphoto_desktop.logsetup import setup_logging
+
+    setup_logging()
+
+    from PySide6.QtCore import QEvent, QObject, QTimer
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "idphoto-desktop"])
+    assert isinstance(app, QApplication)
+    app.setApplicationName("ID Photo Desktop")
+    app.setOrganizationName("IDPhotoDesktop")
+    app.setStyle("Fusion")
+
+    from idphoto_desktop.ui.crash import CrashHandler
+
+    crash = CrashHandler()
+    crash.install()
+
+    from idphoto_desktop.ui.main_window import MainWindow
+    from idphoto_desktop.ui.services import Services
+
+    window = MainWindow(Services.default())
+    if args.engine:
+        window.engine_picker.set_engine(args.engine)
+    if args.preset:
+        window.preset_picker.select(args.preset)
+
+    class FirstPaint(QObject):
+        """Quits at the first paint of the window: the cheapest honest 'it starts'."""
+
+        def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+            if event.type() == QEvent.Type.Paint:
+                watched.removeEventFilter(self)
+                QTimer.singleShot(0, app.quit)
+            return False
+
+    if args.smoke:
+        first_paint = FirstPaint(window)
+        window.installEventFilter(first_paint)
+
+    if args.screenshot is not None:
+        screen = app.primaryScreen()
+        window.setGeometry(screen.availableGeometry())
+        window.show()
+    else:
+        window.show()
+
+    if args.screenshot is not None:
+        target: Path = args.screenshot
+
+        def shoot() -> None:
+            window.save_settings()
+            pixmap = app.primaryScreen().grabWindow(0)
+            pixmap.save(str(target))
+            log.info("Screenshot saved to %s", target)
+            window.close()
+            app.quit()
+
+        window.resultShown.connect(lambda: QTimer.singleShot(500, shoot))
+        window.jobFailed.connect(lambda _text: QTimer.singleShot(500, shoot))
+    if args.open_path is not None:
+        if args.generate:
+            window.photoLoaded.connect(window.generate)
+        window.open_path(args.open_path)
+    if args.quit_after_ms > 0:
+        QTimer.singleShot(args.quit_after_ms, window.close)
+
+    status = app.exec()
+    if window.isVisible():
+        window.close()
+    crash.uninstall()
+    return int(status)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

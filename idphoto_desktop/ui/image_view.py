@@ -1,0 +1,261 @@
+"""A picture scaled to fit, with zoom, pan and the foreground rectangle drawn over it.
+
+Used twice in the window (original and result). The overlay is given in the image's
+own pixels, so the caller maps the provider's rectangle once (through the upload
+scale or the crop) and this widget only maps image pixels to screen pixels.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtGui import (
+    QBrush,
+    QColor,
+    QImage,
+    QMouseEvent,
+    QPainter,
+    QPaintEvent,
+    QPen,
+    QPolygonF,
+    QResizeEvent,
+    QWheelEvent,
+)
+from PySide6.QtWidgets import QSizePolicy, QWidget
+
+OVERLAY_COLOR = QColor(0, 200, 83)  # a green that no photo backdrop is likely to be
+OVERLAY_APPROX_COLOR = QColor(255, 171, 0)
+CANVAS_COLOR = QColor(236, 239, 243)
+FRAME_COLOR = QColor(201, 209, 217)
+MIN_ZOOM = 1.0
+MAX_ZOOM = 8.0
+ZOOM_STEP = 1.25
+_CHECKER = 8
+
+
+def _checker_brush() -> QBrush:
+    """The usual grey checkerboard, so transparency reads as transparency."""
+    tile = QImage(_CHECKER * 2, _CHECKER * 2, QImage.Format.Format_RGB32)
+    tile.fill(QColor(255, 255, 255))
+    painter = QPainter(tile)
+    grey = QColor(214, 218, 224)
+    painter.fillRect(0, 0, _CHECKER, _CHECKER, grey)
+    painter.fillRect(_CHECKER, _CHECKER, _CHECKER, _CHECKER, grey)
+    painter.end()
+    return QBrush(tile)
+
+
+class ImageView(QWidget):
+    """Shows one image fitted to the widget; ``zoom`` > 1 magnifies, drag to pan."""
+
+    zoomChanged = Signal(float)
+
+    def __init__(self, placeholder: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.setMinimumSize(QSize(160, 200))
+        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self._image: QImage | None = None
+        self._placeholder = placeholder
+        self._overlay: list[tuple[float, float]] | None = None
+        self._overlay_note = ""
+        self._overlay_approximate = False
+        self._overlay_visible = True
+        self._zoom = 1.0
+        self._pan = QPointF(0.0, 0.0)
+        self._drag_from: QPointF | None = None
+        self._checker = _checker_brush()
+
+    # ----- content -----
+    def image(self) -> QImage | None:
+        return self._image
+
+    def set_image(self, image: QImage | None, *, keep_zoom: bool = False) -> None:
+        """Show ``image`` (None shows the placeholder text)."""
+        self._image = image
+        if not keep_zoom:
+            self._zoom = 1.0
+            self._pan = QPointF(0.0, 0.0)
+        self.update()
+
+    def set_placeholder(self, text: str) -> None:
+        self._placeholder = text
+        self.update()
+
+    def placeholder(self) -> str:
+        return self._placeholder
+
+    def set_overlay(
+        self,
+        polygon: Sequence[tuple[float, float]] | None,
+        *,
+        approximate: bool = False,
+        note: str = "",
+    ) -> None:
+        """The foreground outline in this image's pixels (4 corners), or None."""
+        self._overlay = list(polygon) if polygon is not None else None
+        self._overlay_approximate = approximate
+        self._overlay_note = note
+        self.update()
+
+    def overlay(self) -> list[tuple[float, float]] | None:
+        return None if self._overlay is None else list(self._overlay)
+
+    def set_overlay_visible(self, visible: bool) -> None:
+        self._overlay_visible = visible
+        self.update()
+
+    # ----- zoom -----
+    @property
+    def zoom(self) -> float:
+        return self._zoom
+
+    def set_zoom(self, zoom: float) -> None:
+        zoom = max(MIN_ZOOM, min(MAX_ZOOM, zoom))
+        if zoom != self._zoom:
+            self._zoom = zoom
+            self._clamp_pan()
+            self.update()
+            self.zoomChanged.emit(zoom)
+
+    def zoom_in(self) -> None:
+        self.set_zoom(self._zoom * ZOOM_STEP)
+
+    def zoom_out(self) -> None:
+        self.set_zoom(self._zoom / ZOOM_STEP)
+
+    def zoom_fit(self) -> None:
+        self._pan = QPointF(0.0, 0.0)
+        self.set_zoom(1.0)
+        self.update()
+
+    # ----- geometry -----
+    def _fit_scale(self) -> float:
+        if self._image is None or self._image.isNull():
+            return 1.0
+        margin = 12.0
+        avail_w = max(1.0, self.width() - 2 * margin)
+        avail_h = max(1.0, self.height() - 2 * margin)
+        return min(avail_w / self._image.width(), avail_h / self._image.height())
+
+    def image_rect(self) -> QRectF:
+        """Where the image is painted, in widget pixels."""
+        if self._image is None or self._image.isNull():
+            return QRectF()
+        scale = self._fit_scale() * self._zoom
+        w = self._image.width() * scale
+        h = self._image.height() * scale
+        x = (self.width() - w) / 2.0 + self._pan.x()
+        y = (self.height() - h) / 2.0 + self._pan.y()
+        return QRectF(x, y, w, h)
+
+    def image_to_widget(self, x: float, y: float) -> QPointF:
+        """A point in image pixels, in widget pixels (what tests and the overlay use)."""
+        rect = self.image_rect()
+        assert self._image is not None
+        scale = rect.width() / self._image.width()
+        return QPointF(rect.x() + x * scale, rect.y() + y * scale)
+
+    def _clamp_pan(self) -> None:
+        if self._image is None:
+            self._pan = QPointF(0.0, 0.0)
+            return
+        scale = self._fit_scale() * self._zoom
+        spare_x = max(0.0, (self._image.width() * scale - self.width()) / 2.0 + 12)
+        spare_y = max(0.0, (self._image.height() * scale - self.height()) / 2.0 + 12)
+        self._pan = QPointF(
+            max(-spare_x, min(spare_x, self._pan.x())),
+            max(-spare_y, min(spare_y, self._pan.y())),
+        )
+
+    # ----- events -----
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        self._clamp_pan()
+        super().resizeEvent(event)
+
+    def wheelEvent(self, event: QWheelEvent) -> None:
+        if self._image is None:
+            event.ignore()
+            return
+        if event.angleDelta().y() > 0:
+            self.zoom_in()
+        elif event.angleDelta().y() < 0:
+            self.zoom_out()
+        event.accept()
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        if event.button() == Qt.MouseButton.LeftButton and self._zoom > 1.0:
+            self._drag_from = event.position()
+            self.setCursor(Qt.CursorShape.ClosedHandCursor)
+        super().mousePressEvent(event)
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        if self._drag_from is not None:
+            delta = event.position() - self._drag_from
+            self._drag_from = event.position()
+            self._pan = self._pan + delta
+            self._clamp_pan()
+            self.update()
+        super().mouseMoveEvent(event)
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        self._drag_from = None
+        self.unsetCursor()
+        super().mouseReleaseEvent(event)
+
+    def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
+        if self._zoom > 1.0:
+            self.zoom_fit()
+        else:
+            self.set_zoom(2.0)
+        super().mouseDoubleClickEvent(event)
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        painter.fillRect(self.rect(), CANVAS_COLOR)
+        if self._image is None or self._image.isNull():
+            painter.setPen(QColor(110, 118, 129))
+            painter.drawText(
+                self.rect().adjusted(16, 16, -16, -16),
+                Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap,
+                self._placeholder,
+            )
+            painter.end()
+            return
+        target = self.image_rect()
+        if self._image.hasAlphaChannel():
+            painter.fillRect(target, self._checker)
+        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
+        painter.drawImage(target, self._image)
+        painter.setPen(QPen(FRAME_COLOR, 1.0))
+        painter.drawRect(target.adjusted(-0.5, -0.5, 0.5, 0.5))
+        if self._overlay and self._overlay_visible:
+            self._paint_overlay(painter)
+        painter.end()
+
+    def _paint_overlay(self, painter: QPainter) -> None:
+        assert self._overlay is not None
+        color = OVERLAY_APPROX_COLOR if self._overlay_approximate else OVERLAY_COLOR
+        pen = QPen(color, 3.0)
+        if self._overlay_approximate:
+            pen.setStyle(Qt.PenStyle.DashLine)
+        pen.setCosmetic(True)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
+        painter.setPen(pen)
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        # Parts of the rectangle outside the picture mean nothing to the clerk.
+        painter.setClipRect(self.image_rect().adjusted(-2, -2, 2, 2))
+        points = [self.image_to_widget(x, y) for x, y in self._overlay]
+        painter.drawPolygon(QPolygonF(points))
+        painter.setClipping(False)
+        if self._overlay_note:
+            font = painter.font()
+            font.setPointSizeF(max(8.0, font.pointSizeF() - 1))
+            painter.setFont(font)
+            metrics = painter.fontMetrics()
+            text_w = metrics.horizontalAdvance(self._overlay_note) + 12
+            box = QRectF(8, 8, text_w, metrics.height() + 6)
+            painter.fillRect(box, QColor(0, 0, 0, 160))
+            painter.setPen(QColor(255, 255, 255))
+            painter.drawText(box, Qt.AlignmentFlag.AlignCenter, self._overlay_note)

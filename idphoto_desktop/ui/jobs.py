@@ -1,0 +1,203 @@
+"""What the worker threads do for the window: read photos, generate, recolour, save.
+
+Plain functions returning plain objects (QImage is safe off the GUI thread), so
+each can be tested without a window. None of them touches a widget.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice
+from PySide6.QtGui import QImage
+
+from idphoto_desktop.core.errors import ImageError
+from idphoto_desktop.core.geometry import Rect
+from idphoto_desktop.core.job import (
+    CancelToken,
+    GenerateRequest,
+    GenerateResult,
+    OutputFormat,
+    PreparedPhoto,
+    ProgressCallback,
+)
+
+if TYPE_CHECKING:
+    from PIL import Image
+
+    from idphoto_desktop.engines.base import Engine
+
+DISPLAY_LONGEST_SIDE = 2400
+"""The original is shown from a copy at most this long: enough for zoom, light on memory."""
+
+JPEG_QUALITY = 95
+
+
+@dataclass(frozen=True)
+class LoadedPhoto:
+    """A photo ready to send, and a picture of the clerk's original to show."""
+
+    label: str  # file name, "Pasted image" or the URL
+    prepared: PreparedPhoto | None = None
+    image_url: str | None = None
+    original: QImage | None = None
+    display_scale: float = 1.0  # display pixels per original pixel
+    source_path: Path | None = None
+
+    def overlay_on_original(self, rect: Rect) -> list[tuple[float, float]] | None:
+        """The provider's rectangle (uploaded pixels) on the shown original."""
+        if self.prepared is None or self.original is None:
+            return None
+        factor = self.display_scale / self.prepared.scale
+        r = rect.scaled(factor)
+        return [(r.x, r.y), (r.right, r.y), (r.right, r.bottom), (r.x, r.bottom)]
+
+
+@dataclass(frozen=True)
+class GeneratedImage:
+    """An engine's result, with the picture as shown (recoloured when JPG is chosen)."""
+
+    result: GenerateResult
+    transparent: QImage
+    shown: QImage
+    shown_color: str | None  # RRGGBB composited under ``shown``, None for transparent
+
+
+def pil_to_qimage(image: Image.Image) -> QImage:
+    """A deep copy, so the QImage owns its pixels."""
+    rgba = image.convert("RGBA")
+    data = rgba.tobytes("raw", "RGBA")
+    qimage = QImage(data, rgba.width, rgba.height, rgba.width * 4, QImage.Format.Format_RGBA8888)
+    return qimage.copy()
+
+
+def _display_copy(image: Image.Image) -> tuple[QImage, float]:
+    longest = max(image.width, image.height)
+    scale = 1.0
+    if longest > DISPLAY_LONGEST_SIDE:
+        from PIL import Image as PILImage
+
+        factor = DISPLAY_LONGEST_SIDE / longest
+        size = (max(1, round(image.width * factor)), max(1, round(image.height * factor)))
+        original_width = image.width
+        image = image.resize(size, PILImage.Resampling.LANCZOS)
+        scale = image.width / original_width
+    return pil_to_qimage(image), scale
+
+
+def load_photo_file(path: Path, progress: ProgressCallback, cancel: CancelToken) -> LoadedPhoto:
+    """Prepare a file for upload and make the original's display copy."""
+    from idphoto_desktop.core.imageprep import load_oriented, prepare_photo
+
+    progress(10, "Reading the photo")
+    prepared = prepare_photo(path)
+    cancel.raise_if_cancelled()
+    progress(60, "Making the preview")
+    shown = load_oriented(path, max_side=DISPLAY_LONGEST_SIDE)
+    original = pil_to_qimage(shown)
+    scale = shown.width / prepared.original_width
+    return LoadedPhoto(
+        label=path.name, prepared=prepared, original=original, display_scale=scale,
+        source_path=path,
+    )
+
+
+def load_photo_bytes(
+    data: bytes, filename: str, progress: ProgressCallback, cancel: CancelToken
+) -> LoadedPhoto:
+    """The same for a pasted image (its bytes, as PNG)."""
+    from PIL import Image as PILImage
+    from PIL import ImageOps
+
+    from idphoto_desktop.core.imageprep import prepare_photo_bytes
+
+    progress(10, "Reading the image")
+    prepared = prepare_photo_bytes(data, filename)
+    cancel.raise_if_cancelled()
+    try:
+        with PILImage.open(io.BytesIO(data)) as opened:
+            oriented = ImageOps.exif_transpose(opened)
+            oriented.load()
+    except Exception as exc:  # Pillow raises many types for bad input
+        raise ImageError("The pasted image could not be read.") from exc
+    original, scale = _display_copy(oriented)
+    return LoadedPhoto(label=filename, prepared=prepared, original=original, display_scale=scale)
+
+
+def qimage_to_png(image: QImage) -> bytes:
+    """Encode a pasted QImage (worker thread: PNG encoding is image work)."""
+    array = QByteArray()
+    buffer = QBuffer(array)
+    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+    if not image.save(buffer, b"PNG"):
+        raise ImageError("The pasted image could not be read.")
+    buffer.close()
+    return bytes(array.data())
+
+
+def decode_image(data: bytes, what: str = "result") -> QImage:
+    image = QImage.fromData(data)
+    if image.isNull():
+        raise ImageError(f"The {what} image could not be decoded.")
+    return image
+
+
+def recolor(png: bytes, rrggbb: str) -> QImage:
+    """The transparent result on a colour, done here: no new call to the engine."""
+    from idphoto_desktop.core.background import composite_image, open_result
+
+    return pil_to_qimage(composite_image(open_result(png), rrggbb))
+
+
+def generate(
+    engine_for: Callable[[], Engine],
+    request: GenerateRequest,
+    color: str | None,
+    progress: ProgressCallback,
+    cancel: CancelToken,
+) -> GeneratedImage:
+    """Run the engine (always asked for a transparent PNG), then colour it locally."""
+    progress(1, "Starting the engine")
+    engine = engine_for()
+    cancel.raise_if_cancelled()
+    result = engine.generate(request, progress=progress, cancel=cancel)
+    transparent = decode_image(result.image)
+    shown = transparent
+    shown_color: str | None = None
+    if color is not None and result.format is OutputFormat.PNG:
+        shown = recolor(result.image, color)
+        shown_color = color
+    return GeneratedImage(result, transparent, shown, shown_color)
+
+
+def encode_for_save(result: GenerateResult, fmt: OutputFormat, color: str | None) -> bytes:
+    """The bytes to write: the transparent PNG, or a JPEG on the chosen colour."""
+    if fmt is result.format:
+        return result.image  # a JPG from the engine already has its colour
+    from idphoto_desktop.core.background import encode_jpeg, open_result, to_opaque
+
+    image = open_result(result.image)
+    if fmt is OutputFormat.PNG:
+        out = io.BytesIO()
+        image.save(out, format="PNG")
+        return out.getvalue()
+    return encode_jpeg(to_opaque(image, color), quality=JPEG_QUALITY)
+
+
+def save_result(
+    path: Path,
+    result: GenerateResult,
+    fmt: OutputFormat,
+    color: str | None,
+    overwrite: bool,
+) -> Path:
+    """Encode and write atomically (temporary file, then rename)."""
+    from idphoto_desktop.core.export import write_atomic
+
+    data = encode_for_save(result, fmt, color)
+    write_atomic(path, data, overwrite=overwrite)
+    return path

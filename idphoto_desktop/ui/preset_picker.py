@@ -1,0 +1,305 @@
+"""Choose the output size: a document preset (grouped, searchable, recent first) or W×H.
+
+The picker shows plain :class:`PresetEntry` rows; the window builds them from the
+specification data, so the picker does not care where a figure comes from, and the
+details line always shows the source with the figure.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from PySide6.QtCore import QEvent, QObject, QSize, Qt, Signal
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QButtonGroup,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QRadioButton,
+    QSpinBox,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from idphoto_desktop.core.job import MAX_SIDE, MIN_SIDE
+
+RECENT_GROUP = "Recently used"
+_ID_ROLE = Qt.ItemDataRole.UserRole
+
+
+@dataclass(frozen=True)
+class PresetEntry:
+    """One row of the picker, with the lines shown under the list when it is chosen."""
+
+    id: str
+    name: str
+    group: str  # the country (or "International")
+    width: int
+    height: int
+    details: str  # print size, pixels, head rule, source: one line each
+    search_text: str = ""
+
+
+class _CompactTree(QTreeWidget):
+    """Asks for little height, so the side panel fits 800 px and the list takes the rest."""
+
+    def sizeHint(self) -> QSize:
+        return QSize(250, 110)
+
+
+class PresetPicker(QWidget):
+    """Emits ``changed`` when the preset, the mode or the custom size changes."""
+
+    changed = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._entries: dict[str, PresetEntry] = {}
+        self._recent: list[str] = []
+        self._current: str | None = None
+
+        self.preset_radio = QRadioButton("Document preset")
+        self.preset_radio.setObjectName("modePreset")
+        self.custom_radio = QRadioButton("Custom size")
+        self.custom_radio.setObjectName("modeCustom")
+        self.preset_radio.setChecked(True)
+        group = QButtonGroup(self)
+        group.addButton(self.preset_radio)
+        group.addButton(self.custom_radio)
+        self.custom_radio.toggled.connect(self._mode_toggled)
+        mode_row = QHBoxLayout()
+        mode_row.setContentsMargins(0, 0, 0, 0)
+        mode_row.addWidget(self.preset_radio)
+        mode_row.addWidget(self.custom_radio)
+        mode_row.addStretch(1)
+
+        self.search = QLineEdit()
+        self.search.setObjectName("presetSearch")
+        self.search.setPlaceholderText("Search: country, document or size…")
+        self.search.setClearButtonEnabled(True)
+        self.search.textChanged.connect(self._filter)
+        self.search.installEventFilter(self)
+
+        self.tree = _CompactTree()
+        self.tree.setObjectName("presetList")
+        self.tree.setHeaderHidden(True)
+        self.tree.setRootIsDecorated(False)
+        self.tree.setIndentation(10)
+        self.tree.setUniformRowHeights(True)
+        self.tree.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.tree.setMinimumHeight(110)
+        self.tree.currentItemChanged.connect(self._item_changed)
+
+        self.details = QLabel()
+        self.details.setObjectName("presetDetails")
+        self.details.setWordWrap(True)
+        self.details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.details.setProperty("role", "details")
+
+        self.width_spin = QSpinBox()
+        self.width_spin.setObjectName("customWidth")
+        self.height_spin = QSpinBox()
+        self.height_spin.setObjectName("customHeight")
+        for spin, label in ((self.width_spin, "Width"), (self.height_spin, "Height")):
+            spin.setRange(MIN_SIDE, MAX_SIDE)
+            spin.setSuffix(" px")
+            spin.setAccessibleName(f"{label} in pixels")
+            spin.setKeyboardTracking(False)
+            spin.valueChanged.connect(self._custom_changed)
+        self.width_spin.setValue(600)
+        self.height_spin.setValue(600)
+        self.custom_box = QWidget()
+        custom_row = QHBoxLayout(self.custom_box)
+        custom_row.setContentsMargins(0, 0, 0, 0)
+        custom_row.addWidget(self.width_spin)
+        custom_row.addWidget(QLabel("×"))
+        custom_row.addWidget(self.height_spin)
+        custom_row.addWidget(QLabel(f"each side {MIN_SIDE}–{MAX_SIDE} px"), 1)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(6)
+        layout.addLayout(mode_row)
+        layout.addWidget(self.search)
+        layout.addWidget(self.tree, 1)
+        layout.addWidget(self.custom_box)
+        layout.addWidget(self.details)
+        self._mode_toggled(False)
+
+    # ----- data -----
+    def set_entries(self, entries: Sequence[PresetEntry], recent: Sequence[str] = ()) -> None:
+        self._entries = {e.id: e for e in entries}
+        self._recent = [r for r in recent if r in self._entries]
+        self._rebuild()
+
+    def set_recent(self, recent: Sequence[str]) -> None:
+        self._recent = [r for r in recent if r in self._entries]
+        self._rebuild()
+
+    def entries(self) -> list[PresetEntry]:
+        return list(self._entries.values())
+
+    # ----- state -----
+    def is_custom(self) -> bool:
+        return self.custom_radio.isChecked()
+
+    def set_custom(self, custom: bool) -> None:
+        (self.custom_radio if custom else self.preset_radio).setChecked(True)
+
+    def custom_size(self) -> tuple[int, int]:
+        return self.width_spin.value(), self.height_spin.value()
+
+    def set_custom_size(self, width: int, height: int) -> None:
+        self.width_spin.setValue(width)
+        self.height_spin.setValue(height)
+
+    def current_id(self) -> str | None:
+        """The chosen preset id, or None for a custom size or no choice."""
+        return None if self.is_custom() else self._current
+
+    def current_entry(self) -> PresetEntry | None:
+        current = self.current_id()
+        return None if current is None else self._entries.get(current)
+
+    def select(self, preset_id: str | None) -> bool:
+        """Choose a preset by id (switching to preset mode); False if unknown."""
+        if preset_id is None or preset_id not in self._entries:
+            return False
+        changed = preset_id != self._current or self.is_custom()
+        self._current = preset_id
+        self.preset_radio.setChecked(True)
+        self._select_item(preset_id)
+        self._show_details()
+        if changed:
+            self.changed.emit()
+        return True
+
+    # ----- internals -----
+    def _rebuild(self) -> None:
+        self.tree.blockSignals(True)
+        self.tree.clear()
+        groups: dict[str, list[PresetEntry]] = {}
+        for entry in self._entries.values():
+            groups.setdefault(entry.group, []).append(entry)
+        if self._recent:
+            self._add_group(RECENT_GROUP, [self._entries[r] for r in self._recent])
+        for name in sorted(groups, key=lambda g: (g == "International", g.casefold())):
+            self._add_group(name, sorted(groups[name], key=lambda e: e.name.casefold()))
+        self.tree.expandAll()
+        self.tree.blockSignals(False)
+        self._filter(self.search.text())
+        if self._current is not None:
+            self._select_item(self._current)
+
+    def _add_group(self, name: str, entries: list[PresetEntry]) -> None:
+        top = QTreeWidgetItem([name])
+        top.setFlags(Qt.ItemFlag.ItemIsEnabled)
+        font = top.font(0)
+        font.setBold(True)
+        top.setFont(0, font)
+        for entry in entries:
+            child = QTreeWidgetItem([f"{entry.name}  ·  {entry.width}×{entry.height}"])
+            child.setData(0, _ID_ROLE, entry.id)
+            child.setToolTip(0, entry.details)
+            top.addChild(child)
+        self.tree.addTopLevelItem(top)
+
+    def _select_item(self, preset_id: str) -> None:
+        for i in range(self.tree.topLevelItemCount()):
+            top = self.tree.topLevelItem(i)
+            if top is None:
+                continue
+            for j in range(top.childCount()):
+                child = top.child(j)
+                if child is not None and child.data(0, _ID_ROLE) == preset_id:
+                    self.tree.blockSignals(True)
+                    self.tree.setCurrentItem(child)
+                    self.tree.blockSignals(False)
+                    self.tree.scrollToItem(
+                        child, QAbstractItemView.ScrollHint.PositionAtCenter
+                    )
+                    return
+
+    def _filter(self, text: str) -> None:
+        words = text.casefold().split()
+        for i in range(self.tree.topLevelItemCount()):
+            top = self.tree.topLevelItem(i)
+            if top is None:
+                continue
+            any_visible = False
+            for j in range(top.childCount()):
+                child = top.child(j)
+                if child is None:
+                    continue
+                entry = self._entries.get(str(child.data(0, _ID_ROLE)))
+                haystack = (
+                    f"{top.text(0)} {child.text(0)} {entry.search_text if entry else ''}"
+                ).casefold()
+                visible = all(w in haystack for w in words)
+                child.setHidden(not visible)
+                any_visible = any_visible or visible
+            top.setHidden(not any_visible)
+
+    def first_visible_id(self) -> str | None:
+        for i in range(self.tree.topLevelItemCount()):
+            top = self.tree.topLevelItem(i)
+            if top is None or top.isHidden():
+                continue
+            for j in range(top.childCount()):
+                child = top.child(j)
+                if child is not None and not child.isHidden():
+                    return str(child.data(0, _ID_ROLE))
+        return None
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """Down or Enter in the search box moves to the first match."""
+        if watched is self.search and event.type() == QEvent.Type.KeyPress:
+            assert isinstance(event, QKeyEvent)
+            if event.key() in (Qt.Key.Key_Down, Qt.Key.Key_Return, Qt.Key.Key_Enter):
+                first = self.first_visible_id()
+                if first is not None:
+                    self.select(first)
+                    if event.key() == Qt.Key.Key_Down:
+                        self.tree.setFocus()
+                    return True
+        return super().eventFilter(watched, event)
+
+    def _item_changed(
+        self, item: QTreeWidgetItem | None, _previous: QTreeWidgetItem | None
+    ) -> None:
+        if item is None:
+            return
+        preset_id = item.data(0, _ID_ROLE)
+        if not preset_id:
+            return
+        self._current = str(preset_id)
+        if self.is_custom():
+            self.preset_radio.setChecked(True)
+        self._show_details()
+        self.changed.emit()
+
+    def _mode_toggled(self, _checked: bool) -> None:
+        custom = self.is_custom()
+        self.search.setEnabled(not custom)
+        self.tree.setEnabled(not custom)
+        self.custom_box.setVisible(custom)
+        self._show_details()
+        self.changed.emit()
+
+    def _custom_changed(self, _value: int) -> None:
+        if self.is_custom():
+            self._show_details()
+            self.changed.emit()
+
+    def _show_details(self) -> None:
+        if self.is_custom():
+            w, h = self.custom_size()
+            self.details.setText(f"{w} × {h} px, no document rules applied.")
+            return
+        entry = self.current_entry()
+        self.details.setText(entry.details if entry else "Choose a document in the list.")

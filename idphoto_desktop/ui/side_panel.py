@@ -1,0 +1,143 @@
+"""The left side of the window: the four steps in the order the clerk works.
+
+1 Photo, 2 Size, 3 Background scroll if the screen is short; 4 Engine and the
+Generate button are pinned at the bottom, so the primary action and what it will
+cost are always on screen. Only layout here: the window connects the signals.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QProgressBar,
+    QPushButton,
+    QScrollArea,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
+
+from idphoto_desktop.ui.background_picker import BackgroundPicker
+from idphoto_desktop.ui.engine_picker import EnginePicker
+from idphoto_desktop.ui.preset_picker import PresetPicker
+from idphoto_desktop.ui.widgets import Banner, section_title
+
+PANEL_WIDTH = 400
+
+
+class SidePanel(QWidget):
+    """Photo in, size, background, engine, Generate."""
+
+    def __init__(
+        self, pick_color: Callable[[str], str | None], parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        side = QWidget()
+        side.setObjectName("sideContent")
+        side_layout = QVBoxLayout(side)
+        side_layout.setContentsMargins(18, 8, 18, 8)
+        side_layout.setSpacing(6)
+
+        # 1 Photo
+        side_layout.addWidget(section_title(1, "Photo"))
+        photo_row = QHBoxLayout()
+        self.open_button = QPushButton("Open…")
+        self.open_button.setObjectName("openButton")
+        self.open_button.setToolTip("Open a photo file (Ctrl+O). You can also drop it anywhere.")
+        self.paste_button = QPushButton("Paste")
+        self.paste_button.setObjectName("pasteButton")
+        self.paste_button.setToolTip("Paste an image or a file from the clipboard (Ctrl+V)")
+        photo_row.addWidget(self.open_button)
+        photo_row.addWidget(self.paste_button)
+        photo_row.addStretch(1)
+        side_layout.addLayout(photo_row)
+        url_row = QHBoxLayout()
+        self.url_edit = QLineEdit()
+        self.url_edit.setObjectName("imageUrl")
+        self.url_edit.setPlaceholderText("…or an image address (https://…)")
+        self.url_edit.setClearButtonEnabled(True)
+        self.url_button = QPushButton("Use")
+        self.url_button.setObjectName("useUrl")
+        url_row.addWidget(self.url_edit, 1)
+        url_row.addWidget(self.url_button)
+        side_layout.addLayout(url_row)
+        self.photo_info = QLabel("No photo yet: drop one anywhere on this window.")
+        self.photo_info.setObjectName("photoInfo")
+        self.photo_info.setWordWrap(True)
+        side_layout.addWidget(self.photo_info)
+        self.photo_error = Banner("photoError")
+        side_layout.addWidget(self.photo_error)
+
+        # 2 Size
+        side_layout.addWidget(section_title(2, "Size"))
+        self.preset_picker = PresetPicker()
+        side_layout.addWidget(self.preset_picker, 1)
+
+        # 3 Background
+        side_layout.addWidget(section_title(3, "Background"))
+        self.background = BackgroundPicker(pick_color)
+        side_layout.addWidget(self.background)
+
+        # 4 Engine and Generate: pinned under the choices, always on screen, so the
+        # clerk sees which engine runs (and what it costs) right beside the button.
+        actions = QWidget()
+        actions.setObjectName("actionPanel")
+        actions.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
+        actions_layout = QVBoxLayout(actions)
+        actions_layout.setContentsMargins(18, 4, 18, 10)
+        actions_layout.setSpacing(6)
+        actions_layout.addWidget(section_title(4, "Engine"))
+        self.engine_picker = EnginePicker()
+        actions_layout.addWidget(self.engine_picker)
+        self.generate_button = QPushButton("Generate")
+        self.generate_button.setObjectName("generateButton")
+        self.generate_button.setToolTip("Make the ID photo (Ctrl+Enter)")
+        self.generate_button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        actions_layout.addWidget(self.generate_button)
+        progress_row = QHBoxLayout()
+        self.progress = QProgressBar()
+        self.progress.setObjectName("progress")
+        self.progress.setRange(0, 100)
+        self.progress.setTextVisible(False)
+        self.progress_label = QLabel()
+        self.progress_label.setObjectName("progressLabel")
+        self.progress_label.setProperty("role", "hint")
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setObjectName("cancelButton")
+        self.cancel_button.setToolTip("Stop the running job (Esc)")
+        progress_row.addWidget(self.progress, 1)
+        progress_row.addWidget(self.cancel_button)
+        actions_layout.addLayout(progress_row)
+        actions_layout.addWidget(self.progress_label)
+        self.message = Banner("jobMessage")
+        actions_layout.addWidget(self.message)
+
+        scroll = QScrollArea()
+        scroll.setObjectName("sideScroll")
+        scroll.setWidget(side)
+        scroll.setWidgetResizable(True)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setObjectName("sidePanel")
+        self.setFixedWidth(PANEL_WIDTH)
+        left_layout = QVBoxLayout(self)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        left_layout.setSpacing(0)
+        left_layout.addWidget(scroll, 1)
+        left_layout.addWidget(actions)
+
+    def focus_chain(self) -> list[QWidget]:
+        """Keyboard order, top to bottom."""
+        picker, bg, engine = self.preset_picker, self.background, self.engine_picker
+        return [
+            self.open_button, self.paste_button, self.url_edit, self.url_button,
+            picker.preset_radio, picker.custom_radio, picker.search, picker.tree,
+            picker.width_spin, picker.height_spin, bg.jpg_radio, bg.png_radio,
+            *bg.swatch_buttons.values(), bg.more_button,
+            engine.offline_radio, engine.cloud_radio, engine.token_button,
+            self.generate_button, self.cancel_button,
+        ]
