@@ -35,19 +35,37 @@ Json = dict[str, Any]
 # each. The digital size is a figure from the spec (its API suggestion when that is
 # the digital size, otherwise the digital minimum), with the reason recorded.
 SPLITS: dict[str, Json] = {
-    "ca_visa_ircc": {"digital_px": "api_px_suggestion"},
-    "cn_visa": {"digital_px": "api_px_suggestion"},
-    "hk_passport": {"digital_px": "api_px_suggestion"},
-    "sg_passport_ic": {"digital_px": "api_px_suggestion"},
+    "ca_visa_ircc": {
+        "digital_px": "api_px_suggestion",
+        "names": ("Canada IRCC visa / permit photo - printed",
+                  "Canada IRCC visa / permit photo - digital upload"),
+    },
+    "cn_visa": {
+        "digital_px": "api_px_suggestion",
+        "names": ("China visa - printed photo", "China visa - online form photo"),
+    },
+    "hk_passport": {
+        "digital_px": "api_px_suggestion",
+        "names": ("Hong Kong SAR passport / DI - printed photo",
+                  "Hong Kong SAR passport / DI - digital photo"),
+    },
+    "sg_passport_ic": {
+        "digital_px": "api_px_suggestion",
+        "names": ("Singapore passport / NRIC - printed photo",
+                  "Singapore passport / NRIC - digital photo (ICA e-services)"),
+    },
     "cn_exit_entry": {
         "digital_px": "min_px",
         "basis": "digital minimum from the spec (354x472, 3:4); the 300 dpi print size "
         "390x567 is not 3:4",
+        "names": ("China exit-entry documents - printed photo",
+                  "China exit-entry documents - digital photo"),
     },
     "jp_passport": {
         "digital_px": "min_px",
         "basis": "online-application minimum from the spec (480x640); the 300 dpi print "
         "size 413x531 is below it",
+        "names": ("Japan passport - printed photo", "Japan passport - online application photo"),
     },
 }
 
@@ -417,7 +435,7 @@ def _from_spec(spec: Json, catalogue: Json) -> list[Json]:
 
     printed = _base(spec, catalogue)
     printed["id"] = f"{spec['id']}_print"
-    printed["name"] = f"{spec['name']} - printed photo"
+    printed["name"] = split["names"][0]
     printed["size_px"] = _size(spec["px_300dpi"])
     printed["size_basis"] = "300 dpi print size (computed)"
     printed["digital"] = None
@@ -425,7 +443,7 @@ def _from_spec(spec: Json, catalogue: Json) -> list[Json]:
 
     digital = _base(spec, catalogue)
     digital["id"] = f"{spec['id']}_digital"
-    digital["name"] = f"{spec['name']} - digital upload"
+    digital["name"] = split["names"][1]
     digital["print_mm"] = None
     digital["print_mm_range"] = None
     digital["see_also"] = [printed["id"]]

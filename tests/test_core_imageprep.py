@@ -405,6 +405,13 @@ def test_huge_jpeg_is_decoded_at_reduced_scale(photo_12000x8000: Path) -> None:
     assert image.size == (3000, 2000)
 
 
+def test_load_oriented_bounds_a_huge_jpeg(photo_12000x8000: Path) -> None:
+    image = load_oriented(photo_12000x8000)
+    assert image.width * image.height <= imageprep.MAX_DECODE_PIXELS
+    assert image.size == (6000, 4000)  # JPEG decoded at 1/2 scale
+    assert image.mode == "RGB"
+
+
 def test_configurable_longest_side(photos_dir: Path) -> None:
     photo = prepare_photo(photos_dir / "fr_tests_obama3.jpg", longest_side=1000)
     assert max(photo.width, photo.height) == 1000

@@ -185,6 +185,19 @@ def test_pdf_page_is_the_paper_size(paper: str, schengen_photo: Image.Image) -> 
     assert height_pt == pytest.approx(want[1], abs=0.15)
 
 
+def test_pdf_holds_the_sheet_image(schengen_photo: Image.Image) -> None:
+    """The page's image is the sheet at full resolution (not rescaled to fit)."""
+    sheet, layout = make_sheet(schengen_photo, get_preset("schengen_visa"), get_paper("4x6"))
+    pdf = sheet_pdf(sheet, layout.dpi)
+    start = pdf.index(b"\xff\xd8\xff")
+    end = pdf.index(b"\xff\xd9", start) + 2
+    embedded = Image.open(io.BytesIO(pdf[start:end]))
+    assert embedded.size == sheet.size
+    diff = np.abs(np.asarray(embedded.convert("RGB"), dtype=np.int16)
+                  - np.asarray(sheet, dtype=np.int16))
+    assert float(diff.mean()) < 2.0
+
+
 def test_jpeg_records_300_dpi(schengen_photo: Image.Image) -> None:
     sheet, layout = make_sheet(schengen_photo, get_preset("schengen_visa"), get_paper("a4"))
     data = sheet_jpeg(sheet, layout.dpi)

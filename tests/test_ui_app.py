@@ -103,6 +103,7 @@ def test_real_app_on_xvfb_reaches_a_result(
             "--open", str(photos_dir / "hivision_test0.jpg"),
             "--preset", "schengen_visa",
             "--engine", "offline",
+            "--bg", "D6E9F8",
             "--generate",
             "--screenshot", str(shot),
         ],
@@ -123,6 +124,11 @@ def test_real_app_on_xvfb_reaches_a_result(
         colours = rgb.resize((320, 200)).getcolors(maxcolors=1_000_000) or []
         assert len(colours) > 500  # photos, text and controls, not an empty frame
         # the primary button's blue is on screen
-        blue = sum(n for n, c in colours if c[2] > 150 and c[0] < 60 and 80 < c[1] < 130)
+        blue = 0
+        for count, colour in colours:
+            assert isinstance(colour, tuple)
+            r, g, b = colour[:3]
+            if b > 150 and r < 60 and 80 < g < 130:
+                blue += count
         assert blue > 50
     assert "Traceback" not in proc.stderr

@@ -68,11 +68,14 @@ def test_token_saved_to_store_tested_and_never_in_settings(
     qtbot.waitUntil(lambda: not dialog.testing, timeout=10_000)
     assert dialog.test_result.role == "info", dialog.test_result.text()
 
+    # AND switches to polling (async) calls
+    qtbot.mouseClick(dialog.sync_check, Qt.MouseButton.LeftButton)
     # THEN Save stores the token in the store and the address in the settings file only
     with qtbot.waitSignal(dialog.finished, timeout=2_000):
         qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
     assert services.token_store.get() == sandbox_token
     assert services.settings.api_url == sandbox.base_url
+    assert services.settings.sync_mode == "async"
     assert sandbox_token not in services.settings.path.read_text()
     qtbot.waitUntil(lambda: not window.engine_picker.token_button.isVisible())
 
@@ -121,10 +124,30 @@ def test_worker_thread_crash_reaches_gui_thread(qtbot: Any) -> None:
         try:
             raise ValueError("worker bug")
         except ValueError:
-            handler.handle(*sys.exc_info())  # type: ignore[arg-type]
+            exc_type, exc, tb = sys.exc_info()
+            assert exc_type is not None and exc is not None
+            handler.handle(exc_type, exc, tb)
 
     thread = threading.Thread(target=boom)
     thread.start()
     thread.join()
     qtbot.waitUntil(lambda: len(shown) == 1)
     assert "worker bug" in shown[0]
+
+
+def test_install_routes_hooks_and_qt_messages_to_the_log(
+    qtbot: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    from PySide6.QtCore import qWarning
+
+    previous = sys.excepthook
+    handler = CrashHandler(show=lambda report, path: None)
+    handler.install()
+    try:
+        assert sys.excepthook == handler.handle
+        with caplog.at_level("WARNING", logger="qt"):
+            qWarning("a Qt warning for the log")
+        assert any("a Qt warning for the log" in r.getMessage() for r in caplog.records)
+    finally:
+        handler.uninstall()
+    assert sys.excepthook is previous

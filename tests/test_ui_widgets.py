@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QImage
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QWidget
 
 from idphoto_desktop.core.job import OutputFormat
 from idphoto_desktop.ui.image_view import OVERLAY_COLOR, ImageView
@@ -130,10 +130,10 @@ def test_keyboard_only_tab_order_and_fits_1280x800(
     window = make_window(ui_services())
     assert window.size().width() <= 1280 and window.size().height() <= 800
     window.open_button.setFocus()
-    order = [window.open_button]
+    order: list[QWidget | None] = [window.open_button]
     for _ in range(4):
         qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
-        order.append(QApplication.focusWidget())  # type: ignore[arg-type]
+        order.append(QApplication.focusWidget())
     assert order[1] is window.paste_button
     assert order[2] is window.url_edit
     # the primary action is on screen without scrolling at 1280x800

@@ -446,11 +446,18 @@ def load_oriented(path: Path, *, max_side: int | None = None) -> Image.Image:
     """The clerk's original, upright and in RGB/RGBA, for display beside the result.
 
     Same checks as for upload; ``max_side`` lets a preview decode a big JPEG cheaply.
-    The pixel grid matches ``PreparedPhoto.original_width/height`` when ``max_side``
-    is None, so ``foreground_rect / scale`` lands on it.
+    With ``max_side`` None the pixel grid matches ``PreparedPhoto.original_width/height``
+    (so ``foreground_rect / scale`` lands on it), except that a JPEG over 64 megapixels
+    is decoded at a reduced scale to bound memory: compare ``width`` with
+    ``original_width`` rather than assuming they are equal.
     """
     path = Path(path)
     opened = _open(_read_file(path), path.name)
+    raw_pixels = opened.raw_width * opened.raw_height
+    if max_side is None and raw_pixels > MAX_DECODE_PIXELS:
+        # The JPEG decoder reduces by 1/2, 1/4 or 1/8: pick the first that fits.
+        halvings = math.ceil(math.log2(math.sqrt(raw_pixels / MAX_DECODE_PIXELS)))
+        max_side = math.ceil(max(opened.raw_width, opened.raw_height) / 2**halvings)
     image = _decode(opened, path.name, max_side)
     if opened.orientation != 1:
         image = _upright(image)

@@ -28,6 +28,7 @@ def _parse(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument("--generate", action="store_true", help=hidden)
     parser.add_argument("--engine", choices=("offline", "cloud", "cropresize"), help=hidden)
     parser.add_argument("--preset", help=hidden)
+    parser.add_argument("--bg", help=hidden)
     parser.add_argument("--screenshot", type=Path, help=hidden)
     parser.add_argument("--quit-after-ms", type=int, default=0, help=hidden)
     return parser.parse_args(list(argv))
@@ -63,6 +64,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         window.engine_picker.set_engine(args.engine)
     if args.preset:
         window.preset_picker.select(args.preset)
+    if args.bg:
+        window.background.set_color(args.bg)
 
     class FirstPaint(QObject):
         """Quits at the first paint of the window: the cheapest honest 'it starts'."""

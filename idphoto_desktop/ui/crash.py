@@ -13,6 +13,7 @@ import sys
 import threading
 from collections.abc import Callable
 from types import TracebackType
+from typing import Any
 
 from PySide6.QtCore import (
     QMessageLogContext,
@@ -39,6 +40,7 @@ log = logging.getLogger("idphoto_desktop.crash")
 qt_log = logging.getLogger("qt")
 
 ExcInfo = tuple[type[BaseException], BaseException, TracebackType | None]
+QtMessageHandler = Callable[[QtMsgType, QMessageLogContext, str], Any]
 
 
 class CrashDialog(QDialog):
@@ -97,20 +99,21 @@ class CrashHandler(QObject):
         self._previous_hook = sys.excepthook
         self._previous_thread_hook = threading.excepthook
         self._installed = False
+        self._previous_qt_handler: QtMessageHandler | None = None
         self._fromWorker.connect(self._on_gui_thread)
 
     def install(self) -> None:
         """Before the first widget: every uncaught exception and Qt warning is logged."""
         sys.excepthook = self.handle
         threading.excepthook = self._thread_hook
-        qInstallMessageHandler(qt_message_handler)
+        self._previous_qt_handler = qInstallMessageHandler(qt_message_handler)
         self._installed = True
 
     def uninstall(self) -> None:
         if self._installed:
             sys.excepthook = self._previous_hook
             threading.excepthook = self._previous_thread_hook
-            qInstallMessageHandler(None)
+            qInstallMessageHandler(self._previous_qt_handler)
             self._installed = False
 
     def handle(

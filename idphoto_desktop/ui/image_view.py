@@ -215,6 +215,10 @@ class ImageView(QWidget):
         painter = QPainter(self)
         painter.fillRect(self.rect(), CANVAS_COLOR)
         if self._image is None or self._image.isNull():
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+            zone = QPen(QColor(176, 186, 197), 2.0, Qt.PenStyle.DashLine)
+            painter.setPen(zone)
+            painter.drawRoundedRect(QRectF(self.rect()).adjusted(14, 14, -14, -14), 12, 12)
             painter.setPen(QColor(110, 118, 129))
             painter.drawText(
                 self.rect().adjusted(16, 16, -16, -16),

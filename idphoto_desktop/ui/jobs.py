@@ -133,7 +133,8 @@ def qimage_to_png(image: QImage) -> bytes:
     array = QByteArray()
     buffer = QBuffer(array)
     buffer.open(QIODevice.OpenModeFlag.WriteOnly)
-    if not image.save(buffer, b"PNG"):
+    # PySide6 6.12 wants the format as str at run time; its stub says bytes.
+    if not image.save(buffer, "PNG"):  # type: ignore[call-overload]
         raise ImageError("The pasted image could not be read.")
     buffer.close()
     return bytes(array.data())

@@ -379,6 +379,8 @@ class MainWindow(QMainWindow):
         self._generated_key = None
         self.photo_error.clear_message()
         self.result_panel.show_photo(photo)
+        self.setWindowTitle(f"{photo.label} — ID Photo Desktop")
+        self.result_panel.result_caption.setText("Result")
         self.photo_info.setText(self._photo_text(photo))
         notes = photo.prepared.notes if photo.prepared is not None else ()
         self.photo_info.setToolTip("\n".join(notes))
@@ -556,6 +558,8 @@ class MainWindow(QMainWindow):
         color = self._chosen_color()
         photo_seq = self._photo_seq
         preset_id = request.params.preset_id
+        chosen = self.current_preset()
+        what = chosen.label if chosen is not None and preset_id else f"{request.params.size} px"
 
         def work(progress: ProgressCallback, cancel: CancelToken) -> jobs.GeneratedImage:
             return jobs.generate(
@@ -575,6 +579,7 @@ class MainWindow(QMainWindow):
             assert isinstance(value, jobs.GeneratedImage)
             self._generated = value
             self._generated_key = key
+            self.result_panel.result_caption.setText(f"Result · {what}")
             if preset_id:
                 self._add_recent(preset_id)
             self._show_generated(recolor=False)

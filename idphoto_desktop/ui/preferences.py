@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 
 from PySide6.QtWidgets import (
+    QCheckBox,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -70,6 +71,14 @@ class PreferencesDialog(QDialog):
         self.where.setWordWrap(True)
         self.where.setProperty("role", "hint")
 
+        self.sync_check = QCheckBox("Wait for the result in one call (recommended)")
+        self.sync_check.setObjectName("syncMode")
+        self.sync_check.setToolTip(
+            "Off: the provider answers at once with a task number and the app asks for the "
+            "result every few seconds (for a busy service)."
+        )
+        self.sync_check.setChecked(services.settings.sync_mode == "sync")
+
         self.test_button = QPushButton("Test connection")
         self.test_button.setObjectName("testConnection")
         self.test_button.clicked.connect(self.test_connection)
@@ -79,6 +88,7 @@ class PreferencesDialog(QDialog):
         form.addRow("API address", self.api_url)
         form.addRow("API token", token_row)
         form.addRow("", self.where)
+        form.addRow("", self.sync_check)
 
         self.error = Banner("prefsError")
         buttons = QDialogButtonBox(
@@ -161,7 +171,9 @@ class PreferencesDialog(QDialog):
         url = self.api_url.text().strip()
         token = self.token.text().strip()
         try:
-            self._services.settings.api_url = url
+            with self._services.settings.batch() as settings:
+                settings.api_url = url
+                settings.sync_mode = "sync" if self.sync_check.isChecked() else "async"
             if token != self._stored_token:
                 if token:
                     self._services.token_store.set(token)

@@ -188,7 +188,8 @@ class PresetPicker(QWidget):
             groups.setdefault(entry.group, []).append(entry)
         if self._recent:
             self._add_group(RECENT_GROUP, [self._entries[r] for r in self._recent])
-        for name in sorted(groups, key=lambda g: (g == "International", g.casefold())):
+        # The generic ICAO preset first: it is the usual starting point.
+        for name in sorted(groups, key=lambda g: (g != "International", g.casefold())):
             self._add_group(name, sorted(groups[name], key=lambda e: e.name.casefold()))
         self.tree.expandAll()
         self.tree.blockSignals(False)
@@ -205,7 +206,7 @@ class PresetPicker(QWidget):
         for entry in entries:
             child = QTreeWidgetItem([f"{entry.name}  ·  {entry.width}×{entry.height}"])
             child.setData(0, _ID_ROLE, entry.id)
-            child.setToolTip(0, entry.details)
+            child.setToolTip(0, f"{entry.name}\n{entry.details}")
             top.addChild(child)
         self.tree.addTopLevelItem(top)
 

@@ -134,7 +134,7 @@ class Pyramid:
 
 
 def encode_png(bgra: U8) -> bytes:
-    ok, buf = cv2.imencode(".png", bgra, [cv2.IMWRITE_PNG_COMPRESSION, 3])
+    ok, buf = cv2.imencode(".png", bgra, [cv2.IMWRITE_PNG_COMPRESSION, 1])
     if not ok:
         raise ImageError("The result could not be encoded as PNG.")
     return bytes(buf.tobytes())
