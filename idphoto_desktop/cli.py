@@ -233,7 +233,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
         geometry=preset.geometry,
     )
     photo = prepare_photo(Path(args.photo))
-    token = "sandbox-demo-token"
+    import secrets
+
+    token = secrets.token_urlsafe(24)  # the sandbox's own, for this run only
     out = Path(args.output)
     with SandboxServer(OfflineEngine(), token, rate_limit_per_s=None) as server:
         print(f"sandbox server on {server.base_url}")
@@ -300,7 +302,8 @@ def _parser() -> argparse.ArgumentParser:
     mod.set_defaults(func=cmd_models)
 
     demo = sub.add_parser("demo", help="end-to-end run through the sandbox server")
-    demo.add_argument("--photo", default=str(Path("..") / "shared" / "photos" / "hivision_test0.jpg"))
+    demo_photo = Path("..") / "shared" / "photos" / "hivision_test0.jpg"
+    demo.add_argument("--photo", default=str(demo_photo))
     demo.add_argument("--preset", default="us_passport")
     demo.add_argument("--format", default="jpg")
     demo.add_argument("--bg", default="FFFFFF")
