@@ -21,7 +21,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, TextIO
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = Path(os.environ.get("IDPHOTO_SHARED", ROOT.parent / "shared")).resolve()
@@ -258,6 +258,7 @@ class SandboxProcess:
         self.delay_s = delay_s
         self.base_url = ""
         self._proc: subprocess.Popen[str] | None = None
+        self._log: TextIO | None = None
         self._home = Path(tempfile.mkdtemp(prefix="bench-sandbox-", dir=work_dir()))
 
     def __enter__(self) -> SandboxProcess:
@@ -276,11 +277,12 @@ class SandboxProcess:
             "--delay",
             str(self.delay_s),
         ]
+        self._log = (self._home / "sandbox.log").open("w", encoding="utf-8")
         self._proc = subprocess.Popen(
             argv,
             env=app_env(self._home),
             stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
+            stderr=self._log,
             text=True,
             cwd=ROOT,
         )
@@ -299,7 +301,8 @@ class SandboxProcess:
                 return self
             if not line and self._proc.poll() is not None:
                 break
-        err = self._proc.stderr.read() if self._proc.stderr else ""
+        self._log.flush()
+        err = (self._home / "sandbox.log").read_text(encoding="utf-8", errors="replace")
         self.__exit__(None, None, None)
         raise RuntimeError(f"the sandbox did not start: {line!r} {err[-2000:]}")
 
@@ -318,4 +321,7 @@ class SandboxProcess:
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.communicate()
+        if self._log is not None:
+            self._log.close()
+            self._log = None
         shutil.rmtree(self._home, ignore_errors=True)

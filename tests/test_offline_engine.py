@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import math
 import threading
 from pathlib import Path
@@ -10,9 +9,9 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
-from PIL import Image, ImageOps
 
 from idphoto_desktop.core.errors import CancelledError, FaceError, ValidationError
+from idphoto_desktop.core.imageprep import prepare_photo_bytes
 from idphoto_desktop.core.job import (
     CancelToken,
     CropGeometry,
@@ -44,24 +43,9 @@ CLEAR_SINGLE = [
 ]
 
 
-def prepared(data: bytes, name: str = "photo.jpg") -> PreparedPhoto:
-    """What core.imageprep would hand over; sizes are informative only for the engine."""
-    try:
-        with Image.open(io.BytesIO(data)) as img:
-            w, h = ImageOps.exif_transpose(img).size
-    except OSError:
-        w = h = 1
-    return PreparedPhoto(
-        data=data,
-        mime="image/jpeg",
-        filename=name,
-        width=w,
-        height=h,
-        original_width=w,
-        original_height=h,
-        scale=1.0,
-        source_sha256="",
-    )
+def prepared(data: bytes, name: str = "photo.png") -> PreparedPhoto:
+    """The photo as the app uploads it: through core.imageprep, like the window does."""
+    return prepare_photo_bytes(data, name)
 
 
 def encode(bgr: np.ndarray, ext: str = ".png") -> bytes:
@@ -73,13 +57,14 @@ def encode(bgr: np.ndarray, ext: str = ".png") -> bytes:
 def request(
     data: bytes,
     *,
+    name: str = "photo.png",
     size: PhotoSize = SIZE,
     fmt: OutputFormat = OutputFormat.PNG,
     bg: str | None = None,
     geometry: CropGeometry | None = ICAO,
 ) -> GenerateRequest:
     params = GenerateParams(size=size, format=fmt, bg_color=bg, geometry=geometry)
-    return GenerateRequest(params=params, photo=prepared(data))
+    return GenerateRequest(params=params, photo=prepared(data, name))
 
 
 def rgba_of(result: GenerateResult) -> np.ndarray:
@@ -95,7 +80,12 @@ def engine(models_dir: Path) -> OfflineEngine:
 
 @pytest.fixture(scope="module")
 def photo_bytes(photos_dir: Path) -> dict[str, bytes]:
-    return {p.name: p.read_bytes() for p in photos_dir.iterdir() if p.suffix in {".jpg", ".png"}}
+    """Each shared photo as uploaded (prepared), keyed by its file name."""
+    out: dict[str, bytes] = {}
+    for p in photos_dir.iterdir():
+        if p.suffix in {".jpg", ".png"}:
+            out[p.name] = prepare_photo_bytes(p.read_bytes(), p.name).data
+    return out
 
 
 @pytest.fixture(scope="module")
@@ -103,7 +93,7 @@ def results(engine: OfflineEngine, photo_bytes: dict[str, bytes]) -> dict[str, G
     """Every shared photo through the engine once (35x45 preset, transparent PNG)."""
     out: dict[str, GenerateResult] = {}
     for name, data in sorted(photo_bytes.items()):
-        out[name] = engine.generate(request(data))
+        out[name] = engine.generate(request(data, name=name))
     return out
 
 
@@ -397,5 +387,8 @@ def test_bad_colour_and_bad_bytes(engine: OfflineEngine, photo_bytes: dict[str, 
         engine.generate(
             request(photo_bytes["hivision_test0.jpg"], fmt=OutputFormat.JPG, bg="nonsense")
         )
-    with pytest.raises(ValidationError):
-        engine.generate(request(b"\x89PNG\r\n\x1a\n" + b"\0" * 64))
+    junk = PreparedPhoto(
+        b"\x89PNG\r\n\x1a\n" + b"\0" * 64, "image/png", "x.png", 1, 1, 1, 1, 1.0, ""
+    )
+    with pytest.raises(ValidationError, match="could not be decoded"):
+        engine.generate(GenerateRequest(params=GenerateParams(size=SIZE), photo=junk))

@@ -121,7 +121,8 @@ def test_guided_filter_smooths_flat_areas_and_keeps_colour_edges() -> None:
 def test_foreground_estimate_removes_the_old_background() -> None:
     """A red object over green, blended at the edge: the estimate is red, not olive."""
     h, w = 100, 300
-    alpha = np.clip((np.arange(w, dtype=np.float32) - 150) / 6, 0, 1)[None, :].repeat(h, 0)
+    ramp = np.clip((np.arange(w, dtype=np.float32) - 150) / 6, 0, 1)
+    alpha = ramp[None, :].repeat(h, 0).astype(np.float32)
     fg = np.zeros((h, w, 3), np.float32)
     fg[:] = (0.1, 0.1, 0.9)
     bg = np.zeros((h, w, 3), np.float32)
@@ -151,7 +152,7 @@ def test_grabcut_is_seeded_and_repeatable_and_tightens_the_mask() -> None:
     cv2.ellipse(img, (50, 70), (30, 45), 0, 0, 360, (30, 60, 200), -1)
     prob = np.zeros((120, 100), np.float32)
     cv2.ellipse(prob, (50, 70), (33, 48), 0, 0, 360, 1.0, -1)  # the model: a bit loose
-    prob = cv2.GaussianBlur(prob, (0, 0), 2)
+    prob = np.asarray(cv2.GaussianBlur(prob, (0, 0), 2), np.float32)
     valid = np.ones((120, 100), bool)
     a = matting.grabcut_refine(img, prob, valid, (50, 70))
     cv2.setRNGSeed(999)  # whatever state the thread's generator is in
@@ -202,7 +203,7 @@ def test_place_meets_each_rule_near_its_middle() -> None:
 def test_default_placement_and_a_narrow_frame() -> None:
     f = frame()
     p = cropping.place(f, PhotoSize(600, 800), None)
-    assert (p.head, p.top) == (pytest.approx(0.6), pytest.approx(0.1))
+    assert p.head == pytest.approx(0.6) and p.top == pytest.approx(0.1)
     narrow = cropping.place(f, PhotoSize(150, 800), None)
     assert narrow.head < 0.6
     s = narrow.head * 800 / f.head_height

@@ -15,7 +15,7 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QByteArray, QEvent, QMimeData, Qt, QTimer, QUrl, Signal
+from PySide6.QtCore import QByteArray, QEvent, QMimeData, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QCloseEvent,
     QDragEnterEvent,
@@ -806,9 +806,3 @@ class MainWindow(QMainWindow):
             self.runner.shutdown(10_000)
         super().closeEvent(event)
 
-
-def local_file_mime(path: Path) -> QMimeData:
-    """What a file manager puts on a drag (tests and paste use it too)."""
-    mime = QMimeData()
-    mime.setUrls([QUrl.fromLocalFile(str(path))])
-    return mime

@@ -1,0 +1,44 @@
+"""The floor: a bare PySide6 QMainWindow, shown, closed at its first paint (a script).
+
+Quits the same way ``idphoto-desktop --smoke`` does (an event filter on the first Paint
+event), so the two processes differ only in what the app itself does. ``--rss`` prints
+the process's peak RSS in MB on stdout before exiting (the memory figure's baseline).
+"""
+
+from __future__ import annotations
+
+import resource
+import sys
+
+from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtWidgets import QApplication, QMainWindow
+
+
+class _FirstPaint(QObject):
+    def __init__(self, app: QApplication) -> None:
+        super().__init__()
+        self._app = app
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Paint:
+            watched.removeEventFilter(self)
+            QTimer.singleShot(0, self._app.quit)
+        return False
+
+
+def main() -> int:
+    app = QApplication([sys.argv[0]])
+    window = QMainWindow()
+    window.setWindowTitle("bare")
+    first_paint = _FirstPaint(app)
+    window.installEventFilter(first_paint)
+    window.show()
+    status = app.exec()
+    window.close()
+    if "--rss" in sys.argv[1:]:
+        print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0, flush=True)
+    return int(status)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

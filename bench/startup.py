@@ -1,0 +1,127 @@
+"""Start-up: process start to the main window's first paint, against a bare QMainWindow.
+
+Both are whole processes timed from spawn to exit, each quitting at its first paint
+(``idphoto-desktop --smoke`` and bench/bare_window.py), alternated so that the shared
+machine's noise falls on both alike; medians are compared. One ``python -X importtime``
+pass of the smoke start names what is imported at start-up and what costs the most.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from bench.common import PYTHON, ROOT, Figure, app_env, desktop_command, figure, median, target
+
+TARGET_RATIO = 1.5
+BARE = Path(__file__).with_name("bare_window.py")
+LAZY_MODULES = ("requests", "keyring", "cv2", "numpy", "PIL", "urllib3", "secretstorage")
+
+
+def _timed(argv: list[str], env: dict[str, str]) -> float:
+    started = time.perf_counter()
+    done = subprocess.run(argv, env=env, cwd=ROOT, capture_output=True, text=True, timeout=120)
+    elapsed = time.perf_counter() - started
+    if done.returncode != 0:
+        raise RuntimeError(f"{argv[0]} exited {done.returncode}: {done.stderr[-2000:]}")
+    return elapsed
+
+
+def import_profile(env: dict[str, str]) -> dict[str, Any]:
+    """Top-level imports of a smoke start by cumulative time, and which heavy ones appear."""
+    done = subprocess.run(
+        [PYTHON, "-X", "importtime", "-m", "idphoto_desktop.ui.app", "--smoke"],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"importtime run exited {done.returncode}: {done.stderr[-2000:]}")
+    top: list[tuple[int, str]] = []
+    ours: list[tuple[int, str]] = []
+    seen: set[str] = set()
+    for line in done.stderr.splitlines():
+        if not line.startswith("import time:") or "imported package" in line:
+            continue
+        _self_us, cumulative_us, name = line[len("import time:") :].split("|", 2)
+        module = name.strip()
+        seen.add(module)
+        depth = (len(name) - len(name.lstrip(" ")) - 1) // 2
+        if depth == 0:
+            top.append((int(cumulative_us), module))
+        if module.startswith("idphoto_desktop"):
+            ours.append((int(cumulative_us), module))
+    top.sort(reverse=True)
+    ours.sort(reverse=True)
+    return {
+        "top_level_ms": [(m, round(us / 1000, 1)) for us, m in top[:12]],
+        "idphoto_modules_ms": [(m, round(us / 1000, 1)) for us, m in ours[:12]],
+        "heavy_imported_at_startup": [m for m in LAZY_MODULES if m in seen],
+        "modules_imported": len(seen),
+    }
+
+
+def main(quick: bool) -> Figure:
+    runs = 3 if quick else 15
+    with tempfile.TemporaryDirectory(prefix="bench-startup-") as home:
+        env = app_env(Path(home))
+        app_cmd = [*desktop_command(), "--smoke"]
+        bare_cmd = [PYTHON, str(BARE)]
+        _timed(app_cmd, env)  # warm the disk cache and write the settings once
+        _timed(bare_cmd, env)
+        app_s: list[float] = []
+        bare_s: list[float] = []
+        for i in range(runs):
+            # Alternate which goes first, so neither always follows the other.
+            if i % 2 == 0:
+                app_s.append(_timed(app_cmd, env))
+                bare_s.append(_timed(bare_cmd, env))
+            else:
+                bare_s.append(_timed(bare_cmd, env))
+                app_s.append(_timed(app_cmd, env))
+        profile = import_profile(env)
+    app_med, bare_med = median(app_s), median(bare_s)
+    ratio = app_med / bare_med
+    notes = [
+        "Spawn to exit of each process, quitting at the first paint; includes the "
+        "interpreter's own start (about the same for both).",
+    ]
+    heavy = profile["heavy_imported_at_startup"]
+    notes.append(
+        "Imported at start-up among " + ", ".join(LAZY_MODULES) + ": "
+        + (", ".join(heavy) if heavy else "none")
+    )
+    if ratio > TARGET_RATIO:
+        notes.append(
+            "Slowest top-level imports (cumulative ms): "
+            + ", ".join(f"{m} {ms}" for m, ms in profile["top_level_ms"][:8])
+        )
+        notes.append(
+            "Slowest idphoto_desktop modules (cumulative ms): "
+            + ", ".join(f"{m} {ms}" for m, ms in profile["idphoto_modules_ms"][:8])
+        )
+    return figure(
+        "startup",
+        "Start-up: process start to the main window's first paint",
+        unit="s",
+        value=app_med,
+        value_label=f"idphoto-desktop --smoke, median of {runs}",
+        baseline=bare_med,
+        baseline_label=f"bare PySide6 QMainWindow shown and closed, median of {runs}",
+        ratio=ratio,
+        ratio_label="x the bare window",
+        targets=[target("start-up vs bare window", ratio, "<=", TARGET_RATIO, "x")],
+        quick=quick,
+        details={
+            "app_runs_s": [round(x, 4) for x in app_s],
+            "bare_runs_s": [round(x, 4) for x in bare_s],
+            "extra_ms": round((app_med - bare_med) * 1000, 1),
+            "import_profile": profile,
+        },
+        notes=notes,
+    )
