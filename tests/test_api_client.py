@@ -291,7 +291,7 @@ def test_sizes_that_are_not_whole_numbers_are_refused(
     sandbox: SandboxServer, client_for: ClientFactory, photo: PreparedPhoto
 ) -> None:
     request = GenerateRequest(GenerateParams(PhotoSize(300.5, 400)), photo=photo)  # type: ignore[arg-type]
-    with pytest.raises(ValidationError, match="whole numbers"):
+    with pytest.raises(ValidationError, match="whole number"):
         client_for(sandbox).generate(request)
     assert sum(sandbox.request_counts.values()) == 0
 

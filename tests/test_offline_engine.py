@@ -392,3 +392,30 @@ def test_bad_colour_and_bad_bytes(engine: OfflineEngine, photo_bytes: dict[str, 
     )
     with pytest.raises(ValidationError, match="could not be decoded"):
         engine.generate(GenerateRequest(params=GenerateParams(size=SIZE), photo=junk))
+
+
+def test_small_faces_in_the_shared_photos_warn_and_clear_ones_do_not(
+    results: dict[str, GenerateResult],
+) -> None:
+    for name in ("fr_knn_examples_test_kit_with_rose.jpg", "fr_two_people.jpg"):
+        assert any(w.startswith("The face is small") for w in results[name].warnings), name
+    for name in CLEAR_SINGLE:
+        assert results[name].warnings == (), name
+
+
+def test_head_cut_at_the_photo_top_is_said(
+    engine: OfflineEngine, photo_bytes: dict[str, bytes]
+) -> None:
+    photo = decode(photo_bytes["hivision_test0.jpg"])[100:]
+    res = engine.generate(request(encode(photo)))
+    assert any("top of the head is cut off" in w for w in res.warnings)
+    assert rgba_of(res)[:3, :, 3].max() == 0, "nothing invented above the photo"
+
+
+def test_networks_load_once_per_engine(models_dir: Path, photo_bytes: dict[str, bytes]) -> None:
+    engine = OfflineEngine(models_dir)
+    assert engine._nets is None, "lazy: nothing loaded before the first photo"
+    engine.generate(request(photo_bytes["hivision_test3.jpg"]))
+    nets = engine._nets
+    engine.generate(request(photo_bytes["hivision_test3.jpg"]))
+    assert nets is not None and engine._nets is nets

@@ -11,34 +11,13 @@ from __future__ import annotations
 import os
 
 from idphoto_desktop.core.errors import ImageError, ValidationError
-from idphoto_desktop.core.job import MAX_SIDE, MIN_SIDE, GenerateRequest, OutputFormat
+from idphoto_desktop.core.job import GenerateRequest, OutputFormat
+from idphoto_desktop.core.validation import normalize_bg_color, validate_size, validate_url
 
 MAX_UPLOAD_BYTES = 15 * 1024 * 1024  # "under 15 MB" (NOTES.md)
-MAX_URL_CHARS = 512  # image_url limit upstream (NOTES.md)
 
 FormPart = tuple[str, tuple[str | None, bytes | str] | tuple[str | None, bytes | str, str]]
 """One multipart part for ``requests``: (name, (filename, value[, mime]))."""
-
-
-def _normalise_bg(bg_color: str | None) -> str | None:
-    if bg_color is None or not bg_color.strip():
-        return None
-    value = bg_color.strip().lstrip("#").upper()
-    if len(value) != 6 or any(ch not in "0123456789ABCDEF" for ch in value):
-        raise ValidationError(
-            "The background colour must be six hexadecimal digits (RRGGBB), e.g. FFFFFF."
-        )
-    return value
-
-
-def _check_form_url(url: str, what: str) -> str:
-    value = url.strip()
-    if len(value) > MAX_URL_CHARS:
-        raise ValidationError(f"The {what} is longer than {MAX_URL_CHARS} characters.")
-    lowered = value.lower()
-    if not lowered.startswith(("http://", "https://")) or len(value.split("//", 1)[1]) == 0:
-        raise ValidationError(f"The {what} must be an http:// or https:// address.")
-    return value
 
 
 def _safe_filename(name: str, mime: str) -> str:
@@ -57,11 +36,7 @@ def build_form(request: GenerateRequest) -> list[FormPart]:
     """
     params = request.params
     size = params.size
-    for side in (size.width, size.height):
-        if isinstance(side, bool) or not isinstance(side, int) or not MIN_SIDE <= side <= MAX_SIDE:
-            raise ValidationError(
-                f"Width and height must be whole numbers from {MIN_SIDE} to {MAX_SIDE} pixels."
-            )
+    validate_size(size.width, size.height)
     if not isinstance(params.format, OutputFormat):
         raise ValidationError("The format must be png or jpg.")
     has_photo = request.photo is not None
@@ -79,15 +54,14 @@ def build_form(request: GenerateRequest) -> list[FormPart]:
         parts.append(("image_file", (_safe_filename(photo.filename, mime), photo.data, mime)))
     else:
         assert request.image_url is not None
-        parts.append(("image_url", (None, _check_form_url(request.image_url, "photo address"))))
+        parts.append(("image_url", (None, validate_url(request.image_url))))
     parts.append(("size", (None, f"{size.width}x{size.height}")))
     parts.append(("format", (None, params.format.value)))
     if params.format is OutputFormat.JPG:
-        bg = _normalise_bg(params.bg_color)
-        if bg is not None:
-            parts.append(("bg_color", (None, bg)))
+        if params.bg_color is not None and params.bg_color.strip():
+            parts.append(("bg_color", (None, normalize_bg_color(params.bg_color))))
     parts.append(("sync", (None, "1" if request.sync else "0")))
     if request.callback_url and request.callback_url.strip():
-        callback = _check_form_url(request.callback_url, "callback address")
+        callback = validate_url(request.callback_url)
         parts.append(("callback_url", (None, callback)))
     return parts

@@ -94,7 +94,8 @@ def crown_from_mask(
     person; the highest tenth of those tops is the crown, bounded to a plausible head so a
     hat, a raised hand or a background patch cannot make the head absurd. Returns the crown
     in level-frame y, and whether the head runs off the photo's top edge (``valid`` is
-    False outside the photo).
+    False outside the photo); then the crown is at least as high as ``frame.crown_y``, the
+    anthropometric guess.
     """
     scale = float(to_mask[0, 0])
     h, w = prob.shape
@@ -119,8 +120,11 @@ def crown_from_mask(
     above = np.clip(tops[usable] - 1, 0, None)
     off_photo = ~valid[above, np.arange(c0, c1)[usable]]
     top_row = float(np.percentile(tops[usable], 10))
-    crown = (top_row - to_mask[1, 2]) / scale
-    return float(min(max(crown, lo_y), hi_y)), bool(off_photo.mean() > 0.3)
+    crown = min(max((top_row - to_mask[1, 2]) / scale, lo_y), hi_y)
+    cut = bool(off_photo.mean() > 0.3)
+    if cut:  # the hair goes on above the photo: the anthropometric guess, if higher, wins
+        crown = min(crown, frame.crown_y)
+    return float(crown), cut
 
 
 @dataclass(frozen=True)
