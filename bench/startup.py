@@ -8,6 +8,7 @@ pass of the smoke start names what is imported at start-up and what costs the mo
 
 from __future__ import annotations
 
+import json
 import subprocess
 import tempfile
 import time
@@ -18,6 +19,7 @@ from bench.common import PYTHON, ROOT, Figure, app_env, desktop_command, figure,
 
 TARGET_RATIO = 1.5
 BARE = Path(__file__).with_name("bare_window.py")
+PHASES = Path(__file__).with_name("startup_phases.py")
 LAZY_MODULES = ("requests", "keyring", "cv2", "numpy", "PIL", "urllib3", "secretstorage")
 
 
@@ -66,6 +68,19 @@ def import_profile(env: dict[str, str]) -> dict[str, Any]:
     }
 
 
+def step_times(env: dict[str, str], runs: int) -> dict[str, float]:
+    """Median milliseconds of each start-up step (bench/startup_phases.py), in order."""
+    rows: list[dict[str, float]] = []
+    for _ in range(runs):
+        done = subprocess.run(
+            [PYTHON, str(PHASES)], env=env, cwd=ROOT, capture_output=True, text=True, timeout=120
+        )
+        if done.returncode != 0:
+            raise RuntimeError(f"startup_phases exited {done.returncode}: {done.stderr[-2000:]}")
+        rows.append(json.loads(done.stdout.strip().splitlines()[-1]))
+    return {step: round(median([row[step] for row in rows]), 1) for step in rows[0]}
+
+
 def main(quick: bool) -> Figure:
     runs = 3 if quick else 15
     with tempfile.TemporaryDirectory(prefix="bench-startup-") as home:
@@ -85,6 +100,7 @@ def main(quick: bool) -> Figure:
                 bare_s.append(_timed(bare_cmd, env))
                 app_s.append(_timed(app_cmd, env))
         profile = import_profile(env)
+        steps = step_times(env, 1 if quick else 5)
     app_med, bare_med = median(app_s), median(bare_s)
     ratio = app_med / bare_med
     notes = [
@@ -95,6 +111,9 @@ def main(quick: bool) -> Figure:
     notes.append(
         "Imported at start-up among " + ", ".join(LAZY_MODULES) + ": "
         + (", ".join(heavy) if heavy else "none")
+    )
+    notes.append(
+        "In-process steps (median ms): " + ", ".join(f"{k} {v}" for k, v in steps.items())
     )
     if ratio > TARGET_RATIO:
         notes.append(
@@ -122,6 +141,7 @@ def main(quick: bool) -> Figure:
             "bare_runs_s": [round(x, 4) for x in bare_s],
             "extra_ms": round((app_med - bare_med) * 1000, 1),
             "import_profile": profile,
+            "steps_ms": steps,
         },
         notes=notes,
     )

@@ -16,6 +16,7 @@ SHARED = Path(os.environ.get("IDPHOTO_SHARED", ROOT.parent / "shared")).resolve(
 
 pytest_plugins = [
     "tests.fixtures.sandbox",
+    "tests.fixtures.ui",
 ]
 
 

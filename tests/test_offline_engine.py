@@ -419,3 +419,10 @@ def test_networks_load_once_per_engine(models_dir: Path, photo_bytes: dict[str, 
     nets = engine._nets
     engine.generate(request(photo_bytes["hivision_test3.jpg"]))
     assert nets is not None and engine._nets is nets
+
+
+def test_photo_too_narrow_is_said(engine: OfflineEngine, photo_bytes: dict[str, bytes]) -> None:
+    photo = decode(photo_bytes["hivision_test0.jpg"])[:, 200:]
+    res = engine.generate(request(encode(photo)))
+    assert any("too narrow" in w for w in res.warnings)
+    assert rgba_of(res)[:, :3, 3].max() == 0, "the missing side is background"

@@ -27,7 +27,10 @@ def _env(home: Path, **extra: str) -> dict[str, str]:
 
 
 @pytest.mark.gui
-def test_smoke_starts_paints_and_quits_without_heavy_imports(private_app_home: Path) -> None:
+@pytest.mark.parametrize("scale", ["1", "2"])  # 2: a high-DPI screen
+def test_smoke_starts_paints_and_quits_without_heavy_imports(
+    private_app_home: Path, scale: str
+) -> None:
     code = (
         "import sys\n"
         "from idphoto_desktop.ui.app import main\n"
@@ -38,7 +41,7 @@ def test_smoke_starts_paints_and_quits_without_heavy_imports(private_app_home: P
     )
     proc = subprocess.run(
         [sys.executable, "-c", code],
-        env=_env(private_app_home, QT_QPA_PLATFORM="offscreen"),
+        env=_env(private_app_home, QT_QPA_PLATFORM="offscreen", QT_SCALE_FACTOR=scale),
         capture_output=True,
         text=True,
         timeout=60,

@@ -10,6 +10,7 @@ import pytest
 from PIL import Image
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QImage
+from PySide6.QtWidgets import QApplication
 
 from idphoto_desktop.engines.offline import OfflineEngine
 from idphoto_desktop.sandbox.server import SandboxServer
@@ -237,6 +238,10 @@ def test_open_dialog_and_offline_engine_show_result(
     generate(qtbot, window)
     assert window.result_view.image() is not None
     assert "engine: cropresize" in window.result_info.text()
+    # Copy puts the result as shown on the clipboard
+    qtbot.mouseClick(window.copy_button, Qt.MouseButton.LeftButton)
+    copied = QApplication.clipboard().image()
+    assert (copied.width(), copied.height()) == (600, 600)
     # zoom buttons change both views
     qtbot.mouseClick(window.zoom_in_button, Qt.MouseButton.LeftButton)
     assert window.result_view.zoom > 1.0 and window.original_view.zoom > 1.0

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+from PySide6.QtCore import QMimeData, QPoint, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDragLeaveEvent, QImage
 from PySide6.QtWidgets import QApplication
 
@@ -104,7 +104,7 @@ def test_drag_highlight_and_foreign_drop(
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile("/tmp/whatever.jpg")])
     enter = QDragEnterEvent(
-        QPointF(300, 300), Qt.DropAction.CopyAction, mime,
+        QPoint(300, 300), Qt.DropAction.CopyAction, mime,
         Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
     )
     QApplication.sendEvent(window, enter)
@@ -115,7 +115,7 @@ def test_drag_highlight_and_foreign_drop(
     text_only = QMimeData()
     text_only.setText("hello")
     enter = QDragEnterEvent(
-        QPointF(300, 300), Qt.DropAction.CopyAction, text_only,
+        QPoint(300, 300), Qt.DropAction.CopyAction, text_only,
         Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
     )
     QApplication.sendEvent(window, enter)

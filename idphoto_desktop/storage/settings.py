@@ -242,6 +242,7 @@ class Settings:
         "", _check_str(20, r"[A-Za-z]{2,3}([_-][A-Za-z0-9]{2,8})*"), "UI language; '' = system"
     )
     history_enabled: Field[bool] = Field(True, _check_bool, "Keep every result in history")
+    welcome_done: Field[bool] = Field(False, _check_bool, "The first-run welcome was shown")
     reuse_history: Field[bool] = Field(
         True, _check_bool, "Offer a stored result instead of a new paid call"
     )

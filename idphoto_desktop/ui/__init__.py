@@ -1,1 +1,1 @@
-"""ui layer."""
+"""The window: the only layer that imports Qt."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -30,7 +30,14 @@ SWATCHES: tuple[tuple[str, str], ...] = (
     ("Blue", "438EDB"),
     ("Red", "D9001B"),
 )
-PNG_REASON = "Transparent PNG has no background colour. Choose JPG to pick one."
+# Names for lupdate; shown through QCoreApplication.translate("BackgroundPicker", name).
+_SWATCH_NAMES = (
+    QT_TRANSLATE_NOOP("BackgroundPicker", "White"),
+    QT_TRANSLATE_NOOP("BackgroundPicker", "Light grey"),
+    QT_TRANSLATE_NOOP("BackgroundPicker", "Light blue"),
+    QT_TRANSLATE_NOOP("BackgroundPicker", "Blue"),
+    QT_TRANSLATE_NOOP("BackgroundPicker", "Red"),
+)
 
 
 def _text_color(rrggbb: str) -> str:
@@ -52,9 +59,9 @@ class BackgroundPicker(QWidget):
         self._pick_color = pick_color
         self._color = "FFFFFF"
 
-        self.png_radio = QRadioButton("Transparent PNG")
+        self.png_radio = QRadioButton(self.tr("Transparent PNG"))
         self.png_radio.setObjectName("formatPng")
-        self.jpg_radio = QRadioButton("JPG on a colour")
+        self.jpg_radio = QRadioButton(self.tr("JPG on a colour"))
         self.jpg_radio.setObjectName("formatJpg")
         self.jpg_radio.setChecked(True)
         group = QButtonGroup(self)
@@ -75,8 +82,9 @@ class BackgroundPicker(QWidget):
         for name, rrggbb in SWATCHES:
             button = QToolButton()
             button.setObjectName(f"swatch_{rrggbb}")
-            button.setToolTip(f"{name} #{rrggbb}")
-            button.setAccessibleName(f"{name} background")
+            shown = QCoreApplication.translate("BackgroundPicker", name)
+            button.setToolTip(f"{shown} #{rrggbb}")
+            button.setAccessibleName(self.tr("{0} background").format(shown))
             button.setCheckable(True)
             button.setFixedSize(30, 30)
             button.setStyleSheet(
@@ -88,7 +96,7 @@ class BackgroundPicker(QWidget):
             button.clicked.connect(lambda _checked=False, c=rrggbb: self.set_color(c))
             self.swatch_buttons[rrggbb] = button
             swatch_row.addWidget(button)
-        self.more_button = QPushButton("More…")
+        self.more_button = QPushButton(self.tr("More…"))
         self.more_button.setObjectName("moreColors")
         self.more_button.clicked.connect(self._more)
         swatch_row.addWidget(self.more_button)
@@ -172,12 +180,14 @@ class BackgroundPicker(QWidget):
                 f"background: #{self._color}; color: {_text_color(self._color)};"
                 " border: 1px solid #9aa3ad; border-radius: 4px; font-family: monospace;"
             )
-            self.hint_label.setText("Changing the colour after a result is free.")
+            self.hint_label.setText(self.tr("Changing the colour after a result is free."))
         else:
-            self.current_chip.setText("none")
+            self.current_chip.setText(self.tr("none"))
             self.current_chip.setStyleSheet(
                 "background: transparent; color: #6e7681; border: 1px dashed #9aa3ad;"
                 " border-radius: 4px;"
             )
-            self.hint_label.setText(PNG_REASON)
+            self.hint_label.setText(
+                self.tr("Transparent PNG has no background colour. Choose JPG to pick one.")
+            )
         self.current_chip.setEnabled(jpg)

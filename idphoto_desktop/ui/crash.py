@@ -49,18 +49,20 @@ class CrashDialog(QDialog):
     def __init__(self, report: str, report_path: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("crashDialog")
-        self.setWindowTitle("ID Photo Desktop: unexpected error")
+        self.setWindowTitle(self.tr("ID Photo Desktop: unexpected error"))
         self.resize(640, 420)
         intro = QLabel(
-            "Something went wrong inside the program. Your photo and choices are still in "
-            "the window. Please copy this report and send it to support."
-            + (f"\nA copy was saved to {report_path}" if report_path else "")
+            self.tr(
+                "Something went wrong inside the program. Your photo and choices are still in "
+                "the window. Please copy this report and send it to support."
+            )
+            + ("\n" + self.tr("A copy was saved to {0}").format(report_path) if report_path else "")
         )
         intro.setWordWrap(True)
         self.text = QPlainTextEdit(report)
         self.text.setObjectName("crashReport")
         self.text.setReadOnly(True)
-        copy = QPushButton("Copy report")
+        copy = QPushButton(self.tr("Copy report"))
         copy.setObjectName("copyReport")
         copy.clicked.connect(self.copy_report)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)

@@ -9,12 +9,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Protocol
 
+from PySide6.QtCore import QCoreApplication
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QColorDialog, QFileDialog, QWidget
 
-PHOTO_FILTER = (
-    "Photos (*.jpg *.jpeg *.png *.webp *.bmp *.tif *.tiff *.heic *.heif);;All files (*)"
-)
+PHOTO_PATTERNS = "*.jpg *.jpeg *.png *.webp *.bmp *.tif *.tiff *.heic *.heif"
+PHOTO_FILTER = f"Photos ({PHOTO_PATTERNS});;All files (*)"
+
 
 
 class Dialogs(Protocol):
@@ -37,18 +38,29 @@ class NativeDialogs:
     """The platform's own file and colour dialogs."""
 
     def open_photo(self, parent: QWidget, folder: str) -> Path | None:
-        name, _ = QFileDialog.getOpenFileName(parent, "Open a photo", folder, PHOTO_FILTER)
+        name_filter = QCoreApplication.translate("Dialogs", "Photos ({0});;All files (*)").format(
+            PHOTO_PATTERNS
+        )
+        title = QCoreApplication.translate("Dialogs", "Open a photo")
+        name, _ = QFileDialog.getOpenFileName(parent, title, folder, name_filter)
         return Path(name) if name else None
 
     def save_path(self, parent: QWidget, suggested: Path, name_filter: str) -> Path | None:
         # QFileDialog asks "replace?" itself unless DontConfirmOverwrite is set.
         name, _ = QFileDialog.getSaveFileName(
-            parent, "Save the ID photo", str(suggested), name_filter
+            parent,
+            QCoreApplication.translate("Dialogs", "Save the ID photo"),
+            str(suggested),
+            name_filter,
         )
         return Path(name) if name else None
 
     def pick_color(self, parent: QWidget, initial: str) -> str | None:
-        color = QColorDialog.getColor(QColor(f"#{initial}"), parent, "Background colour")
+        color = QColorDialog.getColor(
+            QColor(f"#{initial}"),
+            parent,
+            QCoreApplication.translate("Dialogs", "Background colour"),
+        )
         if not color.isValid():
             return None
         return color.name(QColor.NameFormat.HexRgb)[1:].upper()

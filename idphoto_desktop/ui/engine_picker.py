@@ -30,9 +30,9 @@ class EnginePicker(QWidget):
         super().__init__(parent)
         self._has_token: bool | None = None
         self._hidden_kind: str | None = None
-        self.offline_radio = QRadioButton("Offline (free)")
+        self.offline_radio = QRadioButton(self.tr("Offline (free)"))
         self.offline_radio.setObjectName("engineOffline")
-        self.cloud_radio = QRadioButton("Provider (paid)")
+        self.cloud_radio = QRadioButton(self.tr("Provider (paid)"))
         self.cloud_radio.setObjectName("engineCloud")
         self.offline_radio.setChecked(True)
         group = QButtonGroup(self)
@@ -40,7 +40,7 @@ class EnginePicker(QWidget):
         group.addButton(self.cloud_radio)
         self.cloud_radio.toggled.connect(self._toggled)
 
-        self.token_button = QPushButton("Set token…")
+        self.token_button = QPushButton(self.tr("Set token…"))
         self.token_button.setObjectName("setToken")
         self.token_button.setFlat(True)
         self.token_button.clicked.connect(self.preferencesRequested.emit)
@@ -90,13 +90,13 @@ class EnginePicker(QWidget):
         self.token_button.setVisible(cloud and self._has_token is False)
         if not cloud:
             if self._hidden_kind == ENGINE_CROPRESIZE:
-                text = "Crop-and-resize test engine: no face detection, no network."
+                text = self.tr("Crop-and-resize test engine: no face detection, no network.")
             else:
-                text = "Runs on this computer: no token, no network, no cost."
+                text = self.tr("Runs on this computer: no token, no network, no cost.")
         elif self._has_token is False:
-            text = "The provider needs an API token: set it in Preferences."
+            text = self.tr("The provider needs an API token: set it in Preferences.")
         else:
-            text = "Sends the photo to the provider: each Generate costs one call."
+            text = self.tr("Sends the photo to the provider: each Generate costs one call.")
         self.note.setText(text)
         self.note.setProperty("role", "warning" if cloud and self._has_token is False else "hint")
         self.note.style().unpolish(self.note)

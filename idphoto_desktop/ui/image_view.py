@@ -7,7 +7,7 @@ scale or the crop) and this widget only maps image pixels to screen pixels.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import (
@@ -66,6 +66,8 @@ class ImageView(QWidget):
         self._pan = QPointF(0.0, 0.0)
         self._drag_from: QPointF | None = None
         self._checker = _checker_brush()
+        # Extra drawing over the image (the compliance guides), in widget pixels.
+        self.decorate: Callable[[QPainter], None] | None = None
 
     # ----- content -----
     def image(self) -> QImage | None:
@@ -234,6 +236,8 @@ class ImageView(QWidget):
         painter.drawImage(target, self._image)
         painter.setPen(QPen(FRAME_COLOR, 1.0))
         painter.drawRect(target.adjusted(-0.5, -0.5, 0.5, 0.5))
+        if self.decorate is not None:
+            self.decorate(painter)
         if self._overlay and self._overlay_visible:
             self._paint_overlay(painter)
         painter.end()

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice
+from PySide6.QtCore import QBuffer, QByteArray, QCoreApplication, QIODevice
 from PySide6.QtGui import QImage
 
 from idphoto_desktop.core.errors import ImageError
@@ -93,10 +93,10 @@ def load_photo_file(path: Path, progress: ProgressCallback, cancel: CancelToken)
     """Prepare a file for upload and make the original's display copy."""
     from idphoto_desktop.core.imageprep import load_oriented, prepare_photo
 
-    progress(10, "Reading the photo")
+    progress(10, QCoreApplication.translate("Jobs", "Reading the photo"))
     prepared = prepare_photo(path)
     cancel.raise_if_cancelled()
-    progress(60, "Making the preview")
+    progress(60, QCoreApplication.translate("Jobs", "Making the preview"))
     shown = load_oriented(path, max_side=DISPLAY_LONGEST_SIDE)
     original = pil_to_qimage(shown)
     scale = shown.width / prepared.original_width
@@ -115,7 +115,7 @@ def load_photo_bytes(
 
     from idphoto_desktop.core.imageprep import prepare_photo_bytes
 
-    progress(10, "Reading the image")
+    progress(10, QCoreApplication.translate("Jobs", "Reading the image"))
     prepared = prepare_photo_bytes(data, filename)
     cancel.raise_if_cancelled()
     try:
@@ -123,7 +123,9 @@ def load_photo_bytes(
             oriented = ImageOps.exif_transpose(opened)
             oriented.load()
     except Exception as exc:  # Pillow raises many types for bad input
-        raise ImageError("The pasted image could not be read.") from exc
+        raise ImageError(
+            QCoreApplication.translate("Jobs", "The pasted image could not be read.")
+        ) from exc
     original, scale = _display_copy(oriented)
     return LoadedPhoto(label=filename, prepared=prepared, original=original, display_scale=scale)
 
@@ -135,7 +137,7 @@ def qimage_to_png(image: QImage) -> bytes:
     buffer.open(QIODevice.OpenModeFlag.WriteOnly)
     # PySide6 6.12 wants the format as str at run time; its stub says bytes.
     if not image.save(buffer, "PNG"):  # type: ignore[call-overload]
-        raise ImageError("The pasted image could not be read.")
+        raise ImageError(QCoreApplication.translate("Jobs", "The pasted image could not be read."))
     buffer.close()
     return bytes(array.data())
 
@@ -162,7 +164,7 @@ def generate(
     cancel: CancelToken,
 ) -> GeneratedImage:
     """Run the engine (always asked for a transparent PNG), then colour it locally."""
-    progress(1, "Starting the engine")
+    progress(1, QCoreApplication.translate("Jobs", "Starting the engine"))
     engine = engine_for()
     cancel.raise_if_cancelled()
     result = engine.generate(request, progress=progress, cancel=cancel)

@@ -15,7 +15,7 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QByteArray, QEvent, QMimeData, Qt, QTimer, Signal
+from PySide6.QtCore import QByteArray, QCoreApplication, QEvent, QMimeData, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QCloseEvent,
     QDragEnterEvent,
@@ -62,10 +62,11 @@ def plain_error(error: BaseException) -> str:
     """What the clerk reads: our message and hint, never a traceback."""
     if isinstance(error, IdPhotoError):
         return error.full_text()
-    return (
-        f"Something went wrong ({type(error).__name__}). The photo and your choices are "
-        "kept; try again, and if it happens again send the log file to support."
-    )
+    return QCoreApplication.translate(
+        "MainWindow",
+        "Something went wrong ({0}). The photo and your choices are kept; try again, and "
+        "if it happens again send the log file to support.",
+    ).format(type(error).__name__)
 
 
 class MainWindow(QMainWindow):
@@ -83,7 +84,7 @@ class MainWindow(QMainWindow):
         self.services = services
         self.settings = services.settings
         self.runner = TaskRunner(self)
-        self.setWindowTitle("ID Photo Desktop")
+        self.setWindowTitle(self.tr("ID Photo Desktop"))
         self.setObjectName("mainWindow")
         self.setStyleSheet(STYLESHEET)
         self.setAcceptDrops(True)
@@ -159,7 +160,7 @@ class MainWindow(QMainWindow):
         main.addWidget(self.result_panel, 1)
         self.setCentralWidget(central)
 
-        self.drop_overlay = QLabel("Drop the photo to open it", central)
+        self.drop_overlay = QLabel(self.tr("Drop the photo to open it"), central)
         self.drop_overlay.setObjectName("dropOverlay")
         self.drop_overlay.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.drop_overlay.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
@@ -168,7 +169,7 @@ class MainWindow(QMainWindow):
         chain = [*self.side_panel.focus_chain(), *self.result_panel.focus_chain()]
         for first, second in itertools.pairwise(chain):
             self.setTabOrder(first, second)
-        self.statusBar().showMessage("Ready")
+        self.statusBar().showMessage(self.tr("Ready"))
 
     def _build_actions(self) -> None:
         actions = install_actions(self)
@@ -188,7 +189,9 @@ class MainWindow(QMainWindow):
         except Exception as exc:  # the window must open even if the data is broken
             log.exception("Presets could not be loaded")
             self.message.show_message(
-                f"The document presets could not be loaded ({exc}). Custom sizes still work."
+                self.tr(
+                    "The document presets could not be loaded ({0}). Custom sizes still work."
+                ).format(exc)
             )
             presets = []
         self._presets = {p.id: p for p in presets}
@@ -258,14 +261,14 @@ class MainWindow(QMainWindow):
         """Read a photo file in the background; the current photo stays until it is ready."""
         self._start_load(
             lambda progress, cancel: jobs.load_photo_file(path, progress, cancel),
-            f"Reading {path.name}…",
+            self.tr("Reading {0}…").format(path.name),
             folder=str(path.parent),
         )
 
     def open_bytes(self, data: bytes, filename: str) -> None:
         self._start_load(
             lambda progress, cancel: jobs.load_photo_bytes(data, filename, progress, cancel),
-            "Reading the pasted image…",
+            self.tr("Reading the pasted image…"),
         )
 
     def open_qimage(self, image: QImage, filename: str = "pasted.png") -> None:
@@ -273,13 +276,13 @@ class MainWindow(QMainWindow):
             data = jobs.qimage_to_png(image)
             return jobs.load_photo_bytes(data, filename, progress, cancel)
 
-        self._start_load(work, "Reading the pasted image…")
+        self._start_load(work, self.tr("Reading the pasted image…"))
 
     def use_url(self) -> None:
         """The provider downloads the image itself; nothing is fetched here."""
         text = self.url_edit.text().strip()
         if not text:
-            self._reject_photo("Type or paste the image's address first (https://…).")
+            self._reject_photo(self.tr("Type or paste the image's address first (https://…)."))
             return
         from idphoto_desktop.core import validation
 
@@ -295,14 +298,18 @@ class MainWindow(QMainWindow):
         clipboard = QGuiApplication.clipboard()
         mime = clipboard.mimeData()
         if mime is None or not self._take_mime(mime):
-            self._reject_photo("The clipboard holds no image, photo file or image address.")
+            self._reject_photo(
+                self.tr("The clipboard holds no image, photo file or image address.")
+            )
 
     def _take_mime(self, mime: QMimeData) -> bool:
         if mime.hasUrls():
             local = [u.toLocalFile() for u in mime.urls() if u.isLocalFile()]
             if local:
                 if len(local) > 1:
-                    self.statusBar().showMessage("One photo at a time: opened the first one.", 5000)
+                    self.statusBar().showMessage(
+                        self.tr("One photo at a time: opened the first one."), 5000
+                    )
                 self.open_path(Path(local[0]))
                 return True
             remote = [u.toString() for u in mime.urls() if u.scheme() in ("http", "https")]
@@ -361,9 +368,11 @@ class MainWindow(QMainWindow):
 
     def _reject_photo(self, text: str) -> None:
         """Say why, in place; whatever photo was there stays."""
-        keep = " The previous photo is still loaded." if self._photo is not None else ""
+        keep = ""
+        if self._photo is not None:
+            keep = " " + self.tr("The previous photo is still loaded.")
         self.photo_error.show_message(text + keep)
-        self.statusBar().showMessage("Photo not opened", 5000)
+        self.statusBar().showMessage(self.tr("Photo not opened"), 5000)
         self.photoRejected.emit(text)
 
     def _accept_photo(self, photo: jobs.LoadedPhoto) -> None:
@@ -371,7 +380,7 @@ class MainWindow(QMainWindow):
             self._job.cancel()
             self._job = None
             self.message.show_message(
-                "The running job was cancelled because a new photo was opened.", "info"
+                self.tr("The running job was cancelled because a new photo was opened."), "info"
             )
         self._photo_seq += 1
         self._photo = photo
@@ -379,22 +388,22 @@ class MainWindow(QMainWindow):
         self._generated_key = None
         self.photo_error.clear_message()
         self.result_panel.show_photo(photo)
-        self.setWindowTitle(f"{photo.label} — ID Photo Desktop")
-        self.result_panel.result_caption.setText("Result")
+        self.setWindowTitle(self.tr("{0} — ID Photo Desktop").format(photo.label))
+        self.result_panel.result_caption.setText(self.tr("Result"))
         self.photo_info.setText(self._photo_text(photo))
         notes = photo.prepared.notes if photo.prepared is not None else ()
         self.photo_info.setToolTip("\n".join(notes))
-        self.statusBar().showMessage(f"Opened {photo.label}", 5000)
+        self.statusBar().showMessage(self.tr("Opened {0}").format(photo.label), 5000)
         self._update_state()
         self.photoLoaded.emit()
 
     def _photo_text(self, photo: jobs.LoadedPhoto) -> str:
         p = photo.prepared
         if p is None:
-            return f"Image address: {photo.label}"
+            return self.tr("Image address: {0}").format(photo.label)
         text = f"{photo.label} · {p.original_width}×{p.original_height} px"
         if p.scale != 1.0:
-            text += f" (sent as {p.width}×{p.height})"
+            text += " " + self.tr("(sent as {0}×{1})").format(p.width, p.height)
         return text
 
     @property
@@ -426,7 +435,7 @@ class MainWindow(QMainWindow):
         if mime is not None and self._take_mime(mime):
             event.acceptProposedAction()
         else:
-            self._reject_photo("That is not a photo. Drop an image file.")
+            self._reject_photo(self.tr("That is not a photo. Drop an image file."))
             event.ignore()
 
     def _show_drop_overlay(self, visible: bool) -> None:
@@ -470,13 +479,12 @@ class MainWindow(QMainWindow):
         color = self.background.color()
         if background_allowed(preset, color) is False:
             rule = background_rule(preset, color)
-            verb = "advise against" if rule is not None and rule.status == "discouraged" else (
-                "forbid"
-            )
             named = f"{rule.name} (#{color})" if rule is not None else f"#{color}"
-            self.background.set_warning(
-                f"⚠ The rules for {preset.name} {verb} a {named} background."
-            )
+            if rule is not None and rule.status == "discouraged":
+                warning = self.tr("⚠ The rules for {0} advise against a {1} background.")
+            else:
+                warning = self.tr("⚠ The rules for {0} forbid a {1} background.")
+            self.background.set_warning(warning.format(preset.name, named))
         else:
             self.background.set_warning("")
 
@@ -492,7 +500,8 @@ class MainWindow(QMainWindow):
 
         if self._photo is None:
             raise ValidationError(
-                "Open a photo first.", hint="Drop it on the window, or press Ctrl+O."
+                self.tr("Open a photo first."),
+                hint=self.tr("Drop it on the window, or press Ctrl+O."),
             )
         preset = self.current_preset()
         if self.preset_picker.is_custom():
@@ -505,7 +514,8 @@ class MainWindow(QMainWindow):
             )
         else:
             raise ValidationError(
-                "Choose a document preset or a custom size.", hint="See step 2 on the left."
+                self.tr("Choose a document preset or a custom size."),
+                hint=self.tr("See step 2 on the left."),
             )
         return validation.make_request(
             params,
@@ -528,8 +538,10 @@ class MainWindow(QMainWindow):
         kind = self.engine_picker.engine()
         if request.photo is None and kind != ENGINE_CLOUD:
             self._fail(
-                "The offline engine needs the photo itself, not an address. Save the image "
-                "and open the file, or choose the provider."
+                self.tr(
+                    "The offline engine needs the photo itself, not an address. Save the image "
+                    "and open the file, or choose the provider."
+                )
             )
             return
         token: str | None = None
@@ -542,15 +554,19 @@ class MainWindow(QMainWindow):
             if not token:
                 self.engine_picker.set_has_token(False)
                 self._fail(
-                    "No API token is set for the provider. Enter it in Preferences "
-                    "(Ctrl+,), or choose the offline engine."
+                    self.tr(
+                        "No API token is set for the provider. Enter it in Preferences "
+                        "(Ctrl+,), or choose the offline engine."
+                    )
                 )
                 return
         key = (self._photo_seq, kind, request.params.cache_key())
         if self._generated is not None and self._generated_key == key and kind == ENGINE_CLOUD:
             self.message.show_message(
-                "This result is already here: nothing was sent, nothing was charged. "
-                "Changing the background colour is free.",
+                self.tr(
+                    "This result is already here: nothing was sent, nothing was charged. "
+                    "Changing the background colour is free."
+                ),
                 "info",
             )
             return
@@ -579,11 +595,11 @@ class MainWindow(QMainWindow):
             assert isinstance(value, jobs.GeneratedImage)
             self._generated = value
             self._generated_key = key
-            self.result_panel.result_caption.setText(f"Result · {what}")
+            self.result_panel.result_caption.setText(self.tr("Result · {0}").format(what))
             if preset_id:
                 self._add_recent(preset_id)
             self._show_generated(recolor=False)
-            self.statusBar().showMessage("Done", 5000)
+            self.statusBar().showMessage(self.tr("Done"), 5000)
             self.resultShown.emit()
 
         def failed(error: BaseException) -> None:
@@ -592,7 +608,9 @@ class MainWindow(QMainWindow):
             self._job = None
             self._set_running(False)
             if isinstance(error, CancelledError):
-                self.message.show_message("Cancelled. The photo and your choices are kept.", "info")
+                self.message.show_message(
+                    self.tr("Cancelled. The photo and your choices are kept."), "info"
+                )
                 self.jobFailed.emit("cancelled")
                 return
             if not isinstance(error, IdPhotoError):
@@ -609,11 +627,11 @@ class MainWindow(QMainWindow):
     def cancel_job(self) -> None:
         if self._job is not None:
             self._job.cancel()
-            self.progress_label.setText("Cancelling…")
+            self.progress_label.setText(self.tr("Cancelling…"))
 
     def _fail(self, text: str) -> None:
         self.message.show_message(text, "error")
-        self.statusBar().showMessage("Not generated", 5000)
+        self.statusBar().showMessage(self.tr("Not generated"), 5000)
         self.jobFailed.emit(text)
 
     def _progress(self, percent: int, text: str) -> None:
@@ -623,7 +641,7 @@ class MainWindow(QMainWindow):
 
     def _set_running(self, running: bool) -> None:
         self.progress.setValue(0)
-        self.progress_label.setText("Working…" if running else "")
+        self.progress_label.setText(self.tr("Working…") if running else "")
         self._update_state()
 
     @property
@@ -711,7 +729,9 @@ class MainWindow(QMainWindow):
             return
         fmt = self.background.output_format()
         name_filter = (
-            "PNG image (*.png)" if fmt is OutputFormat.PNG else "JPEG image (*.jpg *.jpeg)"
+            self.tr("PNG image (*.png)")
+            if fmt is OutputFormat.PNG
+            else self.tr("JPEG image (*.jpg *.jpeg)")
         )
         chosen = self.services.dialogs.save_path(self, self.suggested_path(), name_filter)
         if chosen is None:
@@ -726,7 +746,7 @@ class MainWindow(QMainWindow):
         target = chosen
         self._save_busy = True
         self._update_state()
-        self.statusBar().showMessage(f"Saving {target.name}…")
+        self.statusBar().showMessage(self.tr("Saving {0}…").format(target.name))
 
         def work(_progress: ProgressCallback, _cancel: CancelToken) -> Path:
             return jobs.save_result(target, result, fmt, color, overwrite)
@@ -735,17 +755,21 @@ class MainWindow(QMainWindow):
             self._save_busy = False
             self._update_state()
             self._remember("last_save_dir", str(target.parent))
-            self.save_message.show_message(f"Saved {target}", "info")
-            self.statusBar().showMessage(f"Saved {target.name}", 5000)
+            self.save_message.show_message(self.tr("Saved {0}").format(target), "info")
+            self.statusBar().showMessage(self.tr("Saved {0}").format(target.name), 5000)
             self.saved.emit(str(value))
 
         def failed(error: BaseException) -> None:
             self._save_busy = False
             self._update_state()
             if isinstance(error, OSError):
-                error = StorageError(f"{target} could not be written: {error.strerror or error}.")
+                error = StorageError(
+                    self.tr("{0} could not be written: {1}.").format(
+                        target, error.strerror or error
+                    )
+                )
             self.save_message.show_message(plain_error(error), "error")
-            self.statusBar().showMessage("Not saved", 5000)
+            self.statusBar().showMessage(self.tr("Not saved"), 5000)
 
         self.runner.submit(work, on_success=done, on_failure=failed)
 
@@ -754,7 +778,7 @@ class MainWindow(QMainWindow):
         if generated is None:
             return
         QGuiApplication.clipboard().setImage(generated.shown)
-        self.statusBar().showMessage("Result copied to the clipboard", 5000)
+        self.statusBar().showMessage(self.tr("Result copied to the clipboard"), 5000)
 
     def _remember(self, key: str, value: object) -> None:
         try:
@@ -776,7 +800,7 @@ class MainWindow(QMainWindow):
         running = self._job is not None
         has_result = self._generated is not None
         self.generate_button.setEnabled(not running and self._photo is not None)
-        self.generate_button.setText("Generating…" if running else "Generate")
+        self.generate_button.setText(self.tr("Generating…") if running else self.tr("Generate"))
         self.generate_action.setEnabled(not running)
         self.cancel_button.setVisible(running)
         self.cancel_action.setEnabled(running)

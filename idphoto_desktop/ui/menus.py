@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtGui import QAction, QKeySequence
 
 if TYPE_CHECKING:
@@ -46,44 +46,87 @@ def install_actions(window: MainWindow) -> WindowActions:
         return act
 
     std = QKeySequence.StandardKey
-    open_ = action("&Open…", [QKeySequence(std.Open)], window.open_dialog, "actOpen")
-    paste = action("&Paste photo", [QKeySequence(std.Paste)], window.paste, "actPaste")
-    url = action("Image &address…", [QKeySequence("Ctrl+L")], window.url_edit.setFocus, "actUrl")
-    save = action("&Save as…", [QKeySequence(std.Save)], window.save_as, "actSave")
-    copy = action("&Copy result", [QKeySequence("Ctrl+Shift+C")], window.copy_result, "actCopy")
-    quit_ = action("&Quit", [QKeySequence(std.Quit)], window.close, "actQuit")
+    open_ = action(
+        QCoreApplication.translate("Menus", "&Open…"),
+        [QKeySequence(std.Open)],
+        window.open_dialog,
+        "actOpen",
+    )
+    paste = action(
+        QCoreApplication.translate("Menus", "&Paste photo"),
+        [QKeySequence(std.Paste)],
+        window.paste,
+        "actPaste",
+    )
+    url = action(
+        QCoreApplication.translate("Menus", "Image &address…"),
+        [QKeySequence("Ctrl+L")],
+        window.url_edit.setFocus,
+        "actUrl",
+    )
+    save = action(
+        QCoreApplication.translate("Menus", "&Save as…"),
+        [QKeySequence(std.Save)],
+        window.save_as,
+        "actSave",
+    )
+    copy = action(
+        QCoreApplication.translate("Menus", "&Copy result"),
+        [QKeySequence("Ctrl+Shift+C")],
+        window.copy_result,
+        "actCopy",
+    )
+    quit_ = action(
+        QCoreApplication.translate("Menus", "&Quit"),
+        [QKeySequence(std.Quit)],
+        window.close,
+        "actQuit",
+    )
     generate = action(
-        "&Generate",
+        QCoreApplication.translate("Menus", "&Generate"),
         [QKeySequence("Ctrl+Return"), QKeySequence("Ctrl+Enter")],
         window.generate,
         "actGenerate",
     )
-    cancel = action("&Cancel", [QKeySequence("Esc")], window.cancel_job, "actCancel")
+    cancel = action(
+        QCoreApplication.translate("Menus", "&Cancel"),
+        [QKeySequence("Esc")],
+        window.cancel_job,
+        "actCancel",
+    )
     overlay = action(
-        "Show foreground &rectangle",
+        QCoreApplication.translate("Menus", "Show foreground &rectangle"),
         [QKeySequence("Ctrl+R")],
         window.result_panel.overlay_check.toggle,
         "actOverlay",
     )
     zoom_in = action(
-        "Zoom &in",
+        QCoreApplication.translate("Menus", "Zoom &in"),
         [QKeySequence(std.ZoomIn), QKeySequence("Ctrl+=")],
         window.result_panel.zoom_in,
         "actZoomIn",
     )
     zoom_out = action(
-        "Zoom &out", [QKeySequence(std.ZoomOut)], window.result_panel.zoom_out, "actZoomOut"
+        QCoreApplication.translate("Menus", "Zoom &out"),
+        [QKeySequence(std.ZoomOut)],
+        window.result_panel.zoom_out,
+        "actZoomOut",
     )
-    zoom_fit = action("&Fit", [QKeySequence("Ctrl+0")], window.result_panel.zoom_fit, "actFit")
+    zoom_fit = action(
+        QCoreApplication.translate("Menus", "&Fit"),
+        [QKeySequence("Ctrl+0")],
+        window.result_panel.zoom_fit,
+        "actFit",
+    )
     prefs = action(
-        "&Preferences…",
+        QCoreApplication.translate("Menus", "&Preferences…"),
         [QKeySequence(std.Preferences), QKeySequence("Ctrl+,")],
         window.open_preferences,
         "actPrefs",
     )
 
     bar = window.menuBar()
-    file_menu = bar.addMenu("&File")
+    file_menu = bar.addMenu(QCoreApplication.translate("Menus", "&File"))
     for act in (open_, paste, url):
         file_menu.addAction(act)
     file_menu.addSeparator()
@@ -91,14 +134,25 @@ def install_actions(window: MainWindow) -> WindowActions:
     file_menu.addAction(copy)
     file_menu.addSeparator()
     file_menu.addAction(quit_)
-    photo_menu = bar.addMenu("&Photo")
+    photo_menu = bar.addMenu(QCoreApplication.translate("Menus", "&Photo"))
     photo_menu.addAction(generate)
     photo_menu.addAction(cancel)
-    view_menu = bar.addMenu("&View")
+    view_menu = bar.addMenu(QCoreApplication.translate("Menus", "&View"))
     for act in (overlay, zoom_in, zoom_out, zoom_fit):
         view_menu.addAction(act)
-    edit_menu = bar.addMenu("&Edit")
+    edit_menu = bar.addMenu(QCoreApplication.translate("Menus", "&Edit"))
     edit_menu.addAction(prefs)
+    from idphoto_desktop.ui.about import show_about
+
+    about = action(
+        QCoreApplication.translate("Menus", "&About ID Photo Desktop"),
+        [],
+        lambda: show_about(window),
+        "actAbout",
+    )
+    about.setMenuRole(QAction.MenuRole.AboutRole)
+    help_menu = bar.addMenu(QCoreApplication.translate("Menus", "&Help"))
+    help_menu.addAction(about)
     return WindowActions(
         open=open_,
         paste=paste,

@@ -10,6 +10,7 @@ import logging
 
 from PySide6.QtWidgets import (
     QCheckBox,
+    QComboBox,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -39,7 +40,7 @@ class PreferencesDialog(QDialog):
     ) -> None:
         super().__init__(parent)
         self.setObjectName("preferencesDialog")
-        self.setWindowTitle("Preferences")
+        self.setWindowTitle(self.tr("Preferences"))
         self.setStyleSheet(STYLESHEET)
         self.setMinimumWidth(520)
         self._services = services
@@ -51,14 +52,14 @@ class PreferencesDialog(QDialog):
         self.token = QLineEdit()
         self.token.setObjectName("apiToken")
         self.token.setEchoMode(QLineEdit.EchoMode.Password)
-        self.token.setPlaceholderText("Paste the provider's API token")
+        self.token.setPlaceholderText(self.tr("Paste the provider's API token"))
         self._stored_token = ""
         try:
             self._stored_token = services.token_store.get() or ""
         except IdPhotoError as err:
             log.warning("Token store: %s", err)
         self.token.setText(self._stored_token)
-        self.show_button = QPushButton("Show")
+        self.show_button = QPushButton(self.tr("Show"))
         self.show_button.setObjectName("showToken")
         self.show_button.setCheckable(True)
         self.show_button.toggled.connect(self._toggle_shown)
@@ -71,24 +72,42 @@ class PreferencesDialog(QDialog):
         self.where.setWordWrap(True)
         self.where.setProperty("role", "hint")
 
-        self.sync_check = QCheckBox("Wait for the result in one call (recommended)")
+        self.sync_check = QCheckBox(self.tr("Wait for the result in one call (recommended)"))
         self.sync_check.setObjectName("syncMode")
         self.sync_check.setToolTip(
-            "Off: the provider answers at once with a task number and the app asks for the "
-            "result every few seconds (for a busy service)."
+            self.tr(
+                "Off: the provider answers at once with a task number and the app asks for "
+                "the result every few seconds (for a busy service)."
+            )
         )
         self.sync_check.setChecked(services.settings.sync_mode == "sync")
 
-        self.test_button = QPushButton("Test connection")
+        self.test_button = QPushButton(self.tr("Test connection"))
         self.test_button.setObjectName("testConnection")
         self.test_button.clicked.connect(self.test_connection)
         self.test_result = Banner("testResult")
 
         form = QFormLayout()
-        form.addRow("API address", self.api_url)
-        form.addRow("API token", token_row)
+        from idphoto_desktop.ui.i18n import LANGUAGES
+
+        self.language = QComboBox()
+        self.language.setObjectName("language")
+        self.language.addItem(self.tr("System language"), "")
+        for code, native_name in LANGUAGES.items():
+            self.language.addItem(native_name, code)
+        index = self.language.findData(services.settings.language)
+        self.language.setCurrentIndex(max(0, index))
+        self.language_note = QLabel(self.tr("A new language applies at the next start."))
+        self.language_note.setObjectName("languageNote")
+        self.language_note.setProperty("role", "hint")
+
+        form = QFormLayout()
+        form.addRow(self.tr("API address"), self.api_url)
+        form.addRow(self.tr("API token"), token_row)
         form.addRow("", self.where)
         form.addRow("", self.sync_check)
+        form.addRow(self.tr("Language"), self.language)
+        form.addRow("", self.language_note)
 
         self.error = Banner("prefsError")
         buttons = QDialogButtonBox(
@@ -119,7 +138,7 @@ class PreferencesDialog(QDialog):
 
     def _toggle_shown(self, shown: bool) -> None:
         self.token.setEchoMode(QLineEdit.EchoMode.Normal if shown else QLineEdit.EchoMode.Password)
-        self.show_button.setText("Hide" if shown else "Show")
+        self.show_button.setText(self.tr("Hide") if shown else self.tr("Show"))
 
     def test_connection(self) -> None:
         """Check address and token in a worker; the dialog stays responsive."""
@@ -128,13 +147,13 @@ class PreferencesDialog(QDialog):
         token = self.token.text().strip()
         url = self.api_url.text().strip()
         if not token:
-            self.test_result.show_message("Enter the token first.", "error")
+            self.test_result.show_message(self.tr("Enter the token first."), "error")
             return
         from idphoto_desktop.logsetup import register_secret
 
         register_secret(token)
         self.test_button.setEnabled(False)
-        self.test_result.show_message("Testing…", "info")
+        self.test_result.show_message(self.tr("Testing…"), "info")
         tester = self._services.connection_tester
 
         def work(_progress: ProgressCallback, _cancel: CancelToken) -> str:
@@ -156,7 +175,7 @@ class PreferencesDialog(QDialog):
                     text = error.full_text()
                 else:
                     log.error("Connection test failed", exc_info=error)
-                    text = f"The test failed ({type(error).__name__})."
+                    text = self.tr("The test failed ({0}).").format(type(error).__name__)
                 self.test_result.show_message(text, "error")
 
         handle.append(self._runner.submit(work, on_success=done, on_failure=failed))
@@ -174,6 +193,7 @@ class PreferencesDialog(QDialog):
             with self._services.settings.batch() as settings:
                 settings.api_url = url
                 settings.sync_mode = "sync" if self.sync_check.isChecked() else "async"
+                settings.language = str(self.language.currentData() or "")
             if token != self._stored_token:
                 if token:
                     self._services.token_store.set(token)

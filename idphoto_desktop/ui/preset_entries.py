@@ -10,22 +10,59 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
+
 from idphoto_desktop.ui.preset_picker import PresetEntry
 
 if TYPE_CHECKING:
     from idphoto_desktop.core.presets import Preset
 
-COUNTRY_NAMES = {
-    "INT": "International", "US": "United States", "GB": "United Kingdom", "UK": "United Kingdom",
-    "CN": "China", "HK": "Hong Kong", "TW": "Taiwan", "JP": "Japan", "KR": "South Korea",
-    "IN": "India", "CA": "Canada", "AU": "Australia", "NZ": "New Zealand", "DE": "Germany",
-    "FR": "France", "IT": "Italy", "ES": "Spain", "NL": "Netherlands", "SG": "Singapore",
-    "MY": "Malaysia", "TH": "Thailand", "VN": "Vietnam", "PH": "Philippines", "ID": "Indonesia",
-    "RU": "Russia", "BR": "Brazil", "MX": "Mexico", "EU": "Schengen / EU", "IE": "Ireland",
-    "CH": "Switzerland", "AT": "Austria", "BE": "Belgium", "PL": "Poland", "SE": "Sweden",
-    "NO": "Norway", "DK": "Denmark", "FI": "Finland", "PT": "Portugal", "TR": "Türkiye",
-    "NG": "Nigeria", "AE": "United Arab Emirates", "SA": "Saudi Arabia", "IL": "Israel",
-    "ZA": "South Africa",
+# The names go through Qt's translation (context PresetEntries) when shown.
+COUNTRY_NAMES: dict[str, object] = {
+    "INT": QT_TRANSLATE_NOOP("PresetEntries", "International"),
+    "US": QT_TRANSLATE_NOOP("PresetEntries", "United States"),
+    "GB": QT_TRANSLATE_NOOP("PresetEntries", "United Kingdom"),
+    "UK": QT_TRANSLATE_NOOP("PresetEntries", "United Kingdom"),
+    "CN": QT_TRANSLATE_NOOP("PresetEntries", "China"),
+    "HK": QT_TRANSLATE_NOOP("PresetEntries", "Hong Kong"),
+    "TW": QT_TRANSLATE_NOOP("PresetEntries", "Taiwan"),
+    "JP": QT_TRANSLATE_NOOP("PresetEntries", "Japan"),
+    "KR": QT_TRANSLATE_NOOP("PresetEntries", "South Korea"),
+    "IN": QT_TRANSLATE_NOOP("PresetEntries", "India"),
+    "CA": QT_TRANSLATE_NOOP("PresetEntries", "Canada"),
+    "AU": QT_TRANSLATE_NOOP("PresetEntries", "Australia"),
+    "NZ": QT_TRANSLATE_NOOP("PresetEntries", "New Zealand"),
+    "DE": QT_TRANSLATE_NOOP("PresetEntries", "Germany"),
+    "FR": QT_TRANSLATE_NOOP("PresetEntries", "France"),
+    "IT": QT_TRANSLATE_NOOP("PresetEntries", "Italy"),
+    "ES": QT_TRANSLATE_NOOP("PresetEntries", "Spain"),
+    "NL": QT_TRANSLATE_NOOP("PresetEntries", "Netherlands"),
+    "SG": QT_TRANSLATE_NOOP("PresetEntries", "Singapore"),
+    "MY": QT_TRANSLATE_NOOP("PresetEntries", "Malaysia"),
+    "TH": QT_TRANSLATE_NOOP("PresetEntries", "Thailand"),
+    "VN": QT_TRANSLATE_NOOP("PresetEntries", "Vietnam"),
+    "PH": QT_TRANSLATE_NOOP("PresetEntries", "Philippines"),
+    "ID": QT_TRANSLATE_NOOP("PresetEntries", "Indonesia"),
+    "RU": QT_TRANSLATE_NOOP("PresetEntries", "Russia"),
+    "BR": QT_TRANSLATE_NOOP("PresetEntries", "Brazil"),
+    "MX": QT_TRANSLATE_NOOP("PresetEntries", "Mexico"),
+    "EU": QT_TRANSLATE_NOOP("PresetEntries", "Schengen / EU"),
+    "IE": QT_TRANSLATE_NOOP("PresetEntries", "Ireland"),
+    "CH": QT_TRANSLATE_NOOP("PresetEntries", "Switzerland"),
+    "AT": QT_TRANSLATE_NOOP("PresetEntries", "Austria"),
+    "BE": QT_TRANSLATE_NOOP("PresetEntries", "Belgium"),
+    "PL": QT_TRANSLATE_NOOP("PresetEntries", "Poland"),
+    "SE": QT_TRANSLATE_NOOP("PresetEntries", "Sweden"),
+    "NO": QT_TRANSLATE_NOOP("PresetEntries", "Norway"),
+    "DK": QT_TRANSLATE_NOOP("PresetEntries", "Denmark"),
+    "FI": QT_TRANSLATE_NOOP("PresetEntries", "Finland"),
+    "PT": QT_TRANSLATE_NOOP("PresetEntries", "Portugal"),
+    "TR": QT_TRANSLATE_NOOP("PresetEntries", "Türkiye"),
+    "NG": QT_TRANSLATE_NOOP("PresetEntries", "Nigeria"),
+    "AE": QT_TRANSLATE_NOOP("PresetEntries", "United Arab Emirates"),
+    "SA": QT_TRANSLATE_NOOP("PresetEntries", "Saudi Arabia"),
+    "IL": QT_TRANSLATE_NOOP("PresetEntries", "Israel"),
+    "ZA": QT_TRANSLATE_NOOP("PresetEntries", "South Africa"),
 }
 
 
@@ -33,8 +70,15 @@ def _fmt(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else f"{value:g}"
 
 
+def _t(text: str) -> str:
+    return QCoreApplication.translate("PresetEntries", text)
+
+
 def country_label(code: str) -> str:
-    return COUNTRY_NAMES.get(code.upper(), code) if code else "Other"
+    """The country's name in the window's language."""
+    if not code:
+        return QCoreApplication.translate("PresetEntries", "Other")
+    return _t(str(COUNTRY_NAMES.get(code.upper(), code)))
 
 
 def _short(text: str, limit: int = 90) -> str:
@@ -48,27 +92,59 @@ def describe(preset: Preset) -> str:
     if preset.print_mm is not None:
         w, h = preset.print_mm
         lines.append(
-            f"Print {_fmt(w)} × {_fmt(h)} mm · sent as {preset.width_px} × {preset.height_px} px"
+            QCoreApplication.translate(
+                "PresetEntries", "Print {0} × {1} mm · sent as {2} × {3} px"
+            ).format(_fmt(w), _fmt(h), preset.width_px, preset.height_px)
         )
     else:
-        lines.append(f"Digital upload · {preset.width_px} × {preset.height_px} px")
+        lines.append(
+            QCoreApplication.translate("PresetEntries", "Digital upload · {0} × {1} px").format(
+                preset.width_px, preset.height_px
+            )
+        )
     head: list[str] = []
     if preset.head_mm is not None:
-        head.append(f"{_fmt(preset.head_mm[0])}–{_fmt(preset.head_mm[1])} mm chin to crown")
+        head.append(
+            QCoreApplication.translate("PresetEntries", "{0}–{1} mm chin to crown").format(
+                _fmt(preset.head_mm[0]), _fmt(preset.head_mm[1])
+            )
+        )
     if preset.head_fraction is not None:
         lo, hi = preset.head_fraction
-        head.append(f"{lo * 100:.0f}–{hi * 100:.0f} % of the height")
-    lines.append("Head: " + (", ".join(head) if head else "not given by the sources"))
+        head.append(
+            QCoreApplication.translate("PresetEntries", "{0}–{1} % of the height").format(
+                f"{lo * 100:.0f}", f"{hi * 100:.0f}"
+            )
+        )
+    lines.append(
+        QCoreApplication.translate("PresetEntries", "Head: {0}").format(
+            ", ".join(head)
+            if head
+            else QCoreApplication.translate("PresetEntries", "not given by the sources")
+        )
+    )
     if preset.background.text:
-        lines.append("Background: " + _short("; ".join(preset.background.text), 80))
+        lines.append(
+            QCoreApplication.translate("PresetEntries", "Background: {0}").format(
+                _short("; ".join(preset.background.text), 80)
+            )
+        )
     if preset.sources:
         first = preset.sources[0]
         title = (first.title or first.url or first.id).split(":")[0]
         kind = f" ({first.type})" if first.type else ""
-        more = f" +{len(preset.sources) - 1} more" if len(preset.sources) > 1 else ""
-        lines.append(f"Source: {_short(title, 60)}{kind}{more}")
+        more = ""
+        if len(preset.sources) > 1:
+            more = " " + QCoreApplication.translate("PresetEntries", "+{0} more").format(
+                len(preset.sources) - 1
+            )
+        lines.append(
+            QCoreApplication.translate("PresetEntries", "Source: {0}").format(
+                f"{_short(title, 60)}{kind}{more}"
+            )
+        )
     else:
-        lines.append("Source: none recorded")
+        lines.append(QCoreApplication.translate("PresetEntries", "Source: none recorded"))
     return "\n".join(lines)
 
 
@@ -77,6 +153,7 @@ def entries_from_presets(presets: Iterable[Preset]) -> list[PresetEntry]:
     for preset in presets:
         group = country_label(preset.country)
         details = describe(preset)
+        english = COUNTRY_NAMES.get(preset.country.upper(), "")
         entries.append(
             PresetEntry(
                 id=preset.id,
@@ -86,7 +163,7 @@ def entries_from_presets(presets: Iterable[Preset]) -> list[PresetEntry]:
                 height=preset.height_px,
                 details=details,
                 search_text=(
-                    f"{preset.id} {preset.country} {group} {preset.document} "
+                    f"{preset.id} {preset.country} {group} {english} {preset.document} "
                     f"{preset.name_zh or ''} {details}"
                 ),
             )

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from PySide6.QtCore import QEvent, QObject, QSize, Qt, Signal
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, QSize, Qt, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -63,9 +63,9 @@ class PresetPicker(QWidget):
         self._recent: list[str] = []
         self._current: str | None = None
 
-        self.preset_radio = QRadioButton("Document preset")
+        self.preset_radio = QRadioButton(self.tr("Document preset"))
         self.preset_radio.setObjectName("modePreset")
-        self.custom_radio = QRadioButton("Custom size")
+        self.custom_radio = QRadioButton(self.tr("Custom size"))
         self.custom_radio.setObjectName("modeCustom")
         self.preset_radio.setChecked(True)
         group = QButtonGroup(self)
@@ -80,7 +80,7 @@ class PresetPicker(QWidget):
 
         self.search = QLineEdit()
         self.search.setObjectName("presetSearch")
-        self.search.setPlaceholderText("Search: country, document or size…")
+        self.search.setPlaceholderText(self.tr("Search: country, document or size…"))
         self.search.setClearButtonEnabled(True)
         self.search.textChanged.connect(self._filter)
         self.search.installEventFilter(self)
@@ -105,10 +105,13 @@ class PresetPicker(QWidget):
         self.width_spin.setObjectName("customWidth")
         self.height_spin = QSpinBox()
         self.height_spin.setObjectName("customHeight")
-        for spin, label in ((self.width_spin, "Width"), (self.height_spin, "Height")):
+        for spin, label in (
+            (self.width_spin, self.tr("Width")),
+            (self.height_spin, self.tr("Height")),
+        ):
             spin.setRange(MIN_SIDE, MAX_SIDE)
             spin.setSuffix(" px")
-            spin.setAccessibleName(f"{label} in pixels")
+            spin.setAccessibleName(self.tr("{0} in pixels").format(label))
             spin.setKeyboardTracking(False)
             spin.valueChanged.connect(self._custom_changed)
         self.width_spin.setValue(600)
@@ -119,7 +122,7 @@ class PresetPicker(QWidget):
         custom_row.addWidget(self.width_spin)
         custom_row.addWidget(QLabel("×"))
         custom_row.addWidget(self.height_spin)
-        custom_row.addWidget(QLabel(f"each side {MIN_SIDE}–{MAX_SIDE} px"), 1)
+        custom_row.addWidget(QLabel(self.tr("each side {0}–{1} px").format(MIN_SIDE, MAX_SIDE)), 1)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -187,9 +190,10 @@ class PresetPicker(QWidget):
         for entry in self._entries.values():
             groups.setdefault(entry.group, []).append(entry)
         if self._recent:
-            self._add_group(RECENT_GROUP, [self._entries[r] for r in self._recent])
+            self._add_group(self.tr("Recently used"), [self._entries[r] for r in self._recent])
         # The generic ICAO preset first: it is the usual starting point.
-        for name in sorted(groups, key=lambda g: (g != "International", g.casefold())):
+        international = QCoreApplication.translate("PresetEntries", "International")
+        for name in sorted(groups, key=lambda g: (g != international, g.casefold())):
             self._add_group(name, sorted(groups[name], key=lambda e: e.name.casefold()))
         self.tree.expandAll()
         self.tree.blockSignals(False)
@@ -300,7 +304,7 @@ class PresetPicker(QWidget):
     def _show_details(self) -> None:
         if self.is_custom():
             w, h = self.custom_size()
-            self.details.setText(f"{w} × {h} px, no document rules applied.")
+            self.details.setText(self.tr("{0} × {1} px, no document rules applied.").format(w, h))
             return
         entry = self.current_entry()
-        self.details.setText(entry.details if entry else "Choose a document in the list.")
+        self.details.setText(entry.details if entry else self.tr("Choose a document in the list."))

@@ -24,10 +24,6 @@ from idphoto_desktop.ui.image_view import ImageView
 from idphoto_desktop.ui.jobs import LoadedPhoto
 from idphoto_desktop.ui.widgets import Banner
 
-APPROX_NOTE = "Approximate outline"
-RESULT_PLACEHOLDER = "The ID photo appears here after Generate."
-READY_PLACEHOLDER = "Press Generate (Ctrl+Enter) to make the ID photo."
-
 
 def _tool_button(text: str, tip: str, name: str) -> QToolButton:
     button = QToolButton()
@@ -47,13 +43,15 @@ class ResultPanel(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.original_view = ImageView("Drop a photo here, or press Ctrl+O to open one.")
+        self.original_view = ImageView(
+            self.tr("Drop a photo here, or press Ctrl+O to open one.")
+        )
         self.original_view.setObjectName("originalView")
-        self.result_view = ImageView(RESULT_PLACEHOLDER)
+        self.result_view = ImageView(self.tr("The ID photo appears here after Generate."))
         self.result_view.setObjectName("resultView")
-        self.original_caption = QLabel("Original")
+        self.original_caption = QLabel(self.tr("Original"))
         self.original_caption.setObjectName("viewCaption")
-        self.result_caption = QLabel("Result")
+        self.result_caption = QLabel(self.tr("Result"))
         self.result_caption.setObjectName("viewCaption")
         self.result_info = QLabel()
         self.result_info.setObjectName("resultInfo")
@@ -73,29 +71,33 @@ class ResultPanel(QWidget):
             views.addLayout(column, stretch)
 
         tools = QHBoxLayout()
-        self.overlay_check = QCheckBox("Show foreground rectangle")
+        self.overlay_check = QCheckBox(self.tr("Show foreground rectangle"))
         self.overlay_check.setObjectName("overlayToggle")
-        self.overlay_check.setToolTip("Draw the detected person's rectangle on both (Ctrl+R)")
+        self.overlay_check.setToolTip(
+            self.tr("Draw the detected person's rectangle on both (Ctrl+R)")
+        )
         self.overlay_check.setChecked(True)
         self.overlay_check.toggled.connect(self._overlay_toggled)
         tools.addWidget(self.overlay_check)
         tools.addSpacing(12)
-        self.zoom_out_button = _tool_button("−", "Zoom out (Ctrl+-)", "zoomOut")
-        self.zoom_fit_button = _tool_button("Fit", "Fit to the view (Ctrl+0)", "zoomFit")
-        self.zoom_in_button = _tool_button("+", "Zoom in (Ctrl++)", "zoomIn")
+        self.zoom_out_button = _tool_button("−", self.tr("Zoom out (Ctrl+-)"), "zoomOut")
+        self.zoom_fit_button = _tool_button(
+            self.tr("Fit"), self.tr("Fit to the view (Ctrl+0)"), "zoomFit"
+        )
+        self.zoom_in_button = _tool_button("+", self.tr("Zoom in (Ctrl++)"), "zoomIn")
         self.zoom_out_button.clicked.connect(self.zoom_out)
         self.zoom_fit_button.clicked.connect(self.zoom_fit)
         self.zoom_in_button.clicked.connect(self.zoom_in)
         for button in (self.zoom_out_button, self.zoom_fit_button, self.zoom_in_button):
             tools.addWidget(button)
         tools.addStretch(1)
-        self.copy_button = QPushButton("Copy")
+        self.copy_button = QPushButton(self.tr("Copy"))
         self.copy_button.setObjectName("copyButton")
-        self.copy_button.setToolTip("Copy the result to the clipboard (Ctrl+Shift+C)")
+        self.copy_button.setToolTip(self.tr("Copy the result to the clipboard (Ctrl+Shift+C)"))
         self.copy_button.clicked.connect(self.copyRequested.emit)
-        self.save_button = QPushButton("Save as…")
+        self.save_button = QPushButton(self.tr("Save as…"))
         self.save_button.setObjectName("saveButton")
-        self.save_button.setToolTip("Save the result (Ctrl+S)")
+        self.save_button.setToolTip(self.tr("Save the result (Ctrl+S)"))
         self.save_button.clicked.connect(self.saveRequested.emit)
         tools.addWidget(self.copy_button)
         tools.addWidget(self.save_button)
@@ -124,12 +126,14 @@ class ResultPanel(QWidget):
         else:
             self.original_view.set_image(None)
             self.original_view.set_placeholder(
-                f"The provider will download the image from\n{photo.label}"
+                self.tr("The provider will download the image from\n{0}").format(photo.label)
             )
         self.original_view.set_overlay(None)
         self.result_view.set_image(None)
         self.result_view.set_overlay(None)
-        self.result_view.set_placeholder(READY_PLACEHOLDER)
+        self.result_view.set_placeholder(
+            self.tr("Press Generate (Ctrl+Enter) to make the ID photo.")
+        )
         self.result_info.setText("")
         self.save_message.clear_message()
 
@@ -153,22 +157,30 @@ class ResultPanel(QWidget):
             self.result_view.set_overlay(
                 result.crop.map_rect(rect),
                 approximate=approx,
-                note=APPROX_NOTE if approx else "",
+                note=self.tr("Approximate outline") if approx else "",
             )
         else:
             self.result_view.set_overlay(None)
 
     def _describe(self, result: GenerateResult, color: str | None) -> None:
-        bg = f"JPG on #{color}" if color else "transparent PNG"
-        parts = [f"{result.width}×{result.height} px", bg, f"engine: {result.engine}"]
+        bg = self.tr("JPG on #{0}").format(color) if color else self.tr("transparent PNG")
+        parts = [
+            f"{result.width}×{result.height} px",
+            bg,
+            self.tr("engine: {0}").format(result.engine),
+        ]
         total = result.timings_ms.get("total")
         if total is not None:
             parts.append(f"{total / 1000:.1f} s")
         text = " · ".join(parts)
         if result.foreground_rect is not None and result.crop is None:
-            text += "\nThe crop could not be derived, so the rectangle is on the original only."
+            text += "\n" + self.tr(
+                "The crop could not be derived, so the rectangle is on the original only."
+            )
         elif result.crop_is_approximate:
-            text += "\nThe rectangle on the result is approximate (derived from the cut-out)."
+            text += "\n" + self.tr(
+                "The rectangle on the result is approximate (derived from the cut-out)."
+            )
         for warning in result.warnings:
             text += f"\n{warning}"
         self.result_info.setText(text)

@@ -13,7 +13,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
+from PySide6.QtCore import QCoreApplication
+
 from idphoto_desktop.ui.dialogs import Dialogs, NativeDialogs
+from idphoto_desktop.ui.studio_services import StudioServices
 
 if TYPE_CHECKING:
     from idphoto_desktop.core.presets import Preset
@@ -54,8 +57,11 @@ def default_engine_factory(kind: str, token: str | None, api_url: str) -> Engine
 
         if not token:
             raise AuthenticationError(
-                "No API token is set for the provider.",
-                hint="Enter the token in Preferences (Ctrl+,), or choose the offline engine.",
+                QCoreApplication.translate("Services", "No API token is set for the provider."),
+                hint=QCoreApplication.translate(
+                    "Services",
+                    "Enter the token in Preferences (Ctrl+,), or choose the offline engine.",
+                ),
             )
         return CloudEngine(ProviderClient(token, base_url=api_url))
     if kind == ENGINE_OFFLINE:
@@ -78,7 +84,7 @@ def default_connection_tester(token: str, api_url: str) -> str:
         client.test_connection()
     finally:
         client.close()
-    return "Connected: the provider accepted the token."
+    return QCoreApplication.translate("Services", "Connected: the provider accepted the token.")
 
 
 def default_presets() -> list[Preset]:
@@ -98,6 +104,7 @@ class Services:
     connection_tester: ConnectionTester = default_connection_tester
     presets: Callable[[], list[Preset]] = default_presets
     show_crash_report: Callable[[str], None] | None = None
+    studio: StudioServices = field(default_factory=StudioServices)
     _engines: dict[tuple[str, str, int], Engine] = field(default_factory=dict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 

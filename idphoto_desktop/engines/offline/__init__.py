@@ -1,7 +1,21 @@
 """The offline engine: face, mask, crop and matte on this computer, no token, no network.
 
 ``OfflineEngine`` implements ``engines.base.Engine``; ``ensure_models`` obtains and verifies
-the three MediaPipe models it needs (from PyPI, once).
+the three MediaPipe models it needs (from PyPI, once). The modules, in pipeline order:
+
+- ``imaging``: decoding, exact corner-coordinate affine warps, a downscale pyramid, encoding.
+- ``detector``: BlazeFace short range (896 anchors, 128x128), whole photo then tiles.
+- ``landmarks``: the 468-point face mesh on a level 192x192 crop: chin, forehead, eyes, roll.
+- ``cropping``: the level head frame, the crown from the person mask, the crop that meets
+  a preset's head / top-margin / eye-line ranges (a custom size: head 60 %, top 10 %).
+- ``matting``: GrabCut seeded from the selfie mask, a colour guided filter, blur-fusion
+  foreground colours (no halo of the old background).
+- ``pipeline``: the stages together, with timings and the clerk's warnings.
+- ``nets`` / ``models`` / ``engine``: loading (lazy, locked), model files, the Engine.
+
+Where the photo does not reach the crop (cut below the chin, too narrow, head cut at the
+top), those output pixels are background (transparent, or the chosen colour), never
+stretched edge rows, and a warning says how many rows are missing.
 """
 
 from idphoto_desktop.engines.offline.engine import OfflineEngine

@@ -67,7 +67,7 @@ class _Timer:
 
 @dataclass(frozen=True)
 class _Work:
-    """The output frame plus margins, scaled to ~480 px: where masks are computed."""
+    """The output frame plus margins, scaled to WORK_SIDE px: where masks are computed."""
 
     matrix: F64  # uploaded -> work pixels
     from_output: F64  # output -> work pixels

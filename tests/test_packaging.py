@@ -1,0 +1,346 @@
+"""Light checks of the packaging files; no build here (CI: packaging/ci_build_and_smoke.sh).
+
+The spec parses and makes exactly the two executables in one folder; the exclusion rules
+keep what the window needs and drop what it does not; the models are refused unless their
+sums match; the runtime hook points the frozen app at its bundled models; the icon files
+have the sizes the platforms need and match what packaging/make_icon.py draws; the Linux
+desktop entry is valid.
+"""
+
+from __future__ import annotations
+
+import ast
+import configparser
+import hashlib
+import importlib
+import runpy
+import shutil
+import subprocess
+import sys
+import tomllib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from PIL import Image, ImageChops
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGING = ROOT / "packaging"
+SPEC = PACKAGING / "idphoto.spec"
+ICONS = ROOT / "resources" / "icons"
+DESKTOP = PACKAGING / "idphoto-desktop.desktop"
+
+
+@pytest.fixture(scope="module")
+def rules() -> Iterator[object]:
+    sys.path.insert(0, str(PACKAGING))
+    try:
+        yield importlib.import_module("bundle_rules")
+    finally:
+        sys.path.remove(str(PACKAGING))
+
+
+@pytest.fixture(scope="module")
+def make_icon() -> Iterator[object]:
+    sys.path.insert(0, str(PACKAGING))
+    try:
+        yield importlib.import_module("make_icon")
+    finally:
+        sys.path.remove(str(PACKAGING))
+
+
+# -- the spec --------------------------------------------------------------------------
+
+
+def _calls(tree: ast.AST, name: str) -> list[ast.Call]:
+    return [
+        node
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == name
+    ]
+
+
+def _module_constants(tree: ast.Module) -> dict[str, object]:
+    constants: dict[str, object] = {}
+    for node in tree.body:
+        if (
+            isinstance(node, ast.Assign)
+            and len(node.targets) == 1
+            and isinstance(node.targets[0], ast.Name)
+            and isinstance(node.value, ast.Constant)
+        ):
+            constants[node.targets[0].id] = node.value.value
+    return constants
+
+
+def _keyword(call: ast.Call, name: str, constants: dict[str, object]) -> object:
+    for kw in call.keywords:
+        if kw.arg == name:
+            if isinstance(kw.value, ast.Constant):
+                return kw.value.value
+            if isinstance(kw.value, ast.Name):
+                return constants.get(kw.value.id, kw.value.id)
+    raise AssertionError(f"{name}= not given")
+
+
+def test_spec_makes_the_window_and_the_command_line_in_one_folder() -> None:
+    # GIVEN the spec, parsed as the Python that PyInstaller runs
+    tree = ast.parse(SPEC.read_text("utf-8"), filename=str(SPEC))
+    constants = _module_constants(tree)
+    # THEN it makes two executables, one windowed and one console, collected once
+    exes = {_keyword(c, "name", constants): _keyword(c, "console", constants)
+            for c in _calls(tree, "EXE")}
+    assert exes == {"idphoto-desktop": False, "idphoto": True}
+    collects = _calls(tree, "COLLECT")
+    assert len(collects) == 1
+    assert _keyword(collects[0], "name", constants) == "idphoto-desktop"
+    collected = {a.id for a in collects[0].args if isinstance(a, ast.Name)}
+    assert {"gui_exe", "cli_exe"} <= collected
+    # AND two analyses, one per launcher, both with the models runtime hook
+    assert len(_calls(tree, "Analysis")) == 2
+
+
+def test_launchers_call_the_same_entry_points_as_the_installed_scripts() -> None:
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))
+    scripts = pyproject["project"]["scripts"] | pyproject["project"]["gui-scripts"]
+    launchers = {
+        "idphoto": PACKAGING / "launchers" / "idphoto_cli.py",
+        "idphoto-desktop": PACKAGING / "launchers" / "idphoto_desktop_gui.py",
+    }
+    for command, launcher in launchers.items():
+        module, func = scripts[command].split(":")
+        tree = ast.parse(launcher.read_text("utf-8"))
+        imports = [n for n in tree.body if isinstance(n, ast.ImportFrom)]
+        assert [(n.module, [a.name for a in n.names]) for n in imports] == [(module, [func])]
+        assert callable(getattr(importlib.import_module(module), func))
+
+
+def test_app_imports_no_qt_module_that_the_bundle_excludes(rules: object) -> None:
+    # The spec stops the build on this too; here a developer learns it without building.
+    rules.check_no_excluded_qt(ROOT / "idphoto_desktop")  # type: ignore[attr-defined]
+    used = rules.qt_modules_used(ROOT / "idphoto_desktop")  # type: ignore[attr-defined]
+    assert {"QtCore", "QtGui", "QtWidgets"} <= used
+
+
+def test_excluded_qt_import_stops_the_build(rules: object, tmp_path: Path) -> None:
+    (tmp_path / "view.py").write_text("from PySide6.QtNetwork import QNetworkAccessManager\n")
+    with pytest.raises(rules.BundleError, match="QtNetwork"):  # type: ignore[attr-defined]
+        rules.check_no_excluded_qt(tmp_path)  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    "dest",
+    [
+        "PySide6/Qt/lib/libQt6Core.so.6",
+        "PySide6/Qt/lib/libQt6Gui.so.6",
+        "PySide6/Qt/lib/libQt6Widgets.so.6",
+        "PySide6/Qt/lib/libQt6DBus.so.6",
+        "PySide6/Qt/lib/libQt6XcbQpa.so.6",
+        "PySide6/Qt/lib/libQt6WaylandClient.so.6",
+        "PySide6/Qt/plugins/platforms/libqxcb.so",
+        "PySide6/Qt/plugins/platforms/libqwayland.so",
+        "PySide6/Qt/plugins/platforms/libqoffscreen.so",
+        "PySide6/Qt/plugins/platforms/libqminimal.so",
+        "PySide6\\plugins\\platforms\\qwindows.dll",
+        "PySide6/Qt/plugins/platforms/libqcocoa.dylib",
+        "PySide6/Qt/plugins/imageformats/libqjpeg.so",
+        "PySide6/Qt/plugins/platforminputcontexts/libibusplatforminputcontextplugin.so",
+        "PySide6/Qt/plugins/printsupport/libcupsprintersupport.so",
+        "PySide6/Qt/translations/qtbase_zh_CN.qm",
+        "PySide6\\Qt6Widgets.dll",
+        "PySide6/Qt/lib/QtGui.framework/Versions/A/QtGui",
+        "cv2/cv2.abi3.so",
+        "models/face_landmark.tflite",
+    ],
+)
+def test_bundle_keeps_what_the_window_needs(rules: object, dest: str) -> None:
+    assert rules.keep(dest)  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    "dest",
+    [
+        "PySide6/Qt/lib/libQt6Network.so.6",
+        "PySide6/Qt/lib/libQt6Quick.so.6",
+        "PySide6/Qt/lib/libQt6Qml.so.6",
+        "PySide6/Qt/lib/libQt6Pdf.so.6",
+        "PySide6/Qt/lib/libQt6EglFSDeviceIntegration.so.6",
+        "PySide6\\Qt6Network.dll",
+        "PySide6/Qt/lib/QtQuick.framework/Versions/A/QtQuick",
+        "PySide6/Qt/plugins/tls/libqopensslbackend.so",
+        "PySide6/Qt/plugins/networkinformation/libqnetworkmanager.so",
+        "PySide6/Qt/plugins/platforms/libqeglfs.so",
+        "PySide6/Qt/plugins/platforms/libqvnc.so",
+        "PySide6/Qt/plugins/platformthemes/libqgtk3.so",
+        "PySide6/Qt/plugins/generic/libqtuiotouchplugin.so",
+        "PySide6/Qt/translations/qtbase_de.qm",
+        "PySide6/Qt/translations/qt_ja.qm",
+        "PySide6/Qt/qml/QtQuick/Controls/libqtquickcontrols2plugin.so",
+    ],
+)
+def test_bundle_drops_what_the_window_does_not_use(rules: object, dest: str) -> None:
+    assert not rules.keep(dest)  # type: ignore[attr-defined]
+
+
+def test_orphaned_libraries_go_with_their_plugin_and_shared_ones_stay(rules: object) -> None:
+    # GIVEN a dropped GTK theme plugin linking gtk (alone) and glib (shared with Qt Core)
+    links = {
+        "/q/libqgtk3.so": {"/s/libgtk-3.so.0", "/s/libglib-2.0.so.0"},
+        "/s/libgtk-3.so.0": {"/s/libglib-2.0.so.0"},
+        "/q/libQt6Core.so.6": {"/s/libglib-2.0.so.0"},
+        "/s/libglib-2.0.so.0": set(),
+    }
+    kept = [
+        ("libQt6Core.so.6", "/q/libQt6Core.so.6", "BINARY"),
+        ("libgtk-3.so.0", "/s/libgtk-3.so.0", "BINARY"),
+        ("libglib-2.0.so.0", "/s/libglib-2.0.so.0", "BINARY"),
+        ("presets.json", "/p/presets.json", "DATA"),
+    ]
+    dropped = [("plugins/platformthemes/libqgtk3.so", "/q/libqgtk3.so", "BINARY")]
+    # WHEN orphans are removed
+    result = rules.without_orphans(kept, dropped, lambda p: links.get(p, set()))  # type: ignore[attr-defined]
+    # THEN gtk goes, glib (still needed by Qt Core) and the data file stay
+    assert [e[0] for e in result] == ["libQt6Core.so.6", "libglib-2.0.so.0", "presets.json"]
+
+
+def test_keyring_backends_are_named_for_every_platform(rules: object) -> None:
+    for platform in ("linux", "win32", "darwin"):
+        names = rules.keyring_hidden_imports(platform)  # type: ignore[attr-defined]
+        for backend in ("SecretService", "Windows", "macOS", "kwallet", "libsecret", "fail",
+                        "null"):
+            assert f"keyring.backends.{backend}" in names
+            importlib.import_module(f"keyring.backends.{backend}")  # each one exists
+    assert "secretstorage" in rules.keyring_hidden_imports("linux")  # type: ignore[attr-defined]
+
+
+# -- models ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Model:
+    name: str
+    sha256: str
+    size: int
+
+
+def test_models_are_bundled_only_when_their_sums_match(
+    rules: object, tmp_path: Path, models_dir: Path
+) -> None:
+    from idphoto_desktop.engines.offline.models import MODEL_FILES
+
+    found = rules.verified_models(models_dir, MODEL_FILES, "shared")  # type: ignore[attr-defined]
+    assert sorted(p.name for p in found) == sorted(MODEL_FILES)
+
+    good = b"model bytes"
+    (tmp_path / "m.tflite").write_bytes(good)
+    table = {"m": _Model("m.tflite", hashlib.sha256(good).hexdigest(), len(good))}
+    assert rules.verified_models(tmp_path, table, "tmp") == [tmp_path / "m.tflite"]  # type: ignore[attr-defined]
+
+    (tmp_path / "m.tflite").write_bytes(b"model bytez")  # same size, other bytes
+    with pytest.raises(rules.BundleError, match="SHA-256"):  # type: ignore[attr-defined]
+        rules.verified_models(tmp_path, table, "tmp")  # type: ignore[attr-defined]
+    (tmp_path / "m.tflite").unlink()
+    with pytest.raises(rules.BundleError, match="idphoto models"):  # type: ignore[attr-defined]
+        rules.verified_models(tmp_path, table, "tmp")  # type: ignore[attr-defined]
+
+
+def test_runtime_hook_points_the_frozen_app_at_its_models(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    hook = PACKAGING / "rthooks" / "rth_idphoto_models.py"
+    (tmp_path / "models").mkdir()
+    monkeypatch.setattr(sys, "_MEIPASS", str(tmp_path), raising=False)
+
+    # GIVEN no IDPHOTO_MODELS_DIR: the bundled folder is used
+    monkeypatch.delenv("IDPHOTO_MODELS_DIR", raising=False)
+    runpy.run_path(str(hook))
+    from idphoto_desktop.storage import paths
+
+    assert paths.models_dir() == tmp_path / "models"
+
+    # GIVEN the user's own IDPHOTO_MODELS_DIR: it is kept
+    monkeypatch.setenv("IDPHOTO_MODELS_DIR", "/somewhere/else")
+    runpy.run_path(str(hook))
+    assert paths.models_dir() == Path("/somewhere/else")
+
+
+# -- icon and desktop entry ------------------------------------------------------------
+
+
+def test_icon_files_have_the_sizes_the_platforms_need() -> None:
+    with Image.open(ICONS / "idphoto-desktop.png") as png:
+        assert png.format == "PNG"
+        assert png.size == (512, 512)
+        assert png.mode == "RGBA"
+        assert png.getpixel((0, 0))[3] == 0  # rounded corners are transparent
+        assert png.getpixel((256, 256))[3] == 255
+    with Image.open(ICONS / "idphoto-desktop.ico") as ico:
+        assert ico.format == "ICO"
+        assert set(ico.info["sizes"]) >= {(n, n) for n in (16, 24, 32, 48, 64, 128, 256)}
+    for path in (ICONS / "idphoto-desktop.png", ICONS / "idphoto-desktop.ico"):
+        assert path.stat().st_size < 100_000
+
+
+def test_committed_icon_is_what_make_icon_draws(make_icon: object, tmp_path: Path) -> None:
+    written = make_icon.write(tmp_path)  # type: ignore[attr-defined]
+    assert [p.name for p in written] == ["idphoto-desktop.png", "idphoto-desktop.ico"]
+    with Image.open(tmp_path / "idphoto-desktop.png") as fresh, \
+            Image.open(ICONS / "idphoto-desktop.png") as committed:
+        diff = ImageChops.difference(fresh.convert("RGBA"), committed.convert("RGBA"))
+        assert max(hi for _lo, hi in diff.getextrema()) <= 2, "run packaging/make_icon.py"
+
+
+def test_desktop_entry_names_the_app_and_its_icon() -> None:
+    parser = configparser.ConfigParser(interpolation=None, strict=True)
+    parser.optionxform = str  # type: ignore[assignment,method-assign]
+    parser.read(DESKTOP, encoding="utf-8")
+    entry = parser["Desktop Entry"]
+    assert entry["Type"] == "Application"
+    assert entry["Exec"].split()[0] == "idphoto-desktop"
+    assert entry["Icon"] == "idphoto-desktop"
+    assert (ICONS / f"{entry['Icon']}.png").is_file()
+    assert entry["Terminal"] == "false"
+    assert entry["Name[zh_CN]"]
+
+
+@pytest.mark.skipif(
+    shutil.which("desktop-file-validate") is None,
+    reason="desktop-file-validate not installed (apt-get install desktop-file-utils)",
+)
+def test_desktop_entry_passes_desktop_file_validate() -> None:
+    proc = subprocess.run(
+        ["desktop-file-validate", str(DESKTOP)], capture_output=True, text=True, check=False
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert proc.stdout.strip() == "", proc.stdout  # no warnings or hints either
+
+
+# -- scripts ---------------------------------------------------------------------------
+
+
+def test_pyinstaller_is_pinned() -> None:
+    lines = [
+        line.strip()
+        for line in (PACKAGING / "requirements.txt").read_text("utf-8").splitlines()
+        if line.strip() and not line.lstrip().startswith("#")
+    ]
+    assert any(line.startswith("pyinstaller==") for line in lines)
+    assert all("==" in line for line in lines), lines
+
+
+@pytest.mark.parametrize(
+    "script", ["build.sh", "ci_build_and_smoke.sh", "install-desktop-entry.sh"]
+)
+def test_shell_scripts_parse(script: str) -> None:
+    shell = "sh" if script == "install-desktop-entry.sh" else "bash"
+    proc = subprocess.run(
+        [shell, "-n", str(PACKAGING / script)], capture_output=True, text=True, check=False
+    )
+    assert proc.returncode == 0, proc.stderr
+
+
+def test_smoke_test_parses_and_knows_its_photo() -> None:
+    ast.parse((PACKAGING / "smoke_test.py").read_text("utf-8"))
+    smoke = runpy.run_path(str(PACKAGING / "smoke_test.py"), run_name="smoke_test")
+    assert smoke["DEFAULT_PHOTO"].is_file()
