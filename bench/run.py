@@ -15,6 +15,7 @@ import argparse
 import json
 import os
 import platform
+import signal
 import subprocess
 import sys
 import tempfile
@@ -67,18 +68,22 @@ def spawn(name: str, quick: bool, tmp: Path, log_dir: Path) -> tuple[Figure | No
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     started = time.perf_counter()
     with log.open("w", encoding="utf-8") as sink:
+        # Its own process group, so a hung figure is ended with everything it started
+        # (a sandbox server, a window) and nothing else.
+        child = subprocess.Popen(
+            argv, env=env, cwd=ROOT, stdout=sink, stderr=subprocess.STDOUT, start_new_session=True
+        )
+        code: int | None
         try:
-            done = subprocess.run(
-                argv,
-                env=env,
-                cwd=ROOT,
-                stdout=sink,
-                stderr=subprocess.STDOUT,
-                timeout=QUICK_TIMEOUT_S if quick else FULL_TIMEOUT_S,
-            )
-            code: int | None = done.returncode
+            code = child.wait(timeout=QUICK_TIMEOUT_S if quick else FULL_TIMEOUT_S)
         except subprocess.TimeoutExpired:
+            os.killpg(child.pid, signal.SIGKILL)
+            child.wait()
             code = None
+        except KeyboardInterrupt:  # its own session does not see the terminal's Ctrl+C
+            os.killpg(child.pid, signal.SIGKILL)
+            child.wait()
+            raise
     elapsed = time.perf_counter() - started
     tail = "\n".join(log.read_text(encoding="utf-8", errors="replace").splitlines()[-25:])
     if code is None:

@@ -9,6 +9,8 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import shutil
+import subprocess
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Protocol
@@ -211,3 +213,27 @@ def verified_models(folder: Path, table: Mapping[str, ModelInfo], where: str) ->
             raise BundleError(f"{path} does not match its published SHA-256 sum; not bundled.")
         found.append(path)
     return found
+
+
+# ------------------------------------------------------------------------------------------
+# After assembly
+# ------------------------------------------------------------------------------------------
+def strip_python_debug_info(bundle: Path) -> int:
+    """Remove debug sections from the bundled libpython (Linux); returns bytes saved.
+
+    A Python built from source (pyenv) ships libpython with ~17 MB of DWARF data. Only
+    debug sections go (``strip --strip-debug``), only from libpython, which no auditwheel
+    ``patchelf`` has touched; wheels' own libraries are left alone, since stripping
+    patched ELF files can break them.
+    """
+    strip = shutil.which("strip")
+    if strip is None:
+        return 0
+    saved = 0
+    for lib in sorted(bundle.rglob("libpython3*.so*")):
+        if lib.is_symlink() or not lib.is_file():
+            continue
+        before = lib.stat().st_size
+        subprocess.run([strip, "--strip-debug", str(lib)], check=True)  # noqa: S603
+        saved += before - lib.stat().st_size
+    return saved

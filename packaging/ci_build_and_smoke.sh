@@ -3,7 +3,7 @@
 # headless (packaging/smoke_test.py). Meant to be called from scripts/test.sh after
 # scripts/setup.sh --test; on its own it also works on a fresh Debian machine.
 #
-# Takes about a minute on 2 cores (build ~45 s, smoke ~5 s); a hard limit stops a hung
+# Takes about a minute on 2 cores (build 40-60 s, smoke ~5 s); a hard limit stops a hung
 # build well inside CI's time. The bundle goes to a temporary folder that is removed at the
 # end unless IDPHOTO_KEEP_BUNDLE=1 (then it is left in build/ci-dist/dist/idphoto-desktop).
 # Prints the build time and the bundle size.

@@ -14,7 +14,9 @@ the bundled ones would fail rather than pass quietly:
 4. ``idphoto token status`` loads a keyring backend (the frozen build names them itself);
 5. with ``dbus-run-session`` and ``gnome-keyring-daemon`` present: ``idphoto token
    set/status/clear`` against a real Secret Service keyring;
-6. ``idphoto-desktop --smoke`` paints its window and exits 0.
+6. ``idphoto-desktop --smoke`` paints its window and exits 0, in English and with the
+   clerk's language set to Simplified Chinese (the bundled translation loads), and, with
+   Xvfb present, on a real X server through the bundled xcb platform plugin.
 
 Exits non-zero if any check fails; the last line is ``smoke: N passed, N failed``.
 """
@@ -23,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import json
 import os
 import shutil
 import subprocess
@@ -144,6 +147,15 @@ class Smoke:
             if not path.is_file() or sha256_of(path) != sha:
                 raise SmokeFailure(f"{path} is missing or fails its SHA-256 check")
         files = [p for p in self.bundle.rglob("*") if p.is_file() and not p.is_symlink()]
+        # Every data file of the package (presets, translations...) made it in.
+        contents = folders[0].parent
+        package = ROOT / "idphoto_desktop"
+        for data in package.rglob("*"):
+            if data.is_file() and data.suffix not in {".py", ".pyc", ".typed"} and (
+                "__pycache__" not in data.parts
+            ):
+                if not (contents / data.relative_to(ROOT)).is_file():
+                    raise SmokeFailure(f"{data.relative_to(ROOT)} is missing from the bundle")
         size = sum(p.stat().st_size for p in files)
         print(f"  bundle: {size / 2**20:.0f} MiB in {len(files)} files; models verified")
 
@@ -229,6 +241,46 @@ class Smoke:
         proc = self.run([str(self.gui), "--smoke"])
         self.expect_clean_exit(proc)
 
+    def window_on_x11(self) -> None:
+        # The real platform plugin (xcb) against the system's X libraries, on Xvfb.
+        xvfb_path = shutil.which("Xvfb")
+        if xvfb_path is None:
+            raise SmokeFailure("Xvfb is not installed")
+        xvfb = subprocess.Popen(  # noqa: S603 - the system's Xvfb, fixed arguments
+            [xvfb_path, "-displayfd", "1", "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+        )
+        try:
+            assert xvfb.stdout is not None
+            display = xvfb.stdout.readline().strip()
+            if not display.isdigit():
+                raise SmokeFailure("Xvfb did not start")
+            env = dict(self.env, QT_QPA_PLATFORM="xcb", DISPLAY=f":{display}")
+            proc = self.run([str(self.gui), "--smoke"], env=env)
+            self.expect_clean_exit(proc)
+        finally:
+            xvfb.terminate()
+            try:
+                xvfb.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                xvfb.kill()
+                xvfb.wait()
+
+    def window_in_chinese(self) -> None:
+        # A clerk who chose Simplified Chinese: the bundled .qm must load.
+        home = self.work / "home-zh"
+        (home / "config").mkdir(parents=True)
+        (home / "config" / "settings.json").write_text(
+            json.dumps({"version": 1, "language": "zh_CN"}), "utf-8"
+        )
+        proc = self.run([str(self.gui), "--smoke"], env=dict(self.env, IDPHOTO_HOME=str(home)))
+        self.expect_clean_exit(proc)
+        logs = "".join(p.read_text("utf-8", "replace") for p in home.rglob("*.log"))
+        if "No translation file" in logs + proc.stderr:
+            raise SmokeFailure("the Simplified Chinese translation did not load from the bundle")
+
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Smoke-test the frozen bundle headless.")
@@ -257,6 +309,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         else:
             print("-- skipped: Secret Service round trip (no dbus-run-session/gnome-keyring)")
         smoke.check("idphoto-desktop --smoke", smoke.window)
+        smoke.check("idphoto-desktop --smoke in Simplified Chinese", smoke.window_in_chinese)
+        if sys.platform.startswith("linux") and shutil.which("Xvfb"):
+            smoke.check("idphoto-desktop --smoke on X11 (Xvfb, xcb)", smoke.window_on_x11)
+        else:
+            print("-- skipped: the window on X11 (no Xvfb)")
     finally:
         if args.keep:
             print(f"smoke: kept {work}")

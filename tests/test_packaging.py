@@ -344,3 +344,30 @@ def test_smoke_test_parses_and_knows_its_photo() -> None:
     ast.parse((PACKAGING / "smoke_test.py").read_text("utf-8"))
     smoke = runpy.run_path(str(PACKAGING / "smoke_test.py"), run_name="smoke_test")
     assert smoke["DEFAULT_PHOTO"].is_file()
+
+
+def test_desktop_entry_installer_points_the_menu_at_the_bundle(tmp_path: Path) -> None:
+    # GIVEN an unpacked bundle in a folder whose path has a space
+    bundle = tmp_path / "Apps dir" / "idphoto-desktop"
+    bundle.mkdir(parents=True)
+    for source in (PACKAGING / "install-desktop-entry.sh", DESKTOP, ICONS / "idphoto-desktop.png"):
+        shutil.copy2(source, bundle / source.name)
+    (bundle / "idphoto-desktop").write_text("#!/bin/sh\n")
+    (bundle / "idphoto-desktop").chmod(0o755)
+    data = tmp_path / "xdg-data"
+    # WHEN the clerk's administrator runs the installer
+    proc = subprocess.run(
+        ["sh", str(bundle / "install-desktop-entry.sh")],
+        env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "XDG_DATA_HOME": str(data)},
+        capture_output=True, text=True, check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    # THEN the menu entry runs this bundle's window and the icon is in the user's theme
+    installed = data / "applications" / "idphoto-desktop.desktop"
+    lines = installed.read_text("utf-8").splitlines()
+    assert f'Exec="{bundle}/idphoto-desktop"' in lines
+    assert (data / "icons" / "hicolor" / "512x512" / "apps" / "idphoto-desktop.png").is_file()
+    if shutil.which("desktop-file-validate"):
+        check = subprocess.run(["desktop-file-validate", str(installed)],
+                               capture_output=True, text=True, check=False)
+        assert check.returncode == 0, check.stdout

@@ -111,7 +111,8 @@ CASES: dict[str, Case] = {
         "result-not-image", MalformedReplyError, "not a readable image", downloads=1
     ),
     "result-wrong-size": Case("result-wrong-size", MalformedReplyError, "150x200", downloads=1),
-    "network-down": Case("", NetworkError, "could not be reached", down=True),
+    # Refused is not slow: not a RequestTimeoutError, not "in time".
+    "network-down": Case("", NetworkError, "could not be reached.", down=True),
 }
 
 
@@ -167,6 +168,8 @@ def test_client_under_each_fault_on_the_create_call(
         assert case.words in str(caught.value)
         if case.error is not MaybeChargedError:
             assert not isinstance(caught.value, MaybeChargedError)
+        if case.down:
+            assert not isinstance(caught.value, RequestTimeoutError)
     counts = sandbox.request_counts
     assert counts[POST] == (0 if case.down else 1)  # the paid call, never repeated
     assert counts[RESULT] == case.downloads  # a broken result is not fetched again
@@ -222,8 +225,9 @@ def test_polls_retry_within_bounds_and_never_repost(
     case = POLL_CASES[name]
     server = sandbox_factory(processing_delay_s=0.2)
     session = FaultSession(get=[case.spec] * 10)
-    client = ProviderClient(sandbox_token, server.base_url, session=session,
-                            **{**FAST, **case.client})
+    client = ProviderClient(
+        sandbox_token, server.base_url, session=session, **{**FAST, **case.client}
+    )
     with pytest.raises(case.error) as caught:
         client.generate(make_request(photo, sync=False))
     assert_plain(caught.value, sandbox_token)
@@ -238,8 +242,9 @@ def test_result_downloads_retry_within_bounds(
     sandbox: SandboxServer, sandbox_token: str, photo: PreparedPhoto
 ) -> None:
     """A result host that stalls mid-body is tried 1 + retries times, then a timeout."""
-    client = ProviderClient(sandbox_token, sandbox.base_url,
-                            session=FaultSession(post=["slow-result=8"]), **FAST)
+    client = ProviderClient(
+        sandbox_token, sandbox.base_url, session=FaultSession(post=["slow-result=8"]), **FAST
+    )
     client.download_policy = replace(client.download_policy, read_timeout=0.1)
     with pytest.raises(RequestTimeoutError) as caught:
         client.generate(make_request(photo))
@@ -254,8 +259,9 @@ def test_async_polling_follows_the_backoff_schedule(
 ) -> None:
     """No hammering: the server sees no more polls than the schedule allows."""
     server = sandbox_factory(processing_delay_s=1.0)
-    client = ProviderClient(sandbox_token, server.base_url,
-                            **{**FAST, "poll_initial_s": 0.05, "poll_max_s": 0.4})
+    client = ProviderClient(
+        sandbox_token, server.base_url, **{**FAST, "poll_initial_s": 0.05, "poll_max_s": 0.4}
+    )
     started = time.monotonic()
     client.generate(make_request(photo, sync=False))
     elapsed = time.monotonic() - started
@@ -270,6 +276,7 @@ def test_async_polling_follows_the_backoff_schedule(
 WindowFactory = Callable[[Services], MainWindow]
 FIRST_SIZE = (354, 472)
 SECOND_SIZE = (300, 400)
+THIRD_SIZE = (330, 440)
 COLOUR = "D6E9F8"
 
 
@@ -294,7 +301,8 @@ def open_photo(qtbot: Any, window: MainWindow, answers: ScriptedDialogs, path: P
 def press_generate(qtbot: Any, window: MainWindow, timeout: int = 20_000) -> None:
     assert window.generate_button.isEnabled()
     qtbot.mouseClick(window.generate_button, Qt.MouseButton.LeftButton)
-    assert window.running and not window.generate_button.isEnabled()
+    assert window.running, window.message.text()
+    assert not window.generate_button.isEnabled()
     qtbot.waitUntil(lambda: not window.running, timeout=timeout)
 
 
@@ -371,8 +379,107 @@ def test_window_under_each_fault(
     # AND the window is usable at once: the next good request succeeds
     if case.down:
         server = sandbox_factory(port=server.port)
+    size = SECOND_SIZE
+    if case.error is None:  # the same request again would be served from the window
+        size = THIRD_SIZE
+        window.preset_picker.set_custom_size(*size)
     press_generate(qtbot, window)
     assert window.generated is not None, window.message.text()
-    assert (window.generated.result.width, window.generated.result.height) == SECOND_SIZE
+    assert (window.generated.result.width, window.generated.result.height) == size
     assert window.generated.result.format is OutputFormat.PNG
     assert window.message.role != "error" or not window.message.isVisible()
+
+
+# ================================================================ the history
+
+
+def stored_results() -> list[tuple[str, int, int, bytes]]:
+    """(input hash, width, height, image) of every result in the app's history file."""
+    from idphoto_desktop.storage.history import History
+
+    with History() as history:
+        return [
+            (entry.input_sha256, entry.width, entry.height, history.get(entry.id).image)
+            for entry in history.list()
+        ]
+
+
+@pytest.mark.gui
+def test_window_result_is_in_the_history_before_anything_else_can_fail(
+    qtbot: Any,
+    make_window: WindowFactory,
+    ui_services: Callable[..., Services],
+    answers: ScriptedDialogs,
+    sandbox: SandboxServer,
+    sandbox_token: str,
+    photos_dir: Path,
+    tmp_path: Path,
+) -> None:
+    services = ui_services(
+        engine_factory=window_engine_factory({}),
+        token=sandbox_token,
+        api_url=sandbox.base_url,
+        engine="cloud",
+    )
+    window = make_window(services)
+    open_photo(qtbot, window, answers, photos_dir / PHOTO)
+    assert window.photo is not None and window.photo.prepared is not None
+    digest = window.photo.prepared.source_sha256
+    qtbot.mouseClick(window.preset_picker.custom_radio, Qt.MouseButton.LeftButton)
+    window.preset_picker.set_custom_size(*SECOND_SIZE)
+    seen_at_first_show: list[list[tuple[str, int, int, bytes]]] = []
+    window.resultShown.connect(
+        lambda: seen_at_first_show.append(stored_results()) if not seen_at_first_show else None
+    )
+    press_generate(qtbot, window)
+    generated = window.generated
+    assert generated is not None, window.message.text()
+    # The paid result was committed before the clerk could even see it ...
+    assert seen_at_first_show and seen_at_first_show[0] == [
+        (digest, *SECOND_SIZE, generated.result.image)
+    ]
+    # ... so a failure right after (saving where nothing can be written) loses nothing.
+    answers.save_answers.append(tmp_path / "no-such-folder" / "customer.png")
+    qtbot.mouseClick(window.save_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.save_message.role == "error", timeout=10_000)
+    window.close()
+    assert stored_results() == [(digest, *SECOND_SIZE, generated.result.image)]
+    assert sandbox.request_counts[POST] == 1
+
+
+def test_cli_result_is_in_the_history_when_writing_the_output_fails(
+    sandbox: SandboxServer,
+    sandbox_token: str,
+    photos_dir: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from idphoto_desktop.cli import main
+
+    monkeypatch.setenv("IDPHOTO_TOKEN", sandbox_token)
+
+    def generate(out: Path) -> int:
+        return main(
+            [
+                "generate",
+                str(photos_dir / PHOTO),
+                "--size",
+                "300x400",
+                "--api-url",
+                sandbox.base_url,
+                "-o",
+                str(out),
+            ]
+        )
+
+    # WHEN the output cannot be written after the provider was paid
+    assert generate(tmp_path / "no-such-folder" / "out.png") == 1
+    err = capsys.readouterr().err
+    assert "does not exist" in err and sandbox_token not in err
+    # THEN the result is in the history, and the next run is served from it
+    assert [(w, h) for _sha, w, h, _image in stored_results()] == [(300, 400)]
+    assert generate(tmp_path / "out.png") == 0
+    assert "reused from history" in capsys.readouterr().out
+    assert sandbox.request_counts[POST] == 1
+    assert (tmp_path / "out.png").read_bytes() == stored_results()[0][3]

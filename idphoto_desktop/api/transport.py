@@ -69,8 +69,12 @@ def network_error(exc: BaseException, *, after_send_is_charged: bool) -> IdPhoto
     becomes :class:`MaybeChargedError` instead of a plain network error.
     """
     sent = not nothing_sent(exc)
+    # urllib3's NewConnectionError (refused, unreachable) subclasses its TimeoutError for
+    # old reasons; requests does not count it as a timeout, and neither do we.
     timeout = isinstance(exc, requests.exceptions.Timeout) or any(
-        isinstance(c, TimeoutError | urllib3.exceptions.TimeoutError) for c in _causes(exc)
+        isinstance(c, TimeoutError | urllib3.exceptions.TimeoutError)
+        and not isinstance(c, urllib3.exceptions.NewConnectionError)
+        for c in _causes(exc)
     )
     if after_send_is_charged and sent:
         if timeout:

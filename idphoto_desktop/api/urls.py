@@ -38,12 +38,24 @@ def check_secure_url(url: str, what: str = "The service address") -> str:
     scheme = parts.scheme.lower()
     if not host or scheme not in ("https", "http"):
         raise ValidationError(f"{what} must start with https://.")
-    if scheme == "http" and not is_loopback_host(host):
+    if scheme == "http" and not (is_loopback_host(host) and is_loopback_host(_host_as_sent(url))):
         raise ValidationError(
             f"{what} must use https:// (plain http is allowed only to this computer, 127.0.0.1).",
             hint="Use the https:// address of the service.",
         )
     return url
+
+
+def _host_as_sent(url: str) -> str | None:
+    """The host ``requests`` will connect to (urllib3's parser), which can differ from
+    ``urlsplit``'s: ``http://evil.com\\@127.0.0.1/`` is 127.0.0.1 to one, evil.com to
+    the other. Plain http is allowed only when both agree on loopback."""
+    from urllib3.util import parse_url  # only for http URLs: keeps imports light
+
+    try:
+        return parse_url(url).host
+    except ValueError:  # urllib3's LocationParseError is a ValueError
+        return None
 
 
 def describe_url(url: str) -> str:

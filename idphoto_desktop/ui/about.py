@@ -113,8 +113,8 @@ class AboutDialog(QDialog):
             ),
             QCoreApplication.translate(
                 "AboutDialog",
-                "To clear the history, close ID Photo Desktop and delete the history file "
-                "above; the next start begins with an empty history.",
+                "To clear the history, use “Clear all…” in the History panel, or close "
+                "ID Photo Desktop and delete the history file above.",
             ),
         ]
         return "\n".join(lines)

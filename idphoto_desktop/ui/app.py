@@ -59,7 +59,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     from idphoto_desktop.ui.main_window import MainWindow
     from idphoto_desktop.ui.services import Services
 
-    window = MainWindow(Services.default())
+    services = Services.default()
+    from idphoto_desktop.ui import i18n
+
+    i18n.install_for_setting(services.settings.language)  # before the first widget
+    window = MainWindow(services)
     if args.engine:
         window.engine_picker.set_engine(args.engine)
     if args.preset:
@@ -104,6 +108,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.generate:
             window.photoLoaded.connect(window.generate)
         window.open_path(args.open_path)
+    automated = args.smoke or args.screenshot is not None or args.open_path is not None
+    if not automated:
+        from idphoto_desktop.ui.welcome import FirstRunCheck
+
+        first_run = FirstRunCheck(window)
+        QTimer.singleShot(300, first_run.start)  # after the first paint and token read
     if args.quit_after_ms > 0:
         QTimer.singleShot(args.quit_after_ms, window.close)
 

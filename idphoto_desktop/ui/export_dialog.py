@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QCoreApplication, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -33,7 +33,6 @@ if TYPE_CHECKING:
     from idphoto_desktop.ui.dialogs import Dialogs
     from idphoto_desktop.ui.workers import TaskRunner
 
-JPEG_FILTER = "JPEG image (*.jpg *.jpeg)"
 
 
 def upload_candidates(presets: list[Preset], first: Preset | None, width: int, height: int) -> (
@@ -59,24 +58,41 @@ def rules_text(preset: Preset) -> str:
     """The form's digital rules in one line (what the file must meet)."""
     rules = preset.digital
     if rules is None:
-        return f"{preset.name}: no online-form rules are known; a {preset.width_px}×" \
-            f"{preset.height_px} px JPEG is made."
+        return QCoreApplication.translate(
+            "ExportDialog", "{0}: no online-form rules are known; a {1} px JPEG is made."
+        ).replace("{0}", preset.name).replace("{1}", f"{preset.width_px}×{preset.height_px}")
     parts: list[str] = []
     if rules.exact_px:
-        parts.append(f"exactly {rules.exact_px[0]}×{rules.exact_px[1]} px")
+        parts.append(
+            QCoreApplication.translate("ExportDialog", "exactly {0} px").replace(
+                "{0}", f"{rules.exact_px[0]}×{rules.exact_px[1]}"
+            )
+        )
     else:
         parts.append(f"{preset.width_px}×{preset.height_px} px")
         if rules.min_px:
-            parts.append(f"at least {rules.min_px[0]}×{rules.min_px[1]} px")
+            parts.append(
+                QCoreApplication.translate("ExportDialog", "at least {0} px").replace(
+                    "{0}", f"{rules.min_px[0]}×{rules.min_px[1]}"
+                )
+            )
         if rules.max_px:
-            parts.append(f"at most {rules.max_px[0]}×{rules.max_px[1]} px")
+            parts.append(
+                QCoreApplication.translate("ExportDialog", "at most {0} px").replace(
+                    "{0}", f"{rules.max_px[0]}×{rules.max_px[1]}"
+                )
+            )
     lo, hi = rules.min_kb, rules.max_kb
     if lo is not None and hi is not None:
         parts.append(f"{lo}–{hi} KB")
     elif hi is not None:
-        parts.append(f"at most {hi} KB")
+        parts.append(
+            QCoreApplication.translate("ExportDialog", "at most {0} KB").replace("{0}", str(hi))
+        )
     elif lo is not None:
-        parts.append(f"at least {lo} KB")
+        parts.append(
+            QCoreApplication.translate("ExportDialog", "at least {0} KB").replace("{0}", str(lo))
+        )
     if rules.formats:
         parts.append("/".join(f.upper() for f in rules.formats))
     return f"{preset.name}: " + ", ".join(parts) + "."
@@ -221,7 +237,7 @@ class ExportDialog(QDialog):
         if upload is None or preset is None:
             return
         suggested = self._suggested.with_name(f"{self._suggested.stem}-{preset.id}-upload.jpg")
-        chosen = self._dialogs.save_path(self, suggested, JPEG_FILTER)
+        chosen = self._dialogs.save_path(self, suggested, self.tr("JPEG image (*.jpg *.jpeg)"))
         if chosen is None:
             return
         overwrite = True  # the dialog asked before replacing

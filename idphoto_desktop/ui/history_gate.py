@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QCoreApplication, Qt, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from idphoto_desktop.core.errors import IdPhotoError
@@ -79,7 +79,9 @@ class RecordingEngine:
         except (IdPhotoError, ValueError) as err:
             # The result is still shown and can be saved; the clerk learns it is not kept.
             log.warning("Result not stored in the history: %s", err)
-            note = f"Not kept in the history: {err}"
+            note = QCoreApplication.translate(
+                "HistoryGate", "Not kept in the history: {0}"
+            ).replace("{0}", str(err))
             result = dataclasses.replace(result, warnings=(*result.warnings, note))
         return result
 

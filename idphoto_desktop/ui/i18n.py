@@ -25,6 +25,7 @@ QM_DIR = Path(__file__).resolve().parent.parent / "data" / "i18n"
 QM_PREFIX = "idphoto_"
 
 _installed: list[QTranslator] = []  # kept alive: Qt does not own installed translators
+_current = SOURCE_LANGUAGE
 
 
 def choose_language(setting: str, system: QLocale | None = None) -> str:
@@ -66,12 +67,21 @@ def install(language: str, app: QCoreApplication | None = None) -> bool:
         app.installTranslator(qt_own)
         _installed.append(qt_own)
     if loaded:
+        global _current
+        _current = language
         QLocale.setDefault(QLocale(language))
     return loaded
 
 
+def current() -> str:
+    """The language the window is shown in ("en" when no translation is installed)."""
+    return _current
+
+
 def remove() -> None:
     """Back to English (tests switch languages within one process)."""
+    global _current
+    _current = SOURCE_LANGUAGE
     app = QCoreApplication.instance()
     if not _installed:
         return

@@ -45,6 +45,7 @@ from idphoto_desktop.ui.preset_entries import entries_from_presets
 from idphoto_desktop.ui.result_panel import ResultPanel
 from idphoto_desktop.ui.services import ENGINE_CLOUD, ENGINE_CROPRESIZE, Services
 from idphoto_desktop.ui.side_panel import SidePanel
+from idphoto_desktop.ui.studio import Studio
 from idphoto_desktop.ui.style import STYLESHEET
 from idphoto_desktop.ui.workers import TaskFn, TaskHandle, TaskRunner
 
@@ -103,6 +104,8 @@ class MainWindow(QMainWindow):
 
         self._build_ui()
         self._build_actions()
+        self.studio = Studio(self)  # history, export, sheets, guides
+        self.studio.busyChanged.connect(self._update_state)
         self._load_presets()
         self._restore_settings()
         self._update_state()
@@ -570,6 +573,9 @@ class MainWindow(QMainWindow):
                 "info",
             )
             return
+        if self.studio.intercept(request, kind):
+            return  # the history is searched first; it calls generate() again if needed
+        record = self.studio.recorder(request)  # stores the result the moment it arrives
         api_url = self.settings.api_url
         color = self._chosen_color()
         photo_seq = self._photo_seq
@@ -579,7 +585,7 @@ class MainWindow(QMainWindow):
 
         def work(progress: ProgressCallback, cancel: CancelToken) -> jobs.GeneratedImage:
             return jobs.generate(
-                lambda: self.services.engine(kind, token, api_url),
+                lambda: record(self.services.engine(kind, token, api_url)),
                 request, color, progress, cancel,
             )
 
@@ -598,6 +604,7 @@ class MainWindow(QMainWindow):
             self.result_panel.result_caption.setText(self.tr("Result · {0}").format(what))
             if preset_id:
                 self._add_recent(preset_id)
+            self.studio.fresh_result(preset_id)
             self._show_generated(recolor=False)
             self.statusBar().showMessage(self.tr("Done"), 5000)
             self.resultShown.emit()
@@ -646,7 +653,8 @@ class MainWindow(QMainWindow):
 
     @property
     def running(self) -> bool:
-        return self._job is not None
+        """A job runs, or the history is being searched before one."""
+        return self._job is not None or self.studio.busy
 
     def _add_recent(self, preset_id: str) -> None:
         try:
@@ -679,8 +687,18 @@ class MainWindow(QMainWindow):
                 self._recolor(color)
                 return
         shown = self._generated.shown if self._generated else generated.shown
-        self.result_panel.show_result(shown, result, self._photo, self._chosen_color())
+        photo = self._photo if self.studio.matches_photo() else None
+        self.result_panel.show_result(shown, result, photo, self._chosen_color())
+        self.studio.result_changed()
         self._update_state()
+
+    def show_stored(self, generated: jobs.GeneratedImage, caption: str) -> None:
+        """A result from the history, under its own caption (never as a fresh one)."""
+        self._generated = generated
+        self._generated_key = None  # Generate looks in the history again, and offers
+        self.result_panel.result_caption.setText(caption)
+        self._show_generated(recolor=True)
+        self.resultShown.emit()
 
     def _recolor(self, color: str) -> None:
         """Composite locally in a worker: no new engine call for a new colour."""
@@ -797,7 +815,7 @@ class MainWindow(QMainWindow):
 
     # ================================================================ state
     def _update_state(self) -> None:
-        running = self._job is not None
+        running = self.running
         has_result = self._generated is not None
         self.generate_button.setEnabled(not running and self._photo is not None)
         self.generate_button.setText(self.tr("Generating…") if running else self.tr("Generate"))
@@ -811,6 +829,7 @@ class MainWindow(QMainWindow):
         )
         self.save_action.setEnabled(has_result and not self._save_busy)
         self.copy_action.setEnabled(has_result)
+        self.studio.update_state(has_result)
 
     def event(self, event: QEvent) -> bool:
         """After the first paint, read the keyring (it is slow to import and to ask)."""
@@ -828,5 +847,6 @@ class MainWindow(QMainWindow):
             if self._job is not None:
                 self._job.cancel()
             self.runner.shutdown(10_000)
+            self.studio.close()
         super().closeEvent(event)
 

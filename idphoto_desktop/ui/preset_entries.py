@@ -149,15 +149,20 @@ def describe(preset: Preset) -> str:
 
 
 def entries_from_presets(presets: Iterable[Preset]) -> list[PresetEntry]:
+    """Picker rows; in Chinese a preset's Chinese name (from the data) where it has one."""
+    from idphoto_desktop.ui import i18n
+
+    chinese = i18n.current() == "zh_CN"
     entries: list[PresetEntry] = []
     for preset in presets:
         group = country_label(preset.country)
         details = describe(preset)
         english = COUNTRY_NAMES.get(preset.country.upper(), "")
+        name = preset.name_zh if chinese and preset.name_zh else preset.name
         entries.append(
             PresetEntry(
                 id=preset.id,
-                name=preset.name,
+                name=name,
                 group=group,
                 width=preset.width_px,
                 height=preset.height_px,

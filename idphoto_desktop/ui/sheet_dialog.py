@@ -207,7 +207,10 @@ class SheetDialog(QDialog):
         if sheet is None or layout is None or self._busy:
             return
         name = f"{self._suggested.stem}-sheet-{layout.paper.key}.{kind}"
-        name_filter = "PDF document (*.pdf)" if kind == "pdf" else "JPEG image (*.jpg *.jpeg)"
+        name_filter = (
+            self.tr("PDF document (*.pdf)") if kind == "pdf"
+            else self.tr("JPEG image (*.jpg *.jpeg)")
+        )
         chosen = self._dialogs.save_path(self, self._suggested.with_name(name), name_filter)
         if chosen is None:
             return
