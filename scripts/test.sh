@@ -1,16 +1,25 @@
 #!/usr/bin/env bash
 # Installs everything and runs the whole test suite: ruff, mypy, then pytest inside a
 # private D-Bus session with an unlocked gnome-keyring in a fresh XDG_DATA_HOME, so the
-# token-store tests talk to a real Secret Service. Extra arguments go to pytest.
+# token-store tests talk to a real Secret Service; before it, the frozen bundle is built and
+# smoke-tested and the benchmarks run once in quick mode. Extra arguments go to pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash scripts/setup.sh --test
 
 echo "== ruff"
-.venv/bin/ruff check idphoto_desktop tests bench
+.venv/bin/ruff check idphoto_desktop tests bench scripts packaging
 echo "== mypy"
 .venv/bin/mypy
+
+echo "== packaging: frozen bundle build and headless smoke test"
+bash packaging/ci_build_and_smoke.sh
+
+echo "== benchmarks (quick mode: proves they still run; figures from few repetitions)"
+if [ -f bench/run.py ]; then
+  .venv/bin/python bench/run.py --quick
+fi
 
 echo "== pytest"
 keyring_home="$(mktemp -d)"
@@ -27,9 +36,4 @@ if [ "$rc" -eq 5 ]; then
 fi
 if [ "$rc" -ne 0 ]; then
   exit "$rc"
-fi
-
-echo "== benchmarks (quick mode: proves they run, measures nothing)"
-if [ -f bench/run.py ]; then
-  .venv/bin/python bench/run.py --quick
 fi

@@ -27,6 +27,7 @@ from PySide6.QtCore import Qt, QTimer
 
 from idphoto_desktop.core.errors import ImageError
 from idphoto_desktop.core.imageprep import prepare_photo
+from idphoto_desktop.sandbox.server import SandboxServer
 from idphoto_desktop.ui.main_window import MainWindow
 from idphoto_desktop.ui.services import Services
 from tests.fixtures.ui import ScriptedDialogs
@@ -473,7 +474,7 @@ def test_a_full_disk_under_the_history_loses_no_paid_result(
     make_window: WindowFactory,
     ui_services: Callable[..., Services],
     answers: ScriptedDialogs,
-    sandbox: Any,
+    sandbox: SandboxServer,
     sandbox_token: str,
     photos_dir: Path,
     private_app_home: Path,
@@ -492,6 +493,7 @@ def test_a_full_disk_under_the_history_loses_no_paid_result(
         generate(qtbot, window)
         assert window.generated is not None
         assert any("history" in w for w in window.generated.result.warnings)
+        assert "history" in window.result_info.text()  # the clerk is told it is not kept
         assert sandbox.request_counts["POST /task/pic/idphoto"] == 1
         assert save_to(qtbot, window, answers, tmp_path / "customer.jpg") == ""
         window.close()
