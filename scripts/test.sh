@@ -17,9 +17,7 @@ echo "== packaging: frozen bundle build and headless smoke test"
 bash packaging/ci_build_and_smoke.sh
 
 echo "== benchmarks (quick mode: proves they still run; figures from few repetitions)"
-if [ -f bench/run.py ]; then
-  .venv/bin/python bench/run.py --quick
-fi
+.venv/bin/python bench/run.py --quick
 
 echo "== pytest"
 keyring_home="$(mktemp -d)"
