@@ -317,7 +317,7 @@ def choices(window: MainWindow) -> tuple[object, ...]:
 
 
 @pytest.mark.gui
-@pytest.mark.parametrize("name", [n for n in CASES if n != "network-down"] + ["network-down"])
+@pytest.mark.parametrize("name", list(CASES))
 def test_window_under_each_fault(
     name: str,
     qtbot: Any,

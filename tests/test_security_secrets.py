@@ -68,10 +68,13 @@ def texts_of(error: BaseException) -> Iterator[str]:
 @pytest.fixture
 def app_logging(private_app_home: Path) -> Iterator[Path]:
     """The app's own logging (redacting console and rotating file), as at start-up."""
+    root = logging.getLogger()
+    level = root.level
     path = logsetup.setup_logging(level=logging.DEBUG)
     assert path is not None and private_app_home in path.parents
     yield path
     logsetup.teardown_logging()
+    root.setLevel(level)
 
 
 def test_a_whole_session_with_faults_leaves_the_token_nowhere(
