@@ -65,6 +65,7 @@ from idphoto_desktop.core.job import (
     GenerateResult,
     ProgressCallback,
 )
+from idphoto_desktop.core.secret import Secret
 
 log = logging.getLogger("idphoto_desktop.api")
 
@@ -75,23 +76,6 @@ ENGINE_NAME = "cloud"
 USER_AGENT = "idphoto-desktop/0.1"
 
 T = TypeVar("T")
-
-
-class _Secret:
-    """Holds the token; every way of printing it shows ``***``."""
-
-    __slots__ = ("_value",)
-
-    def __init__(self, value: str) -> None:
-        self._value = value
-
-    def reveal(self) -> str:
-        return self._value
-
-    def __repr__(self) -> str:
-        return "***"
-
-    __str__ = __repr__
 
 
 @dataclass(frozen=True)
@@ -145,7 +129,7 @@ class ProviderClient:
         retry_wait_s: float = 1.0,
         max_retry_wait_s: float = 30.0,
     ) -> None:
-        self._token = _Secret(_check_token(token))
+        self._token = Secret(_check_token(token))
         logsetup.register_secret(self._token.reveal())
         base = base_url.strip().rstrip("/")
         self.base_url = check_secure_url(base, "The API address")

@@ -7,20 +7,12 @@ is not trusted for http: a hosts file can point it anywhere.
 
 from __future__ import annotations
 
-import ipaddress
 from urllib.parse import urlsplit
 
 from idphoto_desktop.core.errors import ValidationError
+from idphoto_desktop.core.netaddr import is_loopback_host
 
-
-def is_loopback_host(host: str | None) -> bool:
-    """True for literal loopback addresses (127.0.0.0/8, ::1), never for names."""
-    if not host:
-        return False
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
+__all__ = ["check_secure_url", "describe_url", "is_loopback_host", "proxies_for"]
 
 
 def check_secure_url(url: str, what: str = "The service address") -> str:

@@ -14,10 +14,10 @@ import sys
 import threading
 from collections.abc import Sequence
 
+from idphoto_desktop.core.netaddr import is_loopback_host
 from idphoto_desktop.engines.base import Engine
 from idphoto_desktop.engines.cropresize import CropResizeEngine
 from idphoto_desktop.sandbox.faults import SUPPORTED_FAULTS, FaultSpecError, parse_faults
-from idphoto_desktop.sandbox.fetch import is_loopback_host
 from idphoto_desktop.sandbox.server import SandboxServer
 
 

@@ -7,7 +7,6 @@ sprays a studio's network with plain-text POSTs.
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import logging
 import urllib.error
@@ -15,6 +14,7 @@ import urllib.request
 from typing import Any
 from urllib.parse import urlsplit
 
+from idphoto_desktop.core.netaddr import is_loopback_host
 from idphoto_desktop.sandbox.contract import MAX_UPLOAD_BYTES, URL_TIMEOUT_S
 
 log = logging.getLogger("idphoto_desktop.sandbox")
@@ -26,17 +26,6 @@ class DownloadError(Exception):
 
 class DownloadTooLargeError(DownloadError):
     """``image_url`` is over 15 MB (task state -5)."""
-
-
-def is_loopback_host(host: str | None) -> bool:
-    if not host:
-        return False
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def safe_url(url: str) -> str:

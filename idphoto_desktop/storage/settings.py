@@ -13,7 +13,6 @@ contain a registered secret (see :mod:`idphoto_desktop.logsetup`) are refused to
 from __future__ import annotations
 
 import binascii
-import ipaddress
 import json
 import logging
 import os
@@ -28,6 +27,7 @@ from urllib.parse import urlsplit
 
 from idphoto_desktop.core.errors import StorageError, ValidationError
 from idphoto_desktop.core.job import MAX_SIDE, MIN_SIDE, OutputFormat
+from idphoto_desktop.core.netaddr import is_loopback_host
 from idphoto_desktop.logsetup import contains_secret
 from idphoto_desktop.storage import paths
 
@@ -123,15 +123,6 @@ def _check_color(value: object) -> str:
     return text
 
 
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 def _check_url(value: object) -> str:
     """https, or http to this computer only (the sandbox); no user name or password."""
     if not isinstance(value, str) or len(value) > 2000:
@@ -140,7 +131,7 @@ def _check_url(value: object) -> str:
     parts = urlsplit(text)
     if parts.scheme not in ("https", "http") or not parts.hostname:
         raise ValueError("must start with https://")
-    if parts.scheme == "http" and not _is_loopback(parts.hostname):
+    if parts.scheme == "http" and not is_loopback_host(parts.hostname):
         raise ValueError("must use https:// (http:// only for this computer)")
     if parts.username or parts.password:
         raise ValueError("must not contain a user name or password")

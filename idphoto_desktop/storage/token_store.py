@@ -20,6 +20,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Literal, Protocol, TypeVar, cast
 
 from idphoto_desktop.core.errors import StorageError, ValidationError
+from idphoto_desktop.core.secret import Secret
 from idphoto_desktop.logsetup import register_secret
 
 if TYPE_CHECKING:
@@ -57,26 +58,6 @@ class _Backend(Protocol):
     def set_password(self, service: str, username: str, password: str) -> None: ...
 
     def delete_password(self, service: str, username: str) -> None: ...
-
-
-class _Secret:
-    """Holds the session token so that a debugger, repr or traceback shows ``***``."""
-
-    __slots__ = ("_value",)
-
-    def __init__(self, value: str) -> None:
-        self._value = value
-
-    def reveal(self) -> str:
-        return self._value
-
-    def __repr__(self) -> str:
-        return "<secret ***>"
-
-    __str__ = __repr__
-
-    def __reduce__(self) -> tuple[object, ...]:
-        raise TypeError("the token is not picklable")
 
 
 def _backend_candidates() -> list[str]:
@@ -246,7 +227,7 @@ class TokenStore:
         self._backend: _Backend | None = cast("_Backend | None", backend)
         self._memory_only = False
         self._memory_reason = ""
-        self._session: _Secret | None = None
+        self._session: Secret | None = None
         self._lock = threading.RLock()
 
     def __repr__(self) -> str:
@@ -327,17 +308,17 @@ class TokenStore:
         register_secret(value)
         with self._lock:
             if session_only:
-                self._session = _Secret(value)
+                self._session = Secret(value)
                 self._memory_reason = "not saved in the keyring, as chosen"
                 return
             backend = self._resolved()
             if backend is None:
-                self._session = _Secret(value)
+                self._session = Secret(value)
                 return
             try:
                 self._call(lambda s, u: backend.set_password(s, u, value), "save")
             except _NoBackend:
-                self._session = _Secret(value)
+                self._session = Secret(value)
                 return
             self._session = None
             self._memory_reason = ""
