@@ -12,7 +12,7 @@ pkgs=(libglib2.0-0 libgl1 libegl1 libx11-6 libdbus-1-3 libfontconfig1 libfreetyp
       libxkbcommon0 libxkbcommon-x11-0 libxcb-icccm4 libxcb-keysyms1 libxcb-cursor0
       libxcb-image0 libxcb-render-util0 libxcb-randr0 libxcb-shape0 libxcb-xinerama0
       libxcb-xkb1 libxcb-xfixes0 libxcb-shm0 libxcb-sync1 libxcb-util1 libnss3 libxrender1
-      libxi6 libsm6 libice6 fonts-dejavu-core)
+      libxi6 libsm6 libice6 fonts-dejavu-core fonts-wqy-microhei)
 if [ "$want_test" = 1 ]; then
   pkgs+=(gnome-keyring dbus-daemon dbus-x11 xvfb curl desktop-file-utils binutils)
 fi

@@ -1,4 +1,4 @@
-<?xml version='1.0' encoding='utf-8'?>
+<?xml version="1.0" encoding="utf-8"?>
 <!DOCTYPE TS>
 <TS version="2.1" language="zh_CN">
 <context>
@@ -223,7 +223,7 @@
         <translation>没能生成文件。</translation>
     </message>
     <message>
-        <source>meets the form's rules</source>
+        <source>meets the form&apos;s rules</source>
         <translation>符合上传要求</translation>
     </message>
     <message>
@@ -382,7 +382,7 @@
         <translation>正在读取粘贴的图片…</translation>
     </message>
     <message>
-        <source>Type or paste the image's address first (https://…).</source>
+        <source>Type or paste the image&apos;s address first (https://…).</source>
         <translation>请先输入或粘贴图片地址（https://…）。</translation>
     </message>
     <message>
@@ -612,7 +612,7 @@
         <translation>偏好设置</translation>
     </message>
     <message>
-        <source>Paste the provider's API token</source>
+        <source>Paste the provider&apos;s API token</source>
         <translation>粘贴云端服务的 API 密钥</translation>
     </message>
     <message>
@@ -960,7 +960,7 @@
         <translation>显示人像框</translation>
     </message>
     <message>
-        <source>Draw the detected person's rectangle on both (Ctrl+R)</source>
+        <source>Draw the detected person&apos;s rectangle on both (Ctrl+R)</source>
         <translation>在两张图上标出识别到的人像范围 (Ctrl+R)</translation>
     </message>
     <message>
@@ -1193,7 +1193,7 @@
         <translation>导出上传用…</translation>
     </message>
     <message>
-        <source>A JPEG that meets the online form's rules (Ctrl+E)</source>
+        <source>A JPEG that meets the online form&apos;s rules (Ctrl+E)</source>
         <translation>导出符合网上报名要求的 JPEG (Ctrl+E)</translation>
     </message>
     <message>
@@ -1253,7 +1253,7 @@
         <translation>来自历史记录 · {0} · {1}：不是左边这张照片</translation>
     </message>
     <message>
-        <source>No online-form preset fits this result's size. Generate it with a document preset first.</source>
+        <source>No online-form preset fits this result&apos;s size. Generate it with a document preset first.</source>
         <translation>没有与这张结果尺寸相符的上传规格。请先用证件规格生成。</translation>
     </message>
     <message>
@@ -1272,7 +1272,7 @@
         <translation>离线人脸模型</translation>
     </message>
     <message>
-        <source>Two ways to make ID photos here. The provider's service gives the best cut-outs and needs its API token (each photo costs one call). The offline engine works at once on this computer: no token, no network, no cost.</source>
+        <source>Two ways to make ID photos here. The provider&apos;s service gives the best cut-outs and needs its API token (each photo costs one call). The offline engine works at once on this computer: no token, no network, no cost.</source>
         <translation>这里有两种方式制作证件照。云端服务抠图效果最好，需要填写 API 密钥（每张照片计费一次）。离线引擎在本机直接处理：不需要密钥，不联网，不收费。</translation>
     </message>
     <message>
@@ -1288,7 +1288,7 @@
         <translation>先用离线引擎</translation>
     </message>
     <message>
-        <source>The offline engine's face models are not on this computer yet ({0}). They are downloaded once from PyPI (about 36 MB) and checked against their published checksums.</source>
+        <source>The offline engine&apos;s face models are not on this computer yet ({0}). They are downloaded once from PyPI (about 36 MB) and checked against their published checksums.</source>
         <translation>本机还没有离线引擎所需的人脸模型（{0}）。只需从 PyPI 下载一次（约 36 MB），并按官方公布的校验值核对。</translation>
     </message>
     <message>
@@ -1312,7 +1312,7 @@
         <translation>下载失败（{0}）。</translation>
     </message>
     <message>
-        <source>You can try again later, or run “idphoto models” in a terminal on a computer with internet access. The provider's engine works without them.</source>
+        <source>You can try again later, or run “idphoto models” in a terminal on a computer with internet access. The provider&apos;s engine works without them.</source>
         <translation>可以稍后再试，或在能上网的电脑上打开终端运行“idphoto models”。不装模型也可以使用云端服务。</translation>
     </message>
 </context>
