@@ -27,7 +27,7 @@ def main() -> None:
     mark("import PySide6 (QtCore, QtWidgets)")
     from idphoto_desktop.logsetup import setup_logging
 
-    setup_logging()
+    setup_logging(rotate_later=True)
     mark("logging set up")
     app = QApplication(["idphoto-desktop"])
     app.setApplicationName("ID Photo Desktop")
@@ -44,7 +44,10 @@ def main() -> None:
 
     mark("import the window's modules")
     services = Services.default()
-    mark("Services.default() (settings, token store)")
+    from idphoto_desktop.ui import i18n
+
+    i18n.install_for_setting(services.settings.language)
+    mark("Services.default() (settings, token store), language")
     window = MainWindow(services)
     mark("MainWindow() (widgets, presets, settings)")
 

@@ -11,14 +11,10 @@ both use it.
 
 from __future__ import annotations
 
-import datetime as _dt
 import logging
-import logging.handlers
 import os
-import platform
 import re
 import sys
-import tempfile
 import threading
 import traceback
 from collections.abc import Iterable
@@ -141,12 +137,17 @@ def log_file_path() -> Path:
     return paths.log_dir() / LOG_FILE_NAME
 
 
-def setup_logging(*, level: int = logging.INFO, to_file: bool = True) -> Path | None:
+def setup_logging(
+    *, level: int = logging.INFO, to_file: bool = True, rotate_later: bool = False
+) -> Path | None:
     """Configure the root logger: redacted console output and a rotating file.
 
     Safe to call again (handlers it added before are replaced). Returns the log file's
     path, or None when ``to_file`` is false or the log folder cannot be written (then
-    the console handler alone is used and a warning says so).
+    the console handler alone is used and a warning says so). ``rotate_later``: the
+    window's start writes to the same file through a plain handler and calls
+    :func:`start_rotation` after its first paint (``logging.handlers`` pulls in
+    ``socket`` and ``pickle``, which the first paint does not need).
     """
     root = logging.getLogger()
     teardown_logging()
@@ -163,26 +164,53 @@ def setup_logging(*, level: int = logging.INFO, to_file: bool = True) -> Path | 
     if to_file:
         try:
             log_path = log_file_path()
-            handlers.append(
-                logging.handlers.RotatingFileHandler(
-                    log_path,
-                    maxBytes=LOG_MAX_BYTES,
-                    backupCount=LOG_BACKUP_COUNT,
-                    encoding="utf-8",
-                )
-            )
+            if rotate_later:
+                handlers.append(logging.FileHandler(log_path, encoding="utf-8"))
+            else:
+                handlers.append(_rotating_handler(log_path))
         except OSError as err:
             file_error = err
             log_path = None
     for handler in handlers:
-        handler.setFormatter(formatter)
-        handler.addFilter(RedactingFilter())
-        setattr(handler, _HANDLER_MARK, True)
-        root.addHandler(handler)
+        root.addHandler(_ours(handler, formatter))
     root.setLevel(level)
     if file_error is not None:
         logging.getLogger(__name__).warning("Cannot write the log file: %s", file_error)
     return log_path
+
+
+def _rotating_handler(log_path: Path) -> logging.Handler:
+    import logging.handlers
+
+    return logging.handlers.RotatingFileHandler(
+        log_path, maxBytes=LOG_MAX_BYTES, backupCount=LOG_BACKUP_COUNT, encoding="utf-8"
+    )
+
+
+def _ours(handler: logging.Handler, formatter: logging.Formatter) -> logging.Handler:
+    """``handler`` formatted, redacting and marked as the app's (see teardown_logging)."""
+    handler.setFormatter(formatter)
+    handler.addFilter(RedactingFilter())
+    setattr(handler, _HANDLER_MARK, True)
+    return handler
+
+
+def start_rotation() -> None:
+    """Replace the plain log file handler of ``setup_logging(rotate_later=True)`` by the
+    rotating one (same file, same format and redaction). Does nothing if none is there."""
+    root = logging.getLogger()
+    for handler in _our_handlers(root):
+        if type(handler) is not logging.FileHandler:
+            continue
+        try:
+            rotating = _rotating_handler(Path(handler.baseFilename))
+        except OSError as err:
+            logging.getLogger(__name__).warning("Log rotation not started: %s", err)
+            return
+        _ours(rotating, logging.Formatter(_LOG_FORMAT))
+        # One assignment: a record logged meanwhile goes to exactly one of the two.
+        root.handlers = [rotating if h is handler else h for h in root.handlers]
+        handler.close()
 
 
 def teardown_logging() -> None:
@@ -213,6 +241,9 @@ def format_crash_report(
     It holds the app and Python versions, the platform, the traceback (with chained
     causes) and the last lines of the log; never local variables, so no photo data.
     """
+    import datetime as _dt
+    import platform
+
     from idphoto_desktop import __version__
 
     now = _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
@@ -250,6 +281,8 @@ def write_crash_report(
     Called from crash handlers, so it tries hard not to fail: if the log folder cannot
     be written, the report goes to the system's temporary folder instead.
     """
+    import datetime as _dt
+
     text = format_crash_report(exc_type, exc, tb)
     stamp = _dt.datetime.now(_dt.UTC).strftime("%Y%m%d-%H%M%S")
     name = f"crash-{stamp}-{os.getpid()}.txt"
@@ -265,6 +298,8 @@ def write_crash_report(
 
 
 def _crash_folders() -> list[Path]:
+    import tempfile
+
     folders: list[Path] = []
     try:
         folders.append(paths.log_dir())

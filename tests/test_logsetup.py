@@ -212,3 +212,47 @@ def test_handlers_the_app_did_not_add_see_redacted_records(
     assert "sent ***" in caplog.text
     assert "reset while sending ***" in caplog.text
     assert all(token not in r.getMessage() for r in caplog.records)
+
+
+def test_rotation_started_after_the_first_paint_keeps_one_redacting_file(
+    private_app_home: Path,
+) -> None:
+    """The window's start writes through a plain handler, then swaps in the rotating one:
+    same file, nothing lost or doubled, still redacted."""
+    import logging.handlers
+
+    from idphoto_desktop.logsetup import start_rotation
+
+    root = logging.getLogger()
+    level = root.level
+    token = _token()
+    register_secret(token)
+    path = setup_logging(level=logging.DEBUG, rotate_later=True)
+    try:
+        assert path is not None
+
+        def ours() -> list[logging.Handler]:  # pytest adds a file handler of its own
+            return [
+                h for h in root.handlers
+                if isinstance(h, logging.FileHandler) and Path(h.baseFilename) == path
+            ]
+
+        assert [type(h) for h in ours()] == [logging.FileHandler]
+        log.info("before rotation %s", token)
+        start_rotation()
+        files = ours()
+        assert len(files) == 1
+        rotating = files[0]
+        assert isinstance(rotating, logging.handlers.RotatingFileHandler)
+        assert Path(rotating.baseFilename) == path
+        assert (rotating.maxBytes, rotating.backupCount) == (1_000_000, 5)
+        log.info("after rotation %s", token)
+        start_rotation()  # a second call changes nothing
+        assert ours() == [rotating]
+    finally:
+        teardown_logging()
+        root.setLevel(level)
+    text = path.read_text(encoding="utf-8")
+    assert text.count("before rotation ***") == 1
+    assert text.count("after rotation ***") == 1
+    assert token not in text

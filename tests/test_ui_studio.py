@@ -541,3 +541,58 @@ def test_offline_engine_runs_again_without_an_offer_and_stores_each_result(
     generate(qtbot, window)  # free: it simply runs again
     assert not window.studio.offer.isVisible()
     assert services.studio.history().count() == 2
+
+
+# ------------------------------------------------------------------ start-up
+def test_studio_is_built_right_after_the_first_paint(
+    qtbot: Any, ui_services: Callable[..., Services]
+) -> None:
+    """Its modules are not needed to show the window: the first paint comes first, then
+    history, export, sheets and guides, without any click."""
+    from PySide6.QtGui import QAction
+    from PySide6.QtWidgets import QDockWidget
+
+    window = MainWindow(ui_services())
+    qtbot.addWidget(window)
+    assert window.findChild(QDockWidget, "historyDock") is None
+    assert window.findChild(QAction, "actExport") is None
+    window.show()
+    qtbot.waitUntil(lambda: window.findChild(QDockWidget, "historyDock") is not None)
+    export = window.findChild(QAction, "actExport")
+    assert export is not None and not export.isEnabled()  # no result yet
+    assert window.studio.dock.widget() is window.studio.history_panel
+    window.close()
+
+
+def test_the_saved_preset_is_the_only_choice_shown_while_the_list_fills_after_the_paint(
+    qtbot: Any, ui_services: Callable[..., Services]
+) -> None:
+    """The preset list is filled right after the first paint; until then it is empty and
+    says it is loading (no other preset shown as chosen), and asking for the choice fills it."""
+    services = ui_services()
+    services.settings.set("preset_id", "schengen_visa")
+    window = MainWindow(services)
+    qtbot.addWidget(window)
+    picker = window.preset_picker
+    assert picker.tree.topLevelItemCount() == 0
+    assert picker.tree.currentItem() is None
+    assert not picker.is_custom()
+    assert picker.details.text() == "Loading the document presets…"
+    window.show()
+    qtbot.waitUntil(lambda: picker.tree.topLevelItemCount() > 0)
+    item = picker.tree.currentItem()
+    assert item is not None and item.data(0, Qt.ItemDataRole.UserRole) == "schengen_visa"
+    assert picker.current_id() == "schengen_visa"
+    assert "Loading" not in picker.details.text()
+    window.close()
+
+    # Closed before the list was filled: the saved choice stays; asking fills at once.
+    early = MainWindow(services)
+    qtbot.addWidget(early)
+    early.close()
+    assert services.settings.preset_id == "schengen_visa"
+    again = MainWindow(services)
+    qtbot.addWidget(again)
+    assert again.preset_picker.current_id() == "schengen_visa"
+    assert again.current_preset() is not None
+    again.close()

@@ -38,9 +38,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the application; returns the exit status."""
     args = _parse(sys.argv[1:] if argv is None else argv)
 
-    from idphoto_desktop.logsetup import setup_logging
+    from idphoto_desktop.logsetup import setup_logging, start_rotation
 
-    setup_logging()
+    setup_logging(rotate_later=True)  # the rotating handler after the first paint
 
     from PySide6.QtCore import QEvent, QObject, QTimer
     from PySide6.QtWidgets import QApplication
@@ -72,17 +72,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         window.background.set_color(args.bg)
 
     class FirstPaint(QObject):
-        """Quits at the first paint of the window: the cheapest honest 'it starts'."""
+        """At the window's first paint: with --smoke, quit (the cheapest honest 'it
+        starts'); then start the log rotation, which showing the window did not need."""
 
         def eventFilter(self, watched: QObject, event: QEvent) -> bool:
             if event.type() == QEvent.Type.Paint:
                 watched.removeEventFilter(self)
-                QTimer.singleShot(0, app.quit)
+                if args.smoke:
+                    QTimer.singleShot(0, app.quit)
+                QTimer.singleShot(1000, start_rotation)  # a second over 1 MB is harmless
             return False
 
-    if args.smoke:
-        first_paint = FirstPaint(window)
-        window.installEventFilter(first_paint)
+    first_paint = FirstPaint(window)
+    window.installEventFilter(first_paint)
 
     if args.screenshot is not None:
         screen = app.primaryScreen()

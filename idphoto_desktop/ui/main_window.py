@@ -41,17 +41,16 @@ from idphoto_desktop.core.errors import (
 from idphoto_desktop.core.job import CancelToken, OutputFormat, ProgressCallback
 from idphoto_desktop.ui import jobs
 from idphoto_desktop.ui.menus import install_actions
-from idphoto_desktop.ui.preset_entries import entries_from_presets
 from idphoto_desktop.ui.result_panel import ResultPanel
 from idphoto_desktop.ui.services import ENGINE_CLOUD, ENGINE_CROPRESIZE, Services
 from idphoto_desktop.ui.side_panel import SidePanel
-from idphoto_desktop.ui.studio import Studio
 from idphoto_desktop.ui.style import STYLESHEET
 from idphoto_desktop.ui.workers import TaskFn, TaskHandle, TaskRunner
 
 if TYPE_CHECKING:
     from idphoto_desktop.core.job import GenerateRequest
     from idphoto_desktop.core.presets import Preset
+    from idphoto_desktop.ui.studio import Studio
 
 log = logging.getLogger(__name__)
 
@@ -87,7 +86,6 @@ class MainWindow(QMainWindow):
         self.runner = TaskRunner(self)
         self.setWindowTitle(self.tr("ID Photo Desktop"))
         self.setObjectName("mainWindow")
-        self.setStyleSheet(STYLESHEET)
         self.setAcceptDrops(True)
 
         self._photo: jobs.LoadedPhoto | None = None
@@ -99,14 +97,16 @@ class MainWindow(QMainWindow):
         self._generated_key: tuple[int, str, str] | None = None
         self._recolor_seq = 0
         self._presets: dict[str, Preset] = {}
+        self._presets_loaded = False  # the list is filled after the first paint
+        self._first_run = False
         self._save_busy = False
         self._closing = False
+        self._studio: Studio | None = None  # built right after the first paint, or on use
 
         self._build_ui()
+        self.setStyleSheet(STYLESHEET)  # once, on the finished tree: cheaper than per widget
         self._build_actions()
-        self.studio = Studio(self)  # history, export, sheets, guides
-        self.studio.busyChanged.connect(self._update_state)
-        self._load_presets()
+        self.preset_picker.fill_later(self._fill_presets)
         self._restore_settings()
         self._update_state()
 
@@ -174,6 +174,18 @@ class MainWindow(QMainWindow):
             self.setTabOrder(first, second)
         self.statusBar().showMessage(self.tr("Ready"))
 
+    @property
+    def studio(self) -> Studio:
+        """History, export, sheets and guides: built on first use, or right after the first
+        paint (their modules are not needed to show the window)."""
+        if self._studio is None:
+            from idphoto_desktop.ui.studio import Studio
+
+            self._studio = Studio(self)
+            self._studio.busyChanged.connect(self._update_state)
+            self._update_state()
+        return self._studio
+
     def _build_actions(self) -> None:
         actions = install_actions(self)
         self.open_action = actions.open
@@ -187,6 +199,9 @@ class MainWindow(QMainWindow):
 
     # ================================================================ settings
     def _load_presets(self) -> None:
+        from idphoto_desktop.ui.preset_entries import entries_from_presets
+
+        self._presets_loaded = True
         try:
             presets = self.services.presets()
         except Exception as exc:  # the window must open even if the data is broken
@@ -205,15 +220,9 @@ class MainWindow(QMainWindow):
     def _restore_settings(self) -> None:
         s = self.settings
         self.preset_picker.set_custom_size(s.custom_width, s.custom_height)
-        first_run = not s.path.exists()
-        if s.preset_id and self.preset_picker.select(s.preset_id):
-            pass
-        elif first_run and self._presets:
-            # First start: a common document rather than a bare pixel size.
-            default = DEFAULT_PRESET if DEFAULT_PRESET in self._presets else None
-            self.preset_picker.select(default or self.preset_picker.first_visible_id())
-        else:
-            self.preset_picker.set_custom(True)
+        self._first_run = not s.path.exists()
+        if not s.preset_id and not self._first_run:
+            self.preset_picker.set_custom(True)  # no preset list to wait for
         self.background.set_output_format(s.format)
         self.background.set_color(s.bg_color)
         self.engine_picker.set_engine(s.engine)
@@ -224,19 +233,37 @@ class MainWindow(QMainWindow):
                 log.warning("Window geometry in the settings is unreadable; ignored")
         self._update_background_warning()
 
+    def _fill_presets(self) -> None:
+        """The picker's loader (see ``PresetPicker.fill_later``): the presets, then the saved
+        choice selected in the same step, so no other preset is ever shown as chosen."""
+        self._load_presets()
+        s = self.settings
+        if self.preset_picker.is_custom():
+            return  # a custom size was saved (or chosen meanwhile)
+        if s.preset_id and self.preset_picker.select(s.preset_id):
+            return
+        if self._first_run and self._presets:
+            # First start: a common document rather than a bare pixel size.
+            default = DEFAULT_PRESET if DEFAULT_PRESET in self._presets else None
+            self.preset_picker.select(default or self.preset_picker.first_visible_id())
+        else:
+            self.preset_picker.set_custom(True)
+
     def save_settings(self) -> None:
         """Remember the choices and the window for the next start."""
         engine = self.engine_picker.engine()
         geometry = base64.b64encode(bytes(self.saveGeometry().data())).decode("ascii")
         w, h = self.preset_picker.custom_size()
         changes: dict[str, object] = {
-            "preset_id": self.preset_picker.current_id(),
             "custom_width": w,
             "custom_height": h,
             "format": self.background.output_format(),
             "bg_color": self.background.color(),
             "window_geometry": geometry,
         }
+        if self._presets_loaded or self._first_run or self.preset_picker.is_custom():
+            changes["preset_id"] = self.preset_picker.current_id()
+        # else the list was never filled (closed at once): the saved preset is still the choice
         if engine != ENGINE_CROPRESIZE:
             changes["engine"] = engine
         try:
@@ -473,6 +500,8 @@ class MainWindow(QMainWindow):
         return self._presets.get(preset_id) if preset_id else None
 
     def _update_background_warning(self) -> None:
+        if not self._presets_loaded:
+            return  # checked again when the list is filled (the selection changes then)
         preset = self.current_preset()
         if preset is None or self.background.output_format() is OutputFormat.PNG:
             self.background.set_warning("")
@@ -654,7 +683,7 @@ class MainWindow(QMainWindow):
     @property
     def running(self) -> bool:
         """A job runs, or the history is being searched before one."""
-        return self._job is not None or self.studio.busy
+        return self._job is not None or (self._studio is not None and self._studio.busy)
 
     def _add_recent(self, preset_id: str) -> None:
         try:
@@ -829,14 +858,22 @@ class MainWindow(QMainWindow):
         )
         self.save_action.setEnabled(has_result and not self._save_busy)
         self.copy_action.setEnabled(has_result)
-        self.studio.update_state(has_result)
+        if self._studio is not None:
+            self._studio.update_state(has_result)
 
     def event(self, event: QEvent) -> bool:
-        """After the first paint, read the keyring (it is slow to import and to ask)."""
+        """After the first paint, build the studio and read the keyring (slow to import and
+        to ask): the window shows first, the rest follows in the next event-loop passes."""
         if not self._painted and event.type() == QEvent.Type.Paint:
             self._painted = True
+            QTimer.singleShot(0, self._after_first_paint)
             QTimer.singleShot(100, self.refresh_token_state)
         return super().event(event)
+
+    def _after_first_paint(self) -> None:
+        if not self._closing:
+            self.preset_picker.ensure_filled()
+            _ = self.studio
 
     # ================================================================ close
     def closeEvent(self, event: QCloseEvent) -> None:
@@ -847,6 +884,9 @@ class MainWindow(QMainWindow):
             if self._job is not None:
                 self._job.cancel()
             self.runner.shutdown(10_000)
-            self.studio.close()
+            if self._studio is not None:
+                self._studio.close()
+            else:
+                self.services.studio.close()
         super().closeEvent(event)
 

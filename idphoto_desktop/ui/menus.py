@@ -142,12 +142,15 @@ def install_actions(window: MainWindow) -> WindowActions:
         view_menu.addAction(act)
     edit_menu = bar.addMenu(QCoreApplication.translate("Menus", "&Edit"))
     edit_menu.addAction(prefs)
-    from idphoto_desktop.ui.about import show_about
+    def open_about() -> None:
+        from idphoto_desktop.ui.about import show_about  # on use: not needed to show the window
+
+        show_about(window)
 
     about = action(
         QCoreApplication.translate("Menus", "&About ID Photo Desktop"),
         [],
-        lambda: show_about(window),
+        open_about,
         "actAbout",
     )
     about.setMenuRole(QAction.MenuRole.AboutRole)

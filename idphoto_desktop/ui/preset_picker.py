@@ -7,7 +7,7 @@ details line always shows the source with the figure.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, QSize, Qt, Signal
@@ -62,6 +62,7 @@ class PresetPicker(QWidget):
         self._entries: dict[str, PresetEntry] = {}
         self._recent: list[str] = []
         self._current: str | None = None
+        self._loader: Callable[[], None] | None = None
 
         self.preset_radio = QRadioButton(self.tr("Document preset"))
         self.preset_radio.setObjectName("modePreset")
@@ -135,16 +136,33 @@ class PresetPicker(QWidget):
         self._mode_toggled(False)
 
     # ----- data -----
+    def fill_later(self, loader: Callable[[], None]) -> None:
+        """``loader`` fills the list (``set_entries``, then ``select``) when it is first
+        needed: right after the window's first paint, or as soon as anyone asks for a
+        preset. Until then the list is empty and says so: never a wrong choice."""
+        self._loader = loader
+        self._show_details()
+
+    def ensure_filled(self) -> None:
+        """Run the pending loader of :meth:`fill_later`, once."""
+        loader, self._loader = self._loader, None
+        if loader is not None:
+            loader()
+            self._show_details()
+
     def set_entries(self, entries: Sequence[PresetEntry], recent: Sequence[str] = ()) -> None:
+        self._loader = None
         self._entries = {e.id: e for e in entries}
         self._recent = [r for r in recent if r in self._entries]
         self._rebuild()
 
     def set_recent(self, recent: Sequence[str]) -> None:
+        self.ensure_filled()
         self._recent = [r for r in recent if r in self._entries]
         self._rebuild()
 
     def entries(self) -> list[PresetEntry]:
+        self.ensure_filled()
         return list(self._entries.values())
 
     # ----- state -----
@@ -163,7 +181,10 @@ class PresetPicker(QWidget):
 
     def current_id(self) -> str | None:
         """The chosen preset id, or None for a custom size or no choice."""
-        return None if self.is_custom() else self._current
+        if self.is_custom():
+            return None
+        self.ensure_filled()
+        return self._current
 
     def current_entry(self) -> PresetEntry | None:
         current = self.current_id()
@@ -171,6 +192,7 @@ class PresetPicker(QWidget):
 
     def select(self, preset_id: str | None) -> bool:
         """Choose a preset by id (switching to preset mode); False if unknown."""
+        self.ensure_filled()
         if preset_id is None or preset_id not in self._entries:
             return False
         changed = preset_id != self._current or self.is_custom()
@@ -251,6 +273,7 @@ class PresetPicker(QWidget):
             top.setHidden(not any_visible)
 
     def first_visible_id(self) -> str | None:
+        self.ensure_filled()
         for i in range(self.tree.topLevelItemCount()):
             top = self.tree.topLevelItem(i)
             if top is None or top.isHidden():
@@ -305,6 +328,9 @@ class PresetPicker(QWidget):
         if self.is_custom():
             w, h = self.custom_size()
             self.details.setText(self.tr("{0} × {1} px, no document rules applied.").format(w, h))
+            return
+        if self._loader is not None:  # not filled yet: say so, and do not fill it now
+            self.details.setText(self.tr("Loading the document presets…"))
             return
         entry = self.current_entry()
         self.details.setText(entry.details if entry else self.tr("Choose a document in the list."))

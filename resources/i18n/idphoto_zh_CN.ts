@@ -929,6 +929,10 @@
         <source>Choose a document in the list.</source>
         <translation>请在列表中选择证件。</translation>
     </message>
+    <message>
+        <source>Loading the document presets…</source>
+        <translation>正在加载证件规格…</translation>
+    </message>
 </context>
 <context>
     <name>PrintSupport</name>
