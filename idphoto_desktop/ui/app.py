@@ -50,6 +50,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     app.setApplicationName("ID Photo Desktop")
     app.setOrganizationName("IDPhotoDesktop")
     app.setStyle("Fusion")
+    app.setDesktopFileName("idphoto-desktop")  # the Wayland app id matches the .desktop file
 
     from idphoto_desktop.ui.crash import CrashHandler
 
@@ -71,6 +72,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.bg:
         window.background.set_color(args.bg)
 
+    def _set_icon() -> None:
+        from PySide6.QtGui import QIcon
+
+        # resources/ sits beside the package in a checkout and in the frozen bundle.
+        icon = Path(__file__).resolve().parents[2] / "resources" / "icons" / "idphoto-desktop.png"
+        if icon.is_file():
+            app.setWindowIcon(QIcon(str(icon)))
+
     class FirstPaint(QObject):
         """At the window's first paint: with --smoke, quit (the cheapest honest 'it
         starts'); then start the log rotation, which showing the window did not need."""
@@ -81,6 +90,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 if args.smoke:
                     QTimer.singleShot(0, app.quit)
                 QTimer.singleShot(1000, start_rotation)  # a second over 1 MB is harmless
+                QTimer.singleShot(0, _set_icon)  # decoding the PNG is not first-paint work
             return False
 
     first_paint = FirstPaint(window)
