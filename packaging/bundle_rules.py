@@ -7,11 +7,15 @@ tests/test_packaging.py can check the rules without building anything.
 from __future__ import annotations
 
 import hashlib
+import importlib.metadata as metadata
 import os
+import platform
 import re
 import shutil
 import subprocess
-from collections.abc import Callable, Iterable, Mapping, Sequence
+import sys
+import sysconfig
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Protocol
 
@@ -213,6 +217,232 @@ def verified_models(folder: Path, table: Mapping[str, ModelInfo], where: str) ->
             raise BundleError(f"{path} does not match its published SHA-256 sum; not bundled.")
         found.append(path)
     return found
+
+
+# ------------------------------------------------------------------------------------------
+# Third-party licence texts
+# ------------------------------------------------------------------------------------------
+LICENCE_TEXTS = Path(__file__).resolve().parent / "licenses"
+"""Verbatim licence texts kept in the repository (FSF's GPL-3.0 and LGPL-3.0, Apache's
+2.0), for parts whose wheels ship none: see :data:`LICENCE_FALLBACKS`."""
+
+REQUIRED_LICENCES: tuple[str, ...] = (
+    "PySide6-Essentials", "shiboken6", "opencv-python-headless", "numpy", "pillow",
+    "pillow-heif", "requests", "urllib3", "keyring", "platformdirs", "certifi", "idna",
+    "charset-normalizer",
+)  # fmt: skip
+"""Distributions whose licence texts must be in every bundle, or the build stops."""
+
+REQUIRED_LICENCES_LINUX: tuple[str, ...] = ("secretstorage", "jeepney", "cryptography")
+"""Only Linux bundles carry the Secret Service keyring backend and what it needs."""
+
+LICENCE_FALLBACKS: Mapping[str, tuple[str, tuple[str, ...]]] = {
+    # The PySide6-Essentials and shiboken6 wheels ship no licence file at all (their
+    # METADATA only says "LGPL-3.0-only OR GPL-2.0-only OR GPL-3.0-only"). The app uses
+    # them under the LGPL-3.0, which is the GPL-3.0 plus additional permissions: both texts.
+    "pyside6-essentials": ("LGPL-3.0", ("LGPL-3.0.txt", "GPL-3.0.txt")),
+    "shiboken6": ("LGPL-3.0", ("LGPL-3.0.txt", "GPL-3.0.txt")),
+}
+"""Normalised distribution name -> (the licence its METADATA must name, repository texts)."""
+
+MEDIAPIPE_ORIGIN = "mediapipe==0.10.21"
+
+_LICENCE_NAME = re.compile(r"^(LICEN[CS]E|COPYING|NOTICE)", re.IGNORECASE)
+
+
+def normalise(name: str) -> str:
+    """A distribution name as PEP 503 compares them (``Pillow`` == ``pillow``)."""
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def required_licences(platform: str) -> list[str]:
+    names = list(REQUIRED_LICENCES)
+    if platform.startswith("linux"):
+        names += REQUIRED_LICENCES_LINUX
+    return names
+
+
+def bundled_distributions(modules: Iterable[str]) -> set[str]:
+    """Normalised names of the installed distributions that provide these modules.
+
+    ``modules`` may be dotted module names (``PySide6.QtCore``) or the bundle paths of
+    extension modules (``cv2/cv2.abi3.so``): only the top-level name counts.
+    """
+    owners = metadata.packages_distributions()
+    found: set[str] = set()
+    for module in modules:
+        top = module.replace("\\", "/").split("/")[0].split(".")[0]
+        for dist in owners.get(top, []):
+            found.add(normalise(dist))
+    return found
+
+
+def licence_files(dist: metadata.Distribution) -> list[tuple[str, Path]]:
+    """(name part, path) of each licence file a distribution installed, duplicates dropped.
+
+    A licence file is anything under a ``licenses/`` folder of the dist-info (PEP 639), or a
+    file named LICENSE*, LICENCE*, COPYING* or NOTICE* in the dist-info or the package.
+    """
+    found: list[tuple[str, Path]] = []
+    seen: set[str] = set()
+    # The dist-info's own copies first: they win over the same text inside the package.
+    files = sorted(dist.files or [], key=lambda f: (".dist-info/" not in f"{f}/", str(f)))
+    for entry in files:
+        parts = entry.parts
+        if "licenses" in parts[:-1] and parts[0].endswith(".dist-info"):
+            name = "_".join(parts[parts.index("licenses") + 1 :])
+        elif _LICENCE_NAME.match(parts[-1]):
+            name = parts[-1]
+        else:
+            continue
+        path = Path(str(dist.locate_file(entry)))
+        if not path.is_file():
+            continue
+        digest = sha256_of(path)
+        if digest in seen:
+            continue
+        seen.add(digest)
+        found.append((name, path))
+    return found
+
+
+def _field(dist: metadata.Distribution, key: str) -> str:
+    values = dist.metadata.get_all(key) or []
+    return str(values[0]).strip() if values else ""
+
+
+def _fallback_files(dist: metadata.Distribution, texts: Path) -> list[tuple[str, Path]]:
+    rule = LICENCE_FALLBACKS.get(normalise(dist.metadata["Name"]))
+    if rule is None:
+        return []
+    spdx, names = rule
+    declared = f"{_field(dist, 'License-Expression')} {_field(dist, 'License')}"
+    if spdx not in declared:
+        return []  # the licence changed: someone must look again, not ship the old text
+    return [(name, texts / name) for name in names if (texts / name).is_file()]
+
+
+def python_licence() -> Path | None:
+    """The interpreter's own LICENSE.txt (the bundle carries libpython and its stdlib)."""
+    for folder in (Path(sysconfig.get_paths()["stdlib"]), Path(sys.base_prefix)):
+        if (folder / "LICENSE.txt").is_file():
+            return folder / "LICENSE.txt"
+    return None
+
+
+MEDIAPIPE_NOTICE = """\
+MediaPipe face models
+=====================
+
+ID Photo Desktop bundles three TensorFlow Lite models from Google's MediaPipe, unmodified:
+
+  models/face_detection_short_range.tflite  (mediapipe/modules/face_detection/)
+  models/selfie_segmentation.tflite         (mediapipe/modules/selfie_segmentation/)
+  models/face_landmark.tflite               (mediapipe/modules/face_landmark/)
+
+They are byte-identical to the files inside Google's {origin} wheels on PyPI
+(https://pypi.org/project/mediapipe/0.10.21/); their SHA-256 sums are checked when the
+application is built and again when it loads them.
+
+Copyright The MediaPipe Authors.
+https://github.com/google-ai-edge/mediapipe
+
+Licensed under the Apache License, Version 2.0 (the "License"); you may not use these
+files except in compliance with the License. A copy of the License is in
+mediapipe-0.10.21-LICENSE-Apache-2.0.txt in this folder, and at
+http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software distributed under the
+License is distributed on an "AS IS" BASIS, WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND,
+either express or implied. See the License for the specific language governing
+permissions and limitations under the License.
+"""
+
+
+def write_licences(
+    folder: Path,
+    dists: Collection[str],
+    required: Collection[str],
+    *,
+    texts: Path = LICENCE_TEXTS,
+    find: Callable[[str], metadata.Distribution] = metadata.distribution,
+) -> list[str]:
+    """Copy the licence texts of ``dists`` (and of every ``required`` one) into ``folder``.
+
+    One file per licence file of each distribution, named ``<dist>-<version>-<file>``, the
+    interpreter's own LICENSE.txt, the MediaPipe notice with the Apache-2.0 text, and
+    ``README.txt`` listing them all. Raises BundleError if a required distribution is not
+    installed or has no licence text.
+    Returns the file names written (README.txt last).
+    """
+    if folder.exists():
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True)
+    wanted = sorted({normalise(d) for d in dists} | {normalise(d) for d in required})
+    must = {normalise(d) for d in required}
+    index: list[str] = []
+    written: list[str] = []
+    for name in wanted:
+        try:
+            dist = find(name)
+        except metadata.PackageNotFoundError:
+            if name in must:
+                raise BundleError(
+                    f"{name} must be in the bundle with its licence, but it is not installed "
+                    "in this environment."
+                ) from None
+            continue
+        project, version = dist.metadata["Name"], dist.version
+        files = licence_files(dist)
+        from_repo = not files
+        if from_repo:
+            files = _fallback_files(dist, texts)
+        if not files:
+            if name in must:
+                raise BundleError(
+                    f"no licence file found for {project} {version}: its dist-info has no "
+                    "licenses/ folder and no LICENSE*, COPYING* or NOTICE* file. Add its "
+                    "licence text to packaging/licenses/ and to LICENCE_FALLBACKS in "
+                    "packaging/bundle_rules.py (after checking which licence applies)."
+                )
+            continue
+        names = []
+        for part, source in files:
+            target = f"{project}-{version}-{part}"
+            shutil.copyfile(source, folder / target)
+            names.append(target)
+        written += names
+        declared = _field(dist, "License-Expression") or _field(dist, "License")
+        declared = declared if len(declared) <= 80 else ""  # some put the whole text here
+        note = " (text from packaging/licenses/: the wheel ships none)" if from_repo else ""
+        index.append(f"{project} {version}" + (f"  [{declared}]" if declared else "") + note)
+        index += [f"    {n}" for n in names]
+    interpreter = python_licence()
+    if interpreter is not None:
+        target = f"Python-{platform.python_version()}-LICENSE.txt"
+        shutil.copyfile(interpreter, folder / target)
+        written.append(target)
+        index += [f"Python {platform.python_version()}  [PSF-2.0]", f"    {target}"]
+    mediapipe = f"{MEDIAPIPE_ORIGIN.replace('==', '-')}"
+    notice, apache = f"{mediapipe}-NOTICE.txt", f"{mediapipe}-LICENSE-Apache-2.0.txt"
+    (folder / notice).write_text(MEDIAPIPE_NOTICE.format(origin=MEDIAPIPE_ORIGIN), "utf-8")
+    shutil.copyfile(texts / "Apache-2.0.txt", folder / apache)
+    written += [notice, apache]
+    index += [f"MediaPipe face models ({MEDIAPIPE_ORIGIN} on PyPI)  [Apache-2.0]",
+              f"    {notice}", f"    {apache}"]
+    readme = (
+        "Third-party licences\n"
+        "====================\n\n"
+        "ID Photo Desktop includes the parts below. Each keeps its own licence; the texts\n"
+        "are in this folder, one file per licence file a part ships, named\n"
+        "<part>-<version>-<file>.\n\n"
+        "Qt, PySide6 and shiboken6 are used under the LGPL-3.0, as separate shared\n"
+        "libraries (the PySide6/ and shiboken6/ folders of this installation); you may\n"
+        "replace them with your own builds of the same version.\n\n"
+        + "\n".join(index) + "\n"
+    )
+    (folder / "README.txt").write_text(readme, "utf-8")
+    return [*written, "README.txt"]
 
 
 # ------------------------------------------------------------------------------------------

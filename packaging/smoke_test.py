@@ -7,7 +7,9 @@ a fresh ``IDPHOTO_HOME``, no ``IDPHOTO_MODELS_DIR`` and no ``IDPHOTO_TOKEN``, an
 dead HTTP(S) proxy, so a frozen app that tried to download its models instead of using
 the bundled ones would fail rather than pass quietly:
 
-1. the bundle holds both executables and the three models with their published sums;
+1. the bundle holds both executables and the three models with their published sums, and
+   a ``licenses/`` folder with its README.txt index, PySide6's LGPL text and the MediaPipe
+   notice;
 2. ``idphoto models`` finds the models inside the bundle;
 3. ``idphoto generate PHOTO --engine offline`` writes a valid ID photo of the preset's
    size, downloads nothing and keeps a history entry;
@@ -156,8 +158,34 @@ class Smoke:
             ):
                 if not (contents / data.relative_to(ROOT)).is_file():
                     raise SmokeFailure(f"{data.relative_to(ROOT)} is missing from the bundle")
+        self.licences()
         size = sum(p.stat().st_size for p in files)
         print(f"  bundle: {size / 2**20:.0f} MiB in {len(files)} files; models verified")
+
+    def licences(self) -> None:
+        folder = self.bundle / "licenses"
+        readme = folder / "README.txt"
+        if not readme.is_file():
+            raise SmokeFailure(f"{readme} is missing")
+        names = sorted(p.name for p in folder.iterdir() if p.is_file())
+        index = readme.read_text("utf-8")
+        wanted = {
+            "PySide6 LGPL-3.0 text": lambda n: n.lower().startswith("pyside6")
+            and "LGPL-3.0" in n,
+            "MediaPipe notice": lambda n: n.startswith("mediapipe-0.10.21-NOTICE"),
+            "MediaPipe Apache-2.0 text": lambda n: n.startswith("mediapipe-")
+            and "Apache-2.0" in n,
+        }
+        for what, matches in wanted.items():
+            found = [n for n in names if matches(n)]
+            if not found:
+                raise SmokeFailure(f"licenses/ has no {what}")
+            if not all(n in index for n in found):
+                raise SmokeFailure(f"licenses/README.txt does not list {found}")
+        lgpl = next(n for n in names if wanted["PySide6 LGPL-3.0 text"](n))
+        if "GNU LESSER GENERAL PUBLIC LICENSE" not in (folder / lgpl).read_text("utf-8"):
+            raise SmokeFailure(f"{lgpl} is not the LGPL text")
+        print(f"  licences: {len(names)} files in {folder.name}/")
 
     def models(self) -> None:
         proc = self.run([str(self.cli), "models"])
@@ -298,7 +326,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     started = time.perf_counter()
     try:
         smoke = Smoke(bundle, args.photo.resolve(), work)
-        smoke.check("bundle layout and models", smoke.layout)
+        smoke.check("bundle layout, models and licences", smoke.layout)
         smoke.check("idphoto models uses the bundled models", smoke.models)
         smoke.check("idphoto generate --engine offline", smoke.generate)
         smoke.check("idphoto token status (keyring backend loads)", smoke.token_status)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import sys
 import zipfile
 from pathlib import Path
 
@@ -72,6 +73,46 @@ def test_configured_but_empty_folder_is_a_clear_error(
         ensure_models(downloader=lambda url, dest, p: called.append(url))
     assert called == []
     assert "face_landmark.tflite" in str(err.value)
+
+
+def test_bundled_models_dir_is_the_frozen_builds_models_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from idphoto_desktop.storage import paths
+
+    # GIVEN running from source: no bundled folder
+    monkeypatch.delattr(sys, "_MEIPASS", raising=False)
+    assert paths.bundled_models_dir() is None
+    # GIVEN a frozen build without a models/ folder: none either
+    monkeypatch.setattr(sys, "_MEIPASS", str(tmp_path), raising=False)
+    assert paths.bundled_models_dir() is None
+    # GIVEN a frozen build with models/: that folder
+    (tmp_path / "models").mkdir()
+    assert paths.bundled_models_dir() == tmp_path / "models"
+    # AND models_dir() prefers IDPHOTO_MODELS_DIR, then the bundle, then the data folder
+    monkeypatch.setenv("IDPHOTO_MODELS_DIR", "/somewhere/else")
+    assert paths.models_dir() == Path("/somewhere/else")
+    monkeypatch.delenv("IDPHOTO_MODELS_DIR")
+    assert paths.models_dir() == tmp_path / "models"
+    monkeypatch.delattr(sys, "_MEIPASS")
+    assert paths.models_dir() == paths.data_dir() / "models"
+
+
+def test_damaged_bundle_says_reinstall_and_downloads_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # GIVEN a frozen build whose models/ folder lost a file
+    (tmp_path / "models").mkdir()
+    monkeypatch.setattr(sys, "_MEIPASS", str(tmp_path), raising=False)
+    monkeypatch.delenv("IDPHOTO_MODELS_DIR", raising=False)
+    called: list[str] = []
+    # WHEN the models are asked for
+    with pytest.raises(ModelsUnavailableError, match=r"installation .* is damaged") as err:
+        ensure_models(downloader=lambda url, dest, p: called.append(url))
+    # THEN nothing is fetched into the app's folder, and the clerk is told to reinstall
+    assert called == []
+    assert list((tmp_path / "models").iterdir()) == []
+    assert "Reinstall" in err.value.hint
 
 
 def test_extract_keeps_only_verified_files(tmp_path: Path) -> None:

@@ -2,7 +2,8 @@
 
 The spec parses and makes exactly the two executables in one folder; the exclusion rules
 keep what the window needs and drop what it does not; the models are refused unless their
-sums match; the runtime hook points the frozen app at its bundled models; the icon files
+sums match; the licence texts of the bundled parts are collected (and the build stops when
+a required one has none); the icon files
 have the sizes the platforms need and match what packaging/make_icon.py draws; the Linux
 desktop entry is valid.
 """
@@ -13,6 +14,7 @@ import ast
 import configparser
 import hashlib
 import importlib
+import importlib.metadata
 import runpy
 import shutil
 import subprocess
@@ -97,8 +99,11 @@ def test_spec_makes_the_window_and_the_command_line_in_one_folder() -> None:
     assert _keyword(collects[0], "name", constants) == "idphoto-desktop"
     collected = {a.id for a in collects[0].args if isinstance(a, ast.Name)}
     assert {"gui_exe", "cli_exe"} <= collected
-    # AND two analyses, one per launcher, both with the models runtime hook
+    # AND two analyses, one per launcher, with no runtime hook: the frozen app finds its
+    # models itself (storage.paths.bundled_models_dir)
     assert len(_calls(tree, "Analysis")) == 2
+    assert "rthooks" not in SPEC.read_text("utf-8")
+    assert not (PACKAGING / "rthooks").exists()
 
 
 def test_launchers_call_the_same_entry_points_as_the_installed_scripts() -> None:
@@ -245,24 +250,87 @@ def test_models_are_bundled_only_when_their_sums_match(
         rules.verified_models(tmp_path, table, "tmp")  # type: ignore[attr-defined]
 
 
-def test_runtime_hook_points_the_frozen_app_at_its_models(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+# -- licences --------------------------------------------------------------------------
+
+
+def test_licence_texts_of_every_required_part_are_collected(
+    rules: object, tmp_path: Path
 ) -> None:
-    hook = PACKAGING / "rthooks" / "rth_idphoto_models.py"
-    (tmp_path / "models").mkdir()
-    monkeypatch.setattr(sys, "_MEIPASS", str(tmp_path), raising=False)
+    # GIVEN the distributions a Linux bundle must carry (all installed in the venv)
+    required = rules.required_licences("linux")  # type: ignore[attr-defined]
+    folder = tmp_path / "licenses"
+    # WHEN the spec's step writes them
+    written = rules.write_licences(folder, {"cffi"}, required)  # type: ignore[attr-defined]
+    # THEN every file is there, named <dist>-<version>-<file>, and README.txt lists them
+    assert sorted(written) == sorted(p.name for p in folder.iterdir())
+    readme = (folder / "README.txt").read_text("utf-8")
+    assert all(name in readme for name in written if name != "README.txt")
+    for dist in [*required, "cffi"]:
+        project = importlib.metadata.distribution(dist)
+        prefix = f"{project.metadata['Name']}-{project.version}-"
+        assert any(n.startswith(prefix) for n in written), dist
+    # AND PySide6, whose wheel ships none, gets the LGPL-3.0 and GPL-3.0 texts
+    lgpl = [n for n in written if n.startswith("PySide6_Essentials-") and "LGPL-3.0" in n]
+    assert lgpl and "GNU LESSER GENERAL PUBLIC LICENSE" in (folder / lgpl[0]).read_text()
+    assert any(n.startswith("shiboken6-") and n.endswith("GPL-3.0.txt") for n in written)
+    # AND a file shipped both in the dist-info and in the package is there once
+    assert len([n for n in written if n.startswith("opencv") and "3RD" not in n]) == 1
+    # AND the interpreter's own licence (libpython and the stdlib are bundled)
+    assert any(n.startswith("Python-") and n.endswith("LICENSE.txt") for n in written)
+    # AND the MediaPipe models have their notice and the Apache-2.0 text
+    notice = (folder / "mediapipe-0.10.21-NOTICE.txt").read_text("utf-8")
+    assert "mediapipe==0.10.21" in notice and "face_landmark.tflite" in notice
+    apache = (folder / "mediapipe-0.10.21-LICENSE-Apache-2.0.txt").read_text("utf-8")
+    assert "Apache License" in apache and "Version 2.0" in apache
 
-    # GIVEN no IDPHOTO_MODELS_DIR: the bundled folder is used
-    monkeypatch.delenv("IDPHOTO_MODELS_DIR", raising=False)
-    runpy.run_path(str(hook))
-    from idphoto_desktop.storage import paths
 
-    assert paths.models_dir() == tmp_path / "models"
+def test_repository_licence_texts_are_the_published_ones(rules: object) -> None:
+    sums = {
+        "Apache-2.0.txt": "cfc7749b96f63bd31c3c42b5c471bf756814053e847c10f3eb003417bc523d30",
+        "GPL-3.0.txt": "3972dc9744f6499f0f9b2dbf76696f2ae7ad8af9b23dde66d6af86c9dfb36986",
+        "LGPL-3.0.txt": "e3a994d82e644b03a792a930f574002658412f62407f5fee083f2555c5f23118",
+    }
+    for name, sha in sums.items():
+        assert rules.sha256_of(PACKAGING / "licenses" / name) == sha, name  # type: ignore[attr-defined]
 
-    # GIVEN the user's own IDPHOTO_MODELS_DIR: it is kept
-    monkeypatch.setenv("IDPHOTO_MODELS_DIR", "/somewhere/else")
-    runpy.run_path(str(hook))
-    assert paths.models_dir() == Path("/somewhere/else")
+
+def test_required_part_without_a_licence_stops_the_build(
+    rules: object, tmp_path: Path
+) -> None:
+    class NoLicence(importlib.metadata.Distribution):
+        """Installed with METADATA only: no RECORD, so no files and no licence."""
+
+        def read_text(self, filename: str) -> str | None:
+            if filename == "METADATA":
+                return "Metadata-Version: 2.1\nName: bare-dist\nVersion: 1.0\nLicense: MIT\n"
+            return None
+
+        def locate_file(self, path: object) -> Path:
+            return tmp_path / str(path)
+
+    def find(name: str) -> importlib.metadata.Distribution:
+        if name == "bare-dist":
+            return NoLicence()
+        raise importlib.metadata.PackageNotFoundError(name)
+
+    folder = tmp_path / "licenses"
+    # GIVEN an optional part without one: it is left out of the index, no error
+    written = rules.write_licences(folder, {"bare-dist"}, [], find=find)  # type: ignore[attr-defined]
+    assert not any(n.startswith("bare-dist") for n in written)
+    # GIVEN a required one: the build stops and says what to do
+    with pytest.raises(rules.BundleError, match=r"no licence file found for bare-dist 1\.0"):  # type: ignore[attr-defined]
+        rules.write_licences(folder, set(), ["bare-dist"], find=find)  # type: ignore[attr-defined]
+    # GIVEN a required one that is not installed at all
+    with pytest.raises(rules.BundleError, match="not installed"):  # type: ignore[attr-defined]
+        rules.write_licences(folder, set(), ["absent-dist"], find=find)  # type: ignore[attr-defined]
+
+
+def test_bundled_distributions_are_found_from_module_names(rules: object) -> None:
+    found = rules.bundled_distributions(  # type: ignore[attr-defined]
+        ["PySide6.QtCore", "cv2/cv2.abi3.so", "numpy\\_core\\x.pyd", "json", "idna.core"]
+    )
+    assert {"pyside6-essentials", "opencv-python-headless", "numpy", "idna"} <= found
+    assert "json" not in found
 
 
 # -- icon and desktop entry ------------------------------------------------------------

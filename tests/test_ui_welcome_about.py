@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import shutil
+import sys
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -209,6 +210,21 @@ def test_about_shows_version_licences_and_real_paths(
     assert "Clear all" in where
     dialog.reject()
     qtbot.waitUntil(lambda: window.findChild(AboutDialog) is None, timeout=2_000)
+
+
+def test_about_names_the_licence_folder_of_a_frozen_build(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # From source there is no licence folder to name
+    monkeypatch.delattr(sys, "_MEIPASS", raising=False)
+    assert "Licence texts" not in AboutDialog.paths_text()
+    # A frozen one-folder build: licenses/ sits next to the unpacked files (sys._MEIPASS)
+    internal = tmp_path / "idphoto-desktop" / "_internal"
+    internal.mkdir(parents=True)
+    monkeypatch.setattr(sys, "_MEIPASS", str(internal), raising=False)
+    assert "Licence texts" not in AboutDialog.paths_text()
+    (internal.parent / "licenses").mkdir()
+    assert f"Licence texts: {internal.parent / 'licenses'}" in AboutDialog.paths_text()
 
 
 def _left() -> Any:

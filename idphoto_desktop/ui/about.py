@@ -117,6 +117,10 @@ class AboutDialog(QDialog):
                 "ID Photo Desktop and delete the history file above.",
             ),
         ]
+        licences = paths.licences_dir()  # only in a frozen build
+        if licences is not None:
+            lines.insert(0, QCoreApplication.translate(
+                "AboutDialog", "Licence texts: {0}").format(licences))
         return "\n".join(lines)
 
 

