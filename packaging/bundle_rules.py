@@ -6,7 +6,6 @@ tests/test_packaging.py can check the rules without building anything.
 
 from __future__ import annotations
 
-import hashlib
 import importlib.metadata as metadata
 import os
 import platform
@@ -18,6 +17,8 @@ import sysconfig
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Protocol
+
+from idphoto_desktop.engines.offline.models import sha256_of
 
 # A PyInstaller TOC entry: (name in the bundle, source path, type code).
 TocEntry = tuple[str, str, str]
@@ -195,12 +196,6 @@ EXCLUDES: tuple[str, ...] = (
 # ------------------------------------------------------------------------------------------
 # Models
 # ------------------------------------------------------------------------------------------
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def verified_models(folder: Path, table: Mapping[str, ModelInfo], where: str) -> list[Path]:

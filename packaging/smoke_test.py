@@ -26,7 +26,6 @@ Exits non-zero if any check fails; the last line is ``smoke: N passed, N failed`
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import os
 import shutil
@@ -56,10 +55,6 @@ def model_table() -> dict[str, str]:
     from idphoto_desktop.engines.offline.models import MODEL_FILES
 
     return {m.name: m.sha256 for m in MODEL_FILES.values()}
-
-
-def sha256_of(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 class Smoke:
@@ -144,7 +139,10 @@ class Smoke:
         folders = [p for p in self.bundle.rglob("models") if p.is_dir()]
         if len(folders) != 1:
             raise SmokeFailure(f"expected one models/ folder in the bundle, found {folders}")
-        for name, sha in model_table().items():
+        table = model_table()  # puts the checkout on sys.path
+        from idphoto_desktop.engines.offline.models import sha256_of
+
+        for name, sha in table.items():
             path = folders[0] / name
             if not path.is_file() or sha256_of(path) != sha:
                 raise SmokeFailure(f"{path} is missing or fails its SHA-256 check")
