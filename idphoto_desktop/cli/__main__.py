@@ -1,0 +1,5 @@
+"""``python -m idphoto_desktop.cli``."""
+
+from idphoto_desktop.cli import main
+
+raise SystemExit(main())
