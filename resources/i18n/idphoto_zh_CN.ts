@@ -494,14 +494,6 @@
         <translation>处理中…</translation>
     </message>
     <message>
-        <source>PNG image (*.png)</source>
-        <translation>PNG 图片 (*.png)</translation>
-    </message>
-    <message>
-        <source>JPEG image (*.jpg *.jpeg)</source>
-        <translation>JPEG 图片 (*.jpg *.jpeg)</translation>
-    </message>
-    <message>
         <source>Saving {0}…</source>
         <translation>正在保存 {0}…</translation>
     </message>
@@ -1036,6 +1028,21 @@
     <message>
         <source>The rectangle on the result is approximate (derived from the cut-out).</source>
         <translation>结果图上的人像框是大致位置（根据抠图推算）。</translation>
+    </message>
+</context>
+<context>
+    <name>SaveChoice</name>
+    <message>
+        <source>JPEG on #{0} (*.jpg *.jpeg)</source>
+        <translation>JPEG，背景色 #{0} (*.jpg *.jpeg)</translation>
+    </message>
+    <message>
+        <source>PNG on #{0} (*.png)</source>
+        <translation>PNG，背景色 #{0} (*.png)</translation>
+    </message>
+    <message>
+        <source>PNG, transparent background (*.png)</source>
+        <translation>PNG，透明背景 (*.png)</translation>
     </message>
 </context>
 <context>
