@@ -839,12 +839,24 @@
         <translation>南非</translation>
     </message>
     <message>
+        <source>{0} × {1} px</source>
+        <translation>{0} × {1} 像素</translation>
+    </message>
+    <message>
+        <source>{0} × {1} in</source>
+        <translation>{0} × {1} 英寸</translation>
+    </message>
+    <message>
+        <source>{0} × {1} mm</source>
+        <translation>{0} × {1} 毫米</translation>
+    </message>
+    <message>
         <source>Other</source>
         <translation>其他</translation>
     </message>
     <message>
-        <source>Print {0} × {1} mm · sent as {2} × {3} px</source>
-        <translation>冲印 {0} × {1} mm · 按 {2} × {3} 像素发送</translation>
+        <source>Print {0} · sent as {1} × {2} px</source>
+        <translation>冲印 {0} · 按 {1} × {2} 像素发送</translation>
     </message>
     <message>
         <source>Digital upload · {0} × {1} px</source>
