@@ -18,6 +18,7 @@ workpath="build/pyinstaller"
 while [ "$#" -gt 0 ]; do
   case "$1" in
     --clean) clean=(--clean) ;;
+    -h|--help) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     --distpath) distpath="$2"; shift ;;
     --workpath) workpath="$2"; shift ;;
     *) echo "build.sh: unknown option $1" >&2; exit 2 ;;

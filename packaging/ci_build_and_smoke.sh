@@ -8,6 +8,7 @@
 # end unless IDPHOTO_KEEP_BUNDLE=1 (then it is left in build/ci-dist/dist/idphoto-desktop).
 # Prints the build time and the bundle size.
 set -euo pipefail
+case "${1:-}" in -h|--help) sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;; esac
 cd "$(dirname "$0")/.."
 
 BUILD_LIMIT_S="${IDPHOTO_BUILD_LIMIT_S:-720}"

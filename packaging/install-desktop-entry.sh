@@ -21,7 +21,7 @@ esac
 [ -x "$here/idphoto-desktop" ] || { echo "no idphoto-desktop next to this script" >&2; exit 1; }
 mkdir -p "$apps" "$icons"
 cp "$here/idphoto-desktop.png" "$icons/idphoto-desktop.png"
-sed -e "s|^Exec=.*|Exec=\"$here/idphoto-desktop\"|" -e "s|^TryExec=.*|TryExec=$here/idphoto-desktop|" \
+sed -e "s|^Exec=.*|Exec=\"$here/idphoto-desktop\" %f|" -e "s|^TryExec=.*|TryExec=$here/idphoto-desktop|" \
   "$here/idphoto-desktop.desktop" > "$apps/idphoto-desktop.desktop.tmp"
 mv "$apps/idphoto-desktop.desktop.tmp" "$apps/idphoto-desktop.desktop"
 command -v update-desktop-database >/dev/null 2>&1 && update-desktop-database -q "$apps" || true

@@ -433,7 +433,7 @@ def test_desktop_entry_installer_points_the_menu_at_the_bundle(tmp_path: Path) -
     # THEN the menu entry runs this bundle's window and the icon is in the user's theme
     installed = data / "applications" / "idphoto-desktop.desktop"
     lines = installed.read_text("utf-8").splitlines()
-    assert f'Exec="{bundle}/idphoto-desktop"' in lines
+    assert f'Exec="{bundle}/idphoto-desktop" %f' in lines  # "Open with" passes the photo
     assert (data / "icons" / "hicolor" / "512x512" / "apps" / "idphoto-desktop.png").is_file()
     if shutil.which("desktop-file-validate"):
         check = subprocess.run(["desktop-file-validate", str(installed)],

@@ -56,6 +56,8 @@ def test_preset_search_grouping_and_recent_first(
     services.settings.recent_presets = ["jp_visa"]
     window = make_window(services)
     picker = window.preset_picker
+    # the list is filled right after the first paint, which may follow the exposure
+    qtbot.waitUntil(lambda: picker.tree.topLevelItemCount() > 0, timeout=5_000)
     first_group = picker.tree.topLevelItem(0)
     assert first_group is not None and first_group.text(0) == RECENT_GROUP
     assert first_group.child(0) is not None

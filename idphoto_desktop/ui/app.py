@@ -21,6 +21,12 @@ def _parse(argv: Sequence[str]) -> argparse.Namespace:
         prog="idphoto-desktop", description="ID photos at the counter."
     )
     parser.add_argument(
+        "photo",
+        nargs="?",
+        type=Path,
+        help="a photo to open at start (as \"Open with\" from a file manager passes it)",
+    )
+    parser.add_argument(
         "--smoke", action="store_true", help="quit with status 0 right after the first paint"
     )
     hidden = argparse.SUPPRESS
@@ -116,10 +122,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         window.resultShown.connect(lambda: QTimer.singleShot(500, shoot))
         window.jobFailed.connect(lambda _text: QTimer.singleShot(500, shoot))
-    if args.open_path is not None:
+    start_photo: Path | None = args.open_path or args.photo
+    if start_photo is not None:
         if args.generate:
             window.photoLoaded.connect(window.generate)
-        window.open_path(args.open_path)
+        window.open_path(start_photo)
     automated = args.smoke or args.screenshot is not None or args.open_path is not None
     if not automated:
         from idphoto_desktop.ui.welcome import FirstRunCheck

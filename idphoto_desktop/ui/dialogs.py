@@ -6,6 +6,7 @@ The window never calls ``QFileDialog`` or ``QColorDialog`` directly: it asks its
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Protocol
 
@@ -27,6 +28,13 @@ class Dialogs(Protocol):
 
     def save_path(self, parent: QWidget, suggested: Path, name_filter: str) -> Path | None:
         """Where to save; the dialog has already asked before overwriting a file."""
+        ...
+
+    def save_image(
+        self, parent: QWidget, suggested: Path, filters: Sequence[str], selected: int
+    ) -> tuple[Path, int] | None:
+        """Where to save and which of ``filters`` was chosen (index), or None on cancel;
+        the dialog has already asked before overwriting a file."""
         ...
 
     def pick_color(self, parent: QWidget, initial: str) -> str | None:
@@ -54,6 +62,21 @@ class NativeDialogs:
             name_filter,
         )
         return Path(name) if name else None
+
+    def save_image(
+        self, parent: QWidget, suggested: Path, filters: Sequence[str], selected: int
+    ) -> tuple[Path, int] | None:
+        name, chosen = QFileDialog.getSaveFileName(
+            parent,
+            QCoreApplication.translate("Dialogs", "Save the ID photo"),
+            str(suggested),
+            ";;".join(filters),
+            filters[selected] if 0 <= selected < len(filters) else "",
+        )
+        if not name:
+            return None
+        index = list(filters).index(chosen) if chosen in filters else selected
+        return Path(name), index
 
     def pick_color(self, parent: QWidget, initial: str) -> str | None:
         color = QColorDialog.getColor(

@@ -774,29 +774,33 @@ class MainWindow(QMainWindow):
         generated = self._generated
         if generated is None or self._save_busy:
             return
-        fmt = self.background.output_format()
-        name_filter = (
-            self.tr("PNG image (*.png)")
-            if fmt is OutputFormat.PNG
-            else self.tr("JPEG image (*.jpg *.jpeg)")
+        from idphoto_desktop.core.export import write_atomic
+        from idphoto_desktop.core.imagefile import encode_image_file, print_dpi
+        from idphoto_desktop.ui import save_choice
+
+        colour = self.background.color()
+        default = save_choice.default_kind(self.background.output_format())
+        answer = self.services.dialogs.save_image(
+            self, self.suggested_path(), save_choice.filters(colour),
+            save_choice.KINDS.index(default),
         )
-        chosen = self.services.dialogs.save_path(self, self.suggested_path(), name_filter)
-        if chosen is None:
+        if answer is None:
             return
-        overwrite = True  # the dialog asked before replacing
-        allowed = (".png",) if fmt is OutputFormat.PNG else (".jpg", ".jpeg")
-        if chosen.suffix.lower() not in allowed:
-            chosen = chosen.with_name(chosen.name + fmt.extension)
-            overwrite = False  # a name the dialog never saw: never replace it silently
-        color = self._chosen_color()
-        result = generated.result
-        target = chosen
+        chosen = save_choice.resolve(*answer)
+        # The dialog asked before replacing only the name it saw: never replace another.
+        overwrite = chosen.typed_name_kept
+        kind = chosen.kind
+        dpi = print_dpi(self.current_preset() if self.preset_picker.current_id() else None)
+        image_bytes = generated.result.image
+        target = chosen.path
         self._save_busy = True
         self._update_state()
         self.statusBar().showMessage(self.tr("Saving {0}…").format(target.name))
 
         def work(_progress: ProgressCallback, _cancel: CancelToken) -> Path:
-            return jobs.save_result(target, result, fmt, color, overwrite)
+            data = encode_image_file(image_bytes, kind, colour, dpi)
+            write_atomic(target, data, overwrite=overwrite)
+            return target
 
         def done(value: object) -> None:
             self._save_busy = False

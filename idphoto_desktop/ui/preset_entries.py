@@ -66,8 +66,64 @@ COUNTRY_NAMES: dict[str, object] = {
 }
 
 
+# Words clerks type for a country that its name does not contain.
+_ALIASES = {
+    "US": "usa america american",
+    "GB": "uk britain british england",
+    "EU": "europe european schengen",
+    "CN": "prc chinese",
+    "KR": "korea korean",
+    "INT": "icao",
+}
+
+
 def _fmt(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else f"{value:g}"
+
+
+MM_PER_INCH = 25.4
+
+
+def inches(mm: float) -> float | None:
+    """``mm`` in inches when it is a whole number of eighths of an inch and not whole
+    millimetres (50.8 mm = 2 in): the document was specified in inches."""
+    value = mm / MM_PER_INCH
+    eighths = value * 8
+    if abs(eighths - round(eighths)) > 0.02 or abs(mm - round(mm)) < 0.05:
+        return None
+    return round(eighths) / 8
+
+
+def _fmt_in(value: float) -> str:
+    whole, frac = divmod(round(value * 8), 8)
+    names = {1: "1/8", 2: "1/4", 3: "3/8", 4: "1/2", 5: "5/8", 6: "3/4", 7: "7/8"}
+    if frac == 0:
+        return str(whole)
+    return f"{whole} {names[frac]}" if whole else names[frac]
+
+
+def print_size_text(preset: Preset) -> str:
+    """"2 × 2 in" for a document specified in inches, "35 × 45 mm" otherwise, pixels for a
+    digital-only one."""
+    if preset.print_mm is None:
+        return QCoreApplication.translate("PresetEntries", "{0} × {1} px").format(
+            preset.width_px, preset.height_px
+        )
+    w, h = preset.print_mm
+    w_in, h_in = inches(w), inches(h)
+    if w_in is not None and h_in is not None:
+        return QCoreApplication.translate("PresetEntries", "{0} × {1} in").format(
+            _fmt_in(w_in), _fmt_in(h_in)
+        )
+    return QCoreApplication.translate("PresetEntries", "{0} × {1} mm").format(_fmt(w), _fmt(h))
+
+
+def _size_words(preset: Preset) -> str:
+    """"35x45 413x531": what a clerk types for a size."""
+    words = [f"{preset.width_px}x{preset.height_px}"]
+    if preset.print_mm is not None:
+        words.append(f"{_fmt(preset.print_mm[0])}x{_fmt(preset.print_mm[1])}")
+    return " ".join(words)
 
 
 def _t(text: str) -> str:
@@ -91,10 +147,15 @@ def describe(preset: Preset) -> str:
     lines: list[str] = []
     if preset.print_mm is not None:
         w, h = preset.print_mm
+        size = print_size_text(preset)
+        if inches(w) is not None and inches(h) is not None:
+            size += " (" + QCoreApplication.translate("PresetEntries", "{0} × {1} mm").format(
+                _fmt(w), _fmt(h)
+            ) + ")"
         lines.append(
-            QCoreApplication.translate(
-                "PresetEntries", "Print {0} × {1} mm · sent as {2} × {3} px"
-            ).format(_fmt(w), _fmt(h), preset.width_px, preset.height_px)
+            QCoreApplication.translate("PresetEntries", "Print {0} · sent as {1} × {2} px").format(
+                size, preset.width_px, preset.height_px
+            )
         )
     else:
         lines.append(
@@ -168,9 +229,13 @@ def entries_from_presets(presets: Iterable[Preset]) -> list[PresetEntry]:
                 height=preset.height_px,
                 details=details,
                 search_text=(
-                    f"{preset.id} {preset.country} {group} {english} {preset.document} "
-                    f"{preset.name_zh or ''} {details}"
+                    f"{preset.id} {preset.name} {preset.document} {preset.name_zh or ''} "
+                    f"{_size_words(preset)} {details}"
                 ),
+                country_words=(
+                    f"{preset.country} {group} {english} {_ALIASES.get(preset.country, '')}"
+                ),
+                size_text=print_size_text(preset),
             )
         )
     return entries

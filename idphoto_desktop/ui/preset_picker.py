@@ -43,13 +43,30 @@ class PresetEntry:
     height: int
     details: str  # print size, pixels, head rule, source: one line each
     search_text: str = ""
+    country_words: str = ""  # the country's names and code, for ranking a search
+    size_text: str = ""  # "2 × 2 in", "35 × 45 mm", "600 × 600 px": as the document says
+
+    @property
+    def row_text(self) -> str:
+        size = self.size_text or f"{self.width}×{self.height} px"
+        return f"{self.name}  ·  {size}"
+
+
+VISIBLE_ROWS = 12  # rows the list always shows (a search result fits without scrolling)
 
 
 class _CompactTree(QTreeWidget):
-    """Asks for little height, so the side panel fits 800 px and the list takes the rest."""
+    """Exactly :data:`VISIBLE_ROWS` rows high: the side panel is laid out around it."""
+
+    def rows_height(self) -> int:
+        row = max(self.fontMetrics().height() + 4, 18)
+        return row * VISIBLE_ROWS + 2 * self.frameWidth() + 2
 
     def sizeHint(self) -> QSize:
-        return QSize(250, 110)
+        return QSize(250, self.rows_height())
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(200, self.rows_height())
 
 
 class PresetPicker(QWidget):
@@ -93,7 +110,6 @@ class PresetPicker(QWidget):
         self.tree.setIndentation(10)
         self.tree.setUniformRowHeights(True)
         self.tree.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.tree.setMinimumHeight(110)
         self.tree.currentItemChanged.connect(self._item_changed)
 
         self.details = QLabel()
@@ -206,8 +222,20 @@ class PresetPicker(QWidget):
 
     # ----- internals -----
     def _rebuild(self) -> None:
+        """Grouped by country; while a search is typed, one list ranked best first."""
         self.tree.blockSignals(True)
         self.tree.clear()
+        text = self.search.text().strip()
+        if text:
+            from idphoto_desktop.ui.preset_search import rank
+
+            for entry in rank(self._entries.values(), text):
+                item = self._item(entry, with_country=True)
+                self.tree.addTopLevelItem(item)
+            self.tree.blockSignals(False)
+            if self._current is not None:
+                self._select_item(self._current)
+            return
         groups: dict[str, list[PresetEntry]] = {}
         for entry in self._entries.values():
             groups.setdefault(entry.group, []).append(entry)
@@ -219,7 +247,6 @@ class PresetPicker(QWidget):
             self._add_group(name, sorted(groups[name], key=lambda e: e.name.casefold()))
         self.tree.expandAll()
         self.tree.blockSignals(False)
-        self._filter(self.search.text())
         if self._current is not None:
             self._select_item(self._current)
 
@@ -230,59 +257,52 @@ class PresetPicker(QWidget):
         font.setBold(True)
         top.setFont(0, font)
         for entry in entries:
-            child = QTreeWidgetItem([f"{entry.name}  ·  {entry.width}×{entry.height}"])
-            child.setData(0, _ID_ROLE, entry.id)
-            child.setToolTip(0, f"{entry.name}\n{entry.details}")
-            top.addChild(child)
+            top.addChild(self._item(entry))
         self.tree.addTopLevelItem(top)
 
-    def _select_item(self, preset_id: str) -> None:
-        for i in range(self.tree.topLevelItemCount()):
-            top = self.tree.topLevelItem(i)
-            if top is None:
-                continue
-            for j in range(top.childCount()):
-                child = top.child(j)
-                if child is not None and child.data(0, _ID_ROLE) == preset_id:
-                    self.tree.blockSignals(True)
-                    self.tree.setCurrentItem(child)
-                    self.tree.blockSignals(False)
-                    self.tree.scrollToItem(
-                        child, QAbstractItemView.ScrollHint.PositionAtCenter
-                    )
-                    return
+    @staticmethod
+    def _item(entry: PresetEntry, *, with_country: bool = False) -> QTreeWidgetItem:
+        text = entry.row_text
+        if with_country and entry.group and entry.group.casefold() not in entry.name.casefold():
+            text = f"{entry.group} — {text}"
+        item = QTreeWidgetItem([text])
+        item.setData(0, _ID_ROLE, entry.id)
+        item.setToolTip(0, f"{entry.name}\n{entry.details}")
+        return item
 
-    def _filter(self, text: str) -> None:
-        words = text.casefold().split()
+    def _items(self) -> list[QTreeWidgetItem]:
+        """Every preset row, top to bottom (grouped or ranked)."""
+        found: list[QTreeWidgetItem] = []
         for i in range(self.tree.topLevelItemCount()):
             top = self.tree.topLevelItem(i)
             if top is None:
                 continue
-            any_visible = False
+            if top.data(0, _ID_ROLE):
+                found.append(top)
             for j in range(top.childCount()):
                 child = top.child(j)
-                if child is None:
-                    continue
-                entry = self._entries.get(str(child.data(0, _ID_ROLE)))
-                haystack = (
-                    f"{top.text(0)} {child.text(0)} {entry.search_text if entry else ''}"
-                ).casefold()
-                visible = all(w in haystack for w in words)
-                child.setHidden(not visible)
-                any_visible = any_visible or visible
-            top.setHidden(not any_visible)
+                if child is not None and child.data(0, _ID_ROLE):
+                    found.append(child)
+        return found
+
+    def _select_item(self, preset_id: str) -> None:
+        for item in self._items():
+            if item.data(0, _ID_ROLE) == preset_id:
+                self.tree.blockSignals(True)
+                self.tree.setCurrentItem(item)
+                self.tree.blockSignals(False)
+                self.tree.scrollToItem(item, QAbstractItemView.ScrollHint.PositionAtCenter)
+                return
+
+    def _filter(self, _text: str) -> None:
+        self._rebuild()
+        if self.search.text().strip():
+            self.tree.scrollToTop()
 
     def first_visible_id(self) -> str | None:
         self.ensure_filled()
-        for i in range(self.tree.topLevelItemCount()):
-            top = self.tree.topLevelItem(i)
-            if top is None or top.isHidden():
-                continue
-            for j in range(top.childCount()):
-                child = top.child(j)
-                if child is not None and not child.isHidden():
-                    return str(child.data(0, _ID_ROLE))
-        return None
+        items = self._items()
+        return str(items[0].data(0, _ID_ROLE)) if items else None
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         """Down or Enter in the search box moves to the first match."""

@@ -494,14 +494,6 @@
         <translation>处理中…</translation>
     </message>
     <message>
-        <source>PNG image (*.png)</source>
-        <translation>PNG 图片 (*.png)</translation>
-    </message>
-    <message>
-        <source>JPEG image (*.jpg *.jpeg)</source>
-        <translation>JPEG 图片 (*.jpg *.jpeg)</translation>
-    </message>
-    <message>
         <source>Saving {0}…</source>
         <translation>正在保存 {0}…</translation>
     </message>
@@ -847,12 +839,24 @@
         <translation>南非</translation>
     </message>
     <message>
+        <source>{0} × {1} px</source>
+        <translation>{0} × {1} 像素</translation>
+    </message>
+    <message>
+        <source>{0} × {1} in</source>
+        <translation>{0} × {1} 英寸</translation>
+    </message>
+    <message>
+        <source>{0} × {1} mm</source>
+        <translation>{0} × {1} 毫米</translation>
+    </message>
+    <message>
         <source>Other</source>
         <translation>其他</translation>
     </message>
     <message>
-        <source>Print {0} × {1} mm · sent as {2} × {3} px</source>
-        <translation>冲印 {0} × {1} mm · 按 {2} × {3} 像素发送</translation>
+        <source>Print {0} · sent as {1} × {2} px</source>
+        <translation>冲印 {0} · 按 {1} × {2} 像素发送</translation>
     </message>
     <message>
         <source>Digital upload · {0} × {1} px</source>
@@ -1036,6 +1040,21 @@
     <message>
         <source>The rectangle on the result is approximate (derived from the cut-out).</source>
         <translation>结果图上的人像框是大致位置（根据抠图推算）。</translation>
+    </message>
+</context>
+<context>
+    <name>SaveChoice</name>
+    <message>
+        <source>JPEG on #{0} (*.jpg *.jpeg)</source>
+        <translation>JPEG，背景色 #{0} (*.jpg *.jpeg)</translation>
+    </message>
+    <message>
+        <source>PNG on #{0} (*.png)</source>
+        <translation>PNG，背景色 #{0} (*.png)</translation>
+    </message>
+    <message>
+        <source>PNG, transparent background (*.png)</source>
+        <translation>PNG，透明背景 (*.png)</translation>
     </message>
 </context>
 <context>
