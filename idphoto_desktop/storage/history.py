@@ -640,10 +640,17 @@ class History:
         )
         return parse_rows(rows, summary_from_row, self.skipped)
 
-    def unpushed(self, after_id: int = 0, limit: int = 50) -> builtins.list[HistoryEntry]:
-        """Rows not yet in the shared database, oldest first (``history push``)."""
+    def unpushed(
+        self, after_id: int = 0, limit: int = 50
+    ) -> tuple[builtins.list[HistoryEntry], int | None]:
+        """Rows not yet in the shared database, oldest first (``history push``).
+
+        Also the last row id looked at (None when there were no more), so that a batch
+        of unreadable rows does not end the walk early.
+        """
         rows = self._fetchall(_SELECT_UNPUSHED, [after_id, limit], "read")
-        return parse_rows(rows, entry_from_row, self.skipped)
+        last = int(rows[-1]["id"]) if rows else None
+        return parse_rows(rows, entry_from_row, self.skipped), last
 
     def count(self) -> int:
         rows = self._fetchall("SELECT count(*) FROM results", [], "read")
