@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -71,7 +72,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
     from idphoto_desktop.core.export import write_atomic
     from idphoto_desktop.core.imageprep import prepare_photo
     from idphoto_desktop.core.job import CancelToken
-    from idphoto_desktop.storage.history import History
+    from idphoto_desktop.storage.history import history_key, open_history
 
     started = time.perf_counter()
     params = _params_from_args(args)
@@ -80,18 +81,24 @@ def cmd_generate(args: argparse.Namespace) -> int:
         raise IdPhotoError(f"{out} already exists.", hint="Use --overwrite to replace it.")
     photo = prepare_photo(Path(args.photo))
     request = validation.make_request(params, photo=photo, sync=args.sync)
-    history = History()
+    history = open_history()
     try:
         reused = False
-        found = None if args.force else history.find(photo.source_sha256, params)
-        if found is not None:
-            result = found.to_result()
-            reused = True
-        else:
-            engine = _make_engine(args)
-            result = engine.generate(request, progress=_progress, cancel=CancelToken())
-            history.add(photo.source_sha256, params, result, source_name=Path(args.photo).name)
+        # Look-up, paid call and record under one lock: another process or counter asking
+        # for the same photo now waits, then finds this result instead of paying again.
+        with history.reserve(photo.source_sha256, history_key(params)):
+            found = None if args.force else history.find(photo.source_sha256, params)
+            if found is not None:
+                result = found.to_result()
+                reused = True
+            else:
+                engine = _make_engine(args)
+                result = engine.generate(request, progress=_progress, cancel=CancelToken())
+                history.add(photo.source_sha256, params, result, Path(args.photo).name,
+                            customer=args.customer)
     finally:
+        if history.warning:
+            print(f"warning: {history.warning}", file=sys.stderr)
         history.close()
     write_atomic(out, result.image, overwrite=args.overwrite)
     _describe(result, out, time.perf_counter() - started, reused)
@@ -150,6 +157,7 @@ def register(sub: Any) -> None:
     mode.add_argument("--sync", dest="sync", action="store_true", default=True)
     mode.add_argument("--async", dest="sync", action="store_false")
     gen.add_argument("--force", action="store_true", help="new call even if history has it")
+    gen.add_argument("--customer", help="customer's name or order number, kept in the history")
     gen.add_argument("--overwrite", action="store_true", help="replace an existing output")
     gen.add_argument("-o", "--output", required=True)
     gen.set_defaults(func=cmd_generate)

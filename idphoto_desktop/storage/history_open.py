@@ -205,7 +205,7 @@ class SharedHistory:
         return self._either(lambda s: s.spent(since), lambda h: h.spent(since))
 
 
-def _settings_values() -> tuple[str, str]:
+def settings_values() -> tuple[str, str]:
     """The ``database_url`` and ``counter_name`` settings ('' when unreadable)."""
     try:
         from idphoto_desktop.storage.settings import Settings
@@ -221,7 +221,7 @@ def shared_address(url: str | None = None) -> DatabaseAddress | None:
     """The configured shared database (``url``, the environment, the setting) or None."""
     from idphoto_desktop.storage.db_url import configured_address
 
-    return configured_address(url if url is not None else _settings_values()[0])
+    return configured_address(url if url is not None else settings_values()[0])
 
 
 def open_history(
@@ -239,7 +239,7 @@ def open_history(
     from idphoto_desktop.storage.db_url import configured_address
     from idphoto_desktop.storage.history import History, counter_name
 
-    setting_url, setting_counter = _settings_values()
+    setting_url, setting_counter = settings_values()
     name = counter or counter_name(setting_counter)
     address = configured_address(url if url is not None else setting_url)
     if address is None:
