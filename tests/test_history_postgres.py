@@ -195,6 +195,11 @@ def test_an_unreachable_database_falls_back_and_push_moves_the_rows(
     server.start()
     address = configured_address(url)
     assert address is not None
+    with SharedHistory(address, path=local_path, counter="Counter 1", why="down",
+                       retry_after_s=0) as back:
+        assert not back.is_shared
+        assert back.count() == 1  # tried again: the shared database answers
+        assert back.is_shared and back.warning is not None and "again" in back.warning
     first = history_open.push(address, path=local_path, counter="Counter 1")
     assert (first.copied, first.already) == (2, 0)
     again = history_open.push(address, path=local_path, counter="Counter 1")

@@ -6,7 +6,8 @@ call goes to the shared database while it answers; the first time it does not (a
 start, or in the middle of the day) the counter carries on with its own SQLite history,
 sets :attr:`SharedHistory.warning` to a plain sentence the window or CLI shows, and
 keeps what it makes there until ``idphoto history push`` (:func:`push`) copies it to
-the shared database. A paid result is therefore always kept somewhere.
+the shared database. Every :data:`RETRY_AFTER_S` it tries the shared database again
+(a window stays open all day). A paid result is therefore always kept somewhere.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from __future__ import annotations
 import builtins
 import datetime as _dt
 import logging
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -34,6 +36,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 _T = TypeVar("_T")
+RETRY_AFTER_S = 120.0
+"""While working locally, how often to try the shared database again."""
 
 
 def _offline_sentence(display: str, why: str) -> str:
@@ -59,9 +63,12 @@ class SharedHistory:
         counter: str,
         shared: PgHistory | None = None,
         why: str = "",
+        retry_after_s: float | None = RETRY_AFTER_S,
     ) -> None:
         self.address = address
         self.counter = counter
+        self.retry_after_s = retry_after_s
+        self._retry_at = 0.0
         self._path = path
         self._shared = shared
         self._local: History | None = None
@@ -103,11 +110,33 @@ class SharedHistory:
             self._shared.close()
             self._shared = None
         self.warning = _offline_sentence(self.address.display, why)
+        if self.retry_after_s is not None:
+            self._retry_at = time.monotonic() + self.retry_after_s
+        log.warning("%s", self.warning)
+
+    def _maybe_back(self) -> None:
+        """While working locally, try the shared database again now and then."""
+        if self._shared is not None or self.retry_after_s is None:
+            return
+        if time.monotonic() < self._retry_at:
+            return
+        from idphoto_desktop.storage.history_pg import DatabaseUnreachableError, PgHistory
+
+        try:
+            self._shared = PgHistory(self.address, counter=self.counter)
+        except DatabaseUnreachableError:
+            self._retry_at = time.monotonic() + self.retry_after_s
+            return
+        self.warning = (
+            f"The shared history ({self.address.display}) answers again. Results made while "
+            "it was away stay on this counter until 'idphoto history push'."
+        )
         log.warning("%s", self.warning)
 
     def _either(self, shared: Callable[[PgHistory], _T], local: Callable[[History], _T]) -> _T:
         from idphoto_desktop.storage.history_pg import DatabaseUnreachableError
 
+        self._maybe_back()
         if self._shared is not None:
             try:
                 value = shared(self._shared)
@@ -164,6 +193,7 @@ class SharedHistory:
         """The server's lock while it answers (all counters), else this counter's lock."""
         from idphoto_desktop.storage.history_pg import DatabaseUnreachableError
 
+        self._maybe_back()
         if self._shared is not None:
             try:
                 held = self._shared.reserve(source_sha256, key)
