@@ -174,7 +174,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         if isinstance(store, SharedHistory):
             where = "shared database " + store.address.display
             state = "reachable" if store.is_shared else "NOT reachable (working locally)"
-            waiting = len(store.local().unpushed(limit=100000)[0])
+            waiting = store.local().unpushed_count()
             print(f"history: {where}, {state}; counter {store.counter!r}")
             print(f"results waiting for 'idphoto history push': {waiting}")
         else:

@@ -252,7 +252,9 @@ class HistoryStore(Protocol):
     ) -> None: ...
 
 
-def open_history(**kwargs: Any) -> HistoryStore:
+def open_history(
+    *, path: Path | None = None, counter: str | None = None, url: str | None = None
+) -> HistoryStore:
     """The configured history: the shared PostgreSQL database, or this counter's SQLite.
 
     See :func:`idphoto_desktop.storage.history_open.open_history` for the rules
@@ -261,7 +263,7 @@ def open_history(**kwargs: Any) -> HistoryStore:
     """
     from idphoto_desktop.storage import history_open
 
-    return history_open.open_history(**kwargs)
+    return history_open.open_history(path=path, counter=counter, url=url)
 
 
 def since_moment(since: _dt.datetime | _dt.date | None) -> _dt.datetime | None:
@@ -665,6 +667,11 @@ class History:
 
     def count(self) -> int:
         rows = self._fetchall("SELECT count(*) FROM results", [], "read")
+        return int(rows[0][0]) if rows else 0
+
+    def unpushed_count(self) -> int:
+        """How many results wait for ``history push``."""
+        rows = self._fetchall("SELECT count(*) FROM results WHERE pushed_at IS NULL", [], "read")
         return int(rows[0][0]) if rows else 0
 
     def spent(self, since: _dt.datetime | _dt.date | None = None) -> builtins.list[SpentRow]:
