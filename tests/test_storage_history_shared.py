@@ -103,6 +103,18 @@ def test_open_history_without_a_database_is_this_counters_sqlite() -> None:
         assert store.warning is None
 
 
+def test_a_bad_database_address_leaves_the_counter_working(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("IDPHOTO_DATABASE_URL", "mysql://someone:pw1234@db.example/x")
+    with open_history() as store:
+        assert isinstance(store, History)
+        assert store.warning is not None and "postgresql://" in store.warning
+        assert "pw1234" not in store.warning
+        store.add(_sha(b"p"), PARAMS, _result(_png(1)))
+        assert store.count() == 1
+
+
 def test_history_file_is_private(private_app_home: Path) -> None:
     folder = paths.data_dir()  # made by paths with the usual umask
     os.chmod(folder, 0o755)

@@ -23,6 +23,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from idphoto_desktop.core.errors import ValidationError
+
 if TYPE_CHECKING:
     from idphoto_desktop.core.job import GenerateParams, GenerateResult
     from idphoto_desktop.storage.db_url import DatabaseAddress
@@ -271,7 +273,13 @@ def open_history(
 
     setting_url, setting_counter = settings_values()
     name = counter or counter_name(setting_counter)
-    address = configured_address(url if url is not None else setting_url)
+    try:
+        address = configured_address(url if url is not None else setting_url)
+    except ValidationError as err:  # a bad IDPHOTO_DATABASE_URL must not stop the counter
+        local = History(path, counter=name)
+        local.warning = f"{err} This counter is working on its own history."
+        log.warning("%s", local.warning)
+        return local
     if address is None:
         return History(path, counter=name)
     from idphoto_desktop.storage.history_pg import DatabaseUnreachableError, PgHistory
