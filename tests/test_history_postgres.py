@@ -244,3 +244,56 @@ def test_the_password_is_kept_apart_and_never_shown(pg_server: PgServer) -> None
         assert "password authentication failed" in store.warning
     with pytest.raises(ValidationError, match="postgresql://"):
         split_password("mysql://x@y/z")
+
+
+def test_threads_lose_nothing_when_the_server_stops_under_them(
+    pg_server_factory: Callable[[], PgServer], tmp_path: Path
+) -> None:
+    server = pg_server_factory()
+    url = server.url(server.create_database())
+    local_path = tmp_path / "history.sqlite3"
+    made: list[str] = []
+    errors: list[BaseException] = []
+    guard = threading.Lock()
+    some_done = threading.Event()
+    stopped = threading.Event()
+
+    store = _shared(url, "Counter T", tmp_path)
+    assert store.is_shared
+
+    def work(n: int) -> None:
+        try:
+            for i in range(10):
+                if i == 2:  # two each while the server runs, the rest once it has stopped
+                    assert stopped.wait(120)
+                photo = _sha(f"{n}-{i}".encode())
+                with store.reserve(photo, history_key(PARAMS)):
+                    store.add(photo, PARAMS, _result(_png(i)))
+                with guard:
+                    made.append(photo)
+                    if len(made) >= 8:
+                        some_done.set()
+        except BaseException as err:
+            errors.append(err)
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(4)]
+    for t in threads:
+        t.start()
+    assert some_done.wait(120)
+    server.stop()
+    stopped.set()
+    for t in threads:
+        t.join()
+    store.close()
+    assert errors == []
+    assert len(made) == 40
+    assert not store.is_shared
+    server.start()
+    address = configured_address(url)
+    assert address is not None
+    report = history_open.push(address, path=local_path)
+    assert (report.copied, report.already, report.skipped) == (32, 0, 0)
+    with _shared(url, "check") as shared:
+        assert shared.count() == 40
+        for photo in made:
+            assert len(shared.find_candidates(photo, history_key(PARAMS))) == 1

@@ -15,6 +15,7 @@ from __future__ import annotations
 import builtins
 import datetime as _dt
 import logging
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -74,6 +75,7 @@ class SharedHistory:
         self._path = path
         self._shared = shared
         self._local: History | None = None
+        self._state = threading.RLock()  # guards switching between the two stores
         self.skipped: builtins.list[int] = []
         self.warning: str | None = None
         if shared is None:
@@ -101,51 +103,55 @@ class SharedHistory:
 
     def local(self) -> History:
         """This counter's own SQLite history (opened on first use)."""
-        if self._local is None:
-            from idphoto_desktop.storage.history import History
+        with self._state:
+            if self._local is None:
+                from idphoto_desktop.storage.history import History
 
-            self._local = History(self._path, counter=self.counter)
-        return self._local
+                self._local = History(self._path, counter=self.counter)
+            return self._local
 
     def _go_local(self, why: str) -> None:
-        if self._shared is not None:
-            self._shared.close()
-            self._shared = None
-        self.warning = _offline_sentence(self.address.display, why)
-        if self.retry_after_s is not None:
-            self._retry_at = time.monotonic() + self.retry_after_s
+        with self._state:
+            shared, self._shared = self._shared, None
+            if shared is not None:
+                shared.close()
+            self.warning = _offline_sentence(self.address.display, why)
+            if self.retry_after_s is not None:
+                self._retry_at = time.monotonic() + self.retry_after_s
         log.warning("%s", self.warning)
 
     def _maybe_back(self) -> None:
         """While working locally, try the shared database again now and then."""
         if self._shared is not None or self.retry_after_s is None:
             return
-        if time.monotonic() < self._retry_at:
-            return
         from idphoto_desktop.storage.history_pg import DatabaseUnreachableError, PgHistory
 
-        try:
-            self._shared = PgHistory(self.address, counter=self.counter)
-        except DatabaseUnreachableError:
-            self._retry_at = time.monotonic() + self.retry_after_s
-            return
-        self.warning = (
-            f"The shared history ({self.address.display}) answers again. Results made while "
-            "it was away stay on this counter until 'idphoto history push'."
-        )
+        with self._state:
+            if self._shared is not None or time.monotonic() < self._retry_at:
+                return
+            try:
+                self._shared = PgHistory(self.address, counter=self.counter)
+            except DatabaseUnreachableError:
+                self._retry_at = time.monotonic() + self.retry_after_s
+                return
+            self.warning = (
+                f"The shared history ({self.address.display}) answers again. Results made "
+                "while it was away stay on this counter until 'idphoto history push'."
+            )
         log.warning("%s", self.warning)
 
     def _either(self, shared: Callable[[PgHistory], _T], local: Callable[[History], _T]) -> _T:
         from idphoto_desktop.storage.history_pg import DatabaseUnreachableError
 
         self._maybe_back()
-        if self._shared is not None:
+        current = self._shared
+        if current is not None:
             try:
-                value = shared(self._shared)
+                value = shared(current)
             except DatabaseUnreachableError as err:
                 self._go_local(err.reason)
             else:
-                self._collect(self._shared.skipped)
+                self._collect(current.skipped)
                 return value
         value = local(self.local())
         self._collect(self.local().skipped)
@@ -155,11 +161,12 @@ class SharedHistory:
         self.skipped.extend(i for i in skipped if i not in self.skipped)
 
     def close(self) -> None:
-        if self._shared is not None:
-            self._shared.close()
-            self._shared = None
-        if self._local is not None:
-            self._local.close()
+        with self._state:
+            shared, self._shared = self._shared, None
+            if shared is not None:
+                shared.close()
+            if self._local is not None:
+                self._local.close()
 
     # -- the HistoryStore methods -----------------------------------------------------
 
@@ -196,9 +203,10 @@ class SharedHistory:
         from idphoto_desktop.storage.history_pg import DatabaseUnreachableError
 
         self._maybe_back()
-        if self._shared is not None:
+        current = self._shared
+        if current is not None:
             try:
-                held = self._shared.reserve(source_sha256, key)
+                held = current.reserve(source_sha256, key)
                 held.__enter__()
             except DatabaseUnreachableError as err:
                 self._go_local(err.reason)

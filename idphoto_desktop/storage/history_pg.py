@@ -263,10 +263,11 @@ class PgHistory:
     def _run(self, work: Callable[[psycopg.Connection[Any]], _T], what: str) -> _T:
         """``work`` in one transaction on a pooled connection, errors made plain."""
         psycopg = self._psycopg
-        if self._pool is None:
-            raise StorageError("The history is closed.")
+        pool = self._pool
+        if pool is None:  # closed, perhaps by another thread that found the server gone
+            raise DatabaseUnreachableError("The shared history is closed.")
         try:
-            with self._pool.connection(timeout=CONNECT_TIMEOUT_S + 1) as conn:
+            with pool.connection(timeout=CONNECT_TIMEOUT_S + 1) as conn:
                 return work(conn)
         except (psycopg.OperationalError, self._pool_timeout) as err:
             raise DatabaseUnreachableError(
