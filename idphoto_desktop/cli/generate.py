@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -92,6 +93,8 @@ class _LazyHistory:
             from idphoto_desktop.storage.history import open_history
 
             self._store = open_history()
+            if self._store.warning:  # e.g. the shared database is down: working locally
+                print(f"warning: {self._store.warning}", file=sys.stderr)
         return self._store
 
     def close(self) -> None:
@@ -122,6 +125,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
         force=args.force,
         history=history,
         preset=get_preset(args.preset) if args.preset else None,
+        customer=args.customer,
     )
     answers = Answers(
         use_stored=True, go_on_despite_check=args.ignore_check, overwrite=args.overwrite
@@ -198,6 +202,7 @@ def register(sub: Any) -> None:
         "--ignore-check", action="store_true",
         help="pay for a provider call even when the capture check says retake",
     )
+    gen.add_argument("--customer", help="customer's name or order number, kept in the history")
     gen.add_argument("--overwrite", action="store_true", help="replace an existing output")
     gen.add_argument("-o", "--output", required=True)
     gen.set_defaults(func=cmd_generate)

@@ -32,7 +32,7 @@ if TYPE_CHECKING:
         ProgressCallback,
     )
     from idphoto_desktop.engines.base import Engine
-    from idphoto_desktop.storage.history import History, HistoryEntry
+    from idphoto_desktop.storage.history import HistoryEntry, HistoryStore
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +57,7 @@ class RecordTarget:
 class RecordingEngine:
     """An engine that stores each result in the history the moment it returns."""
 
-    def __init__(self, inner: Engine, history: Callable[[], History], target: RecordTarget):
+    def __init__(self, inner: Engine, history: Callable[[], HistoryStore], target: RecordTarget):
         self._inner = inner
         self._history = history
         self._target = target
@@ -87,7 +87,7 @@ class RecordingEngine:
 
 
 def find_stored(
-    history: Callable[[], History], digest: str, params: GenerateParams, engine: str
+    history: Callable[[], HistoryStore], digest: str, params: GenerateParams, engine: str
 ) -> HistoryEntry | None:
     """The newest stored result of ``engine`` for this input and these parameters."""
     return history().find(digest, params, engine=engine)
