@@ -1,0 +1,111 @@
+"""The window runs the job pipeline: Cancel gives the window back at once and a paid
+result that still arrives is kept and used; the task runner keeps only the latest task of
+a kind and logs failures that are bugs. Real gestures, the provider through the sandbox."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import Qt
+
+from idphoto_desktop.core.errors import NetworkError
+from idphoto_desktop.core.job import CancelToken, ProgressCallback
+from idphoto_desktop.sandbox.server import SandboxServer
+from idphoto_desktop.ui.main_window import MainWindow
+from idphoto_desktop.ui.services import Services
+from idphoto_desktop.ui.workers import TaskRunner
+from tests.test_ui_flow import PHOTO, load_photo
+
+pytestmark = pytest.mark.gui
+
+WindowFactory = Callable[[Services], MainWindow]
+POST = "POST /task/pic/idphoto"
+
+
+def test_cancel_during_a_paid_call_frees_the_window_and_keeps_the_result(
+    qtbot: Any,
+    make_window: WindowFactory,
+    ui_services: Callable[..., Services],
+    sandbox_factory: Callable[..., SandboxServer],
+    sandbox_token: str,
+    photos_dir: Path,
+) -> None:
+    # GIVEN the provider answering slowly (2 s a request)
+    sandbox = sandbox_factory(faults="delay=2")
+    services = ui_services(token=sandbox_token, api_url=sandbox.base_url, engine="cloud")
+    window = make_window(services)
+    load_photo(qtbot, window, photos_dir / PHOTO)
+    assert window.preset_picker.select("icao_35x45")
+    # WHEN Generate, and Cancel once the photo has reached the provider
+    qtbot.keyClick(window, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    assert window.running
+    qtbot.waitUntil(lambda: sandbox.request_counts[POST] == 1, timeout=10_000)
+    with qtbot.waitSignal(window.jobFailed, timeout=1_000) as failed:
+        qtbot.mouseClick(window.cancel_button, Qt.MouseButton.LeftButton)
+    # THEN the window is back at once, and says a finished call is kept
+    assert failed.args[0] == "cancelled"
+    assert not window.running and window.generate_button.isEnabled()
+    assert "kept in the history" in window.message.text()
+    # AND when the call finishes in the background, it is kept and the clerk is told
+    history = services.studio.history()
+    qtbot.waitUntil(lambda: "paid for and kept" in window.message.text(), timeout=30_000)
+    assert history.count() == 1
+    assert window.generated is None  # not shown unasked
+    # WHEN Generate again: the kept result is used, nothing more is sent
+    with qtbot.waitSignal(window.resultShown, timeout=10_000):
+        qtbot.keyClick(window, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    assert window.generated is not None
+    assert "stored" in window.result_panel.result_caption.text()
+    assert sandbox.request_counts[POST] == 1 and history.count() == 1
+
+
+def test_runner_keeps_only_the_latest_task_of_a_kind(qtbot: Any) -> None:
+    runner = TaskRunner()
+    got: list[str] = []
+    first_started = threading.Event()
+
+    def slow(progress: ProgressCallback, cancel: CancelToken) -> str:
+        first_started.set()
+        cancel.wait(5)
+        return "old"
+
+    def quick(progress: ProgressCallback, cancel: CancelToken) -> str:
+        return "new"
+
+    old = runner.submit(slow, on_success=got.append, on_failure=lambda e: got.append("x"),
+                        latest="load")
+    assert first_started.wait(5)
+    runner.submit(quick, on_success=got.append, on_failure=lambda e: got.append("x"),
+                  latest="load")
+    assert old.cancel_token.cancelled  # superseded: told to stop
+    qtbot.waitUntil(lambda: runner.active == 0, timeout=5_000)
+    qtbot.wait(50)
+    assert got == ["new"]  # the older outcome is never delivered
+    runner.shutdown(5_000)
+
+
+def test_a_worker_failure_that_is_a_bug_is_logged_at_error(
+    qtbot: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    runner = TaskRunner()
+    errors: list[BaseException] = []
+
+    def bug(progress: ProgressCallback, cancel: CancelToken) -> int:
+        raise KeyError("oops")
+
+    def expected(progress: ProgressCallback, cancel: CancelToken) -> int:
+        raise NetworkError("The service could not be reached.")
+
+    with caplog.at_level(logging.DEBUG, logger="idphoto_desktop.ui.workers"):
+        runner.submit(bug, on_success=lambda v: None, on_failure=errors.append)
+        runner.submit(expected, on_success=lambda v: None, on_failure=errors.append)
+        qtbot.waitUntil(lambda: len(errors) == 2, timeout=5_000)
+    logged = [r for r in caplog.records if r.name == "idphoto_desktop.ui.workers"]
+    assert len(logged) == 1 and logged[0].levelno == logging.ERROR
+    assert logged[0].exc_info is not None and "KeyError" in caplog.text
+    runner.shutdown(5_000)
