@@ -109,3 +109,41 @@ def test_a_worker_failure_that_is_a_bug_is_logged_at_error(
     assert len(logged) == 1 and logged[0].levelno == logging.ERROR
     assert logged[0].exc_info is not None and "KeyError" in caplog.text
     runner.shutdown(5_000)
+
+
+class _Retake:
+    verdict = "retake"
+    reasons = (type("Reason", (), {"message": "The eyes are closed."})(),)
+
+
+def test_a_retake_verdict_asks_in_the_window_before_paying(
+    qtbot: Any,
+    make_window: WindowFactory,
+    ui_services: Callable[..., Services],
+    sandbox: SandboxServer,
+    sandbox_token: str,
+    photos_dir: Path,
+) -> None:
+    # GIVEN the provider, and a capture check that says retake
+    services = ui_services(token=sandbox_token, api_url=sandbox.base_url, engine="cloud")
+    services.capture_check = lambda image, **_kw: _Retake()
+    window = make_window(services)
+    load_photo(qtbot, window, photos_dir / PHOTO)
+    assert window.preset_picker.select("icao_35x45")
+    question = window.check_question
+    # WHEN Generate: the window asks, nothing is sent, the window is free
+    qtbot.keyClick(window, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(question.isVisible, timeout=10_000)
+    assert "eyes are closed" in question.text.text()
+    assert question.yes_button.hasFocus()  # "Retake the photo first" is the default
+    assert not window.running and sandbox.request_counts[POST] == 0
+    # WHEN the clerk chooses to retake: still nothing sent, and it says why
+    with qtbot.waitSignal(window.jobFailed, timeout=10_000) as failed:
+        qtbot.keyClick(question.yes_button, Qt.Key.Key_Space)
+    assert "taken again" in failed.args[0] and sandbox.request_counts[POST] == 0
+    # WHEN Generate again and "Send it anyway": one call, the result is shown
+    qtbot.keyClick(window, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(question.isVisible, timeout=10_000)
+    with qtbot.waitSignal(window.resultShown, timeout=20_000):
+        qtbot.mouseClick(question.no_button, Qt.MouseButton.LeftButton)
+    assert sandbox.request_counts[POST] == 1 and window.generated is not None

@@ -158,6 +158,7 @@ class GenerateController(QObject):
             force=not paid,  # a free engine simply runs again (its result is kept too)
             history=services.studio.history if settings.history_enabled else None,
             preset=w.current_preset(),
+            checker=services.capture_check,
         )
         chosen = w.current_preset()
         what = chosen.label if chosen is not None and params.preset_id else f"{params.size} px"

@@ -136,7 +136,7 @@ class MainWindow(QMainWindow):
         side.background.changed.connect(self._background_changed)
         side.engine_picker.changed.connect(self._choices_changed)
         self.check_question = CheckQuestion()
-        self.check_question.answered.connect(self.generator.answer_check)
+        self.check_question.goOn.connect(self.generator.answer_check)
         self.add_side_notice(self.check_question)
         self.jobStarting.connect(self.check_question.withdraw)
         side.generate_button.clicked.connect(self.generate)

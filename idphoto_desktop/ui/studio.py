@@ -95,8 +95,7 @@ class Studio(QObject):
         w.add_result_tools(self.guides)  # under the result's description
 
         self.offer = StoredResultOffer()
-        self.offer.useStored.connect(lambda: self.storedAnswered.emit(True))
-        self.offer.callAgain.connect(lambda: self.storedAnswered.emit(False))
+        self.offer.answered.connect(self.storedAnswered)
         w.add_side_notice(self.offer)  # beside Generate, where the clerk looks
 
         self.history_panel = HistoryPanel(
