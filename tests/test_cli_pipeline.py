@@ -107,3 +107,22 @@ def test_an_unusable_history_gives_a_warning_and_the_file(
     kept = list((paths.data_dir() / "recovered").iterdir())
     assert len(kept) == 1 and kept[0].suffix == ".png"
     assert sandbox.request_counts[POST] == 1
+
+
+def test_history_switched_off_keeps_nothing_but_the_file(
+    provider: Callable[..., SandboxServer],
+    photos_dir: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from idphoto_desktop.storage.settings import Settings
+
+    Settings().set("history_enabled", False)
+    sandbox = provider()
+    assert _run(photos_dir / PHOTO, tmp_path / "a.png", sandbox.base_url) == 0
+    assert _run(photos_dir / PHOTO, tmp_path / "b.png", sandbox.base_url) == 0
+    assert "reused" not in capsys.readouterr().out
+    assert sandbox.request_counts[POST] == 2  # nothing stored, so nothing to reuse
+    assert not paths.history_db_path().exists()
+    assert not (paths.data_dir() / "recovered").exists()
+    assert (tmp_path / "a.png").is_file() and (tmp_path / "b.png").is_file()

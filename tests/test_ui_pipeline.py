@@ -147,3 +147,22 @@ def test_a_retake_verdict_asks_in_the_window_before_paying(
     with qtbot.waitSignal(window.resultShown, timeout=20_000):
         qtbot.mouseClick(question.no_button, Qt.MouseButton.LeftButton)
     assert sandbox.request_counts[POST] == 1 and window.generated is not None
+
+
+def test_history_switched_off_records_nothing(
+    qtbot: Any,
+    make_window: WindowFactory,
+    ui_services: Callable[..., Services],
+    photos_dir: Path,
+) -> None:
+    from idphoto_desktop.storage import paths
+    from tests.test_ui_flow import generate
+
+    services = ui_services()
+    services.settings.set("history_enabled", False)
+    window = make_window(services)
+    load_photo(qtbot, window, photos_dir / PHOTO)
+    assert window.preset_picker.select("icao_35x45")
+    generate(qtbot, window)
+    assert window.generated is not None
+    assert not paths.history_db_path().exists()

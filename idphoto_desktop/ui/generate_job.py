@@ -155,7 +155,9 @@ class GenerateController(QObject):
             image_url=photo.image_url,
             source_name=source,
             sync=settings.sync_mode == "sync",
-            force=not paid,  # a free engine simply runs again (its result is kept too)
+            # a free engine simply runs again (its result is kept too); with reuse_history
+            # off the clerk asked for a new call every time
+            force=not paid or not settings.reuse_history,
             history=services.studio.history if settings.history_enabled else None,
             preset=w.current_preset(),
             checker=services.capture_check,
