@@ -166,3 +166,23 @@ def test_history_switched_off_records_nothing(
     generate(qtbot, window)
     assert window.generated is not None
     assert not paths.history_db_path().exists()
+
+
+def test_a_dialog_opened_again_replaces_the_closed_one(
+    qtbot: Any, make_window: WindowFactory, ui_services: Callable[..., Services]
+) -> None:
+    from PySide6.QtCore import QCoreApplication, QEvent
+    from shiboken6 import isValid
+
+    window = make_window(ui_services())
+    window.open_preferences()
+    first = window.preferences_dialog
+    assert first is not None
+    qtbot.waitExposed(first)
+    first.reject()
+    window.open_preferences()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    assert not isValid(first)  # closed dialogs do not pile up
+    second = window.preferences_dialog
+    assert second is not None and isValid(second) and second.isVisible()
+    second.reject()

@@ -43,6 +43,7 @@ from idphoto_desktop.core.errors import (
 )
 from idphoto_desktop.core.job import CancelToken, OutputFormat, ProgressCallback
 from idphoto_desktop.ui import jobs
+from idphoto_desktop.ui.dialogs import replace_dialog
 from idphoto_desktop.ui.errors import clerk_text
 from idphoto_desktop.ui.generate_job import GenerateController
 from idphoto_desktop.ui.history_gate import CheckQuestion
@@ -55,6 +56,7 @@ from idphoto_desktop.ui.workers import TaskFn, TaskRunner
 
 if TYPE_CHECKING:
     from idphoto_desktop.core.presets import Preset
+    from idphoto_desktop.ui.preferences import PreferencesDialog
     from idphoto_desktop.ui.studio import Studio
 
 log = logging.getLogger(__name__)
@@ -103,6 +105,7 @@ class MainWindow(QMainWindow):
         self._closing = False
         self._studio: Studio | None = None  # built right after the first paint, or on use
         self.generator = GenerateController(self)
+        self.preferences_dialog: PreferencesDialog | None = None
 
         self._build_ui()
         self.setStyleSheet(STYLESHEET)  # once, on the finished tree: cheaper than per widget
@@ -758,6 +761,7 @@ class MainWindow(QMainWindow):
 
         dialog = PreferencesDialog(self.services, self.runner, self)
         dialog.finished.connect(lambda _code: self.refresh_token_state())
+        replace_dialog(self.preferences_dialog, dialog)
         dialog.open()
         self.preferences_dialog = dialog
 

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import QDockWidget, QPushButton
 
 from idphoto_desktop.core.job import OutputFormat
 from idphoto_desktop.ui import jobs
+from idphoto_desktop.ui.dialogs import replace_dialog
 from idphoto_desktop.ui.errors import clerk_text
 from idphoto_desktop.ui.export_dialog import ExportDialog, upload_candidates
 from idphoto_desktop.ui.guides import GuidesBar
@@ -295,6 +296,7 @@ class Studio(QObject):
             result, candidates, self._color(), self.window.runner,
             self.window.services.dialogs, self.window.suggested_path(), self.window,
         )
+        replace_dialog(self.export_dialog, dialog)
         self.export_dialog = dialog
         dialog.open()
 
@@ -315,6 +317,7 @@ class Studio(QObject):
             self.window.services.dialogs, self.services.setup_printer,
             self.window.suggested_path(), self.window,
         )
+        replace_dialog(self.sheet_dialog, dialog)
         self.sheet_dialog = dialog
         dialog.open()
 
