@@ -213,3 +213,29 @@ def test_cancel_stops_the_model_download_and_leaves_nothing(tmp_path: Path) -> N
                       downloader=downloader)
     assert chunks == [0, 1, 2, 3, 4]  # stopped at the next step, not at the end
     assert target.is_dir() and not list(target.iterdir())  # no partial download left
+
+
+def test_the_print_sheet_remembers_paper_and_copies(
+    qtbot: Any, make_window: WindowFactory, ui_services: Callable[..., Services],
+    photos_dir: Path,
+) -> None:
+    from tests.test_ui_flow import generate
+
+    services = ui_services()
+    window = make_window(services)
+    load_photo(qtbot, window, photos_dir / PHOTO)
+    assert window.preset_picker.select("icao_35x45")
+    generate(qtbot, window)
+    qtbot.keyClick(window, Qt.Key.Key_P, Qt.KeyboardModifier.ControlModifier)
+    dialog = window.studio.sheet_dialog
+    assert dialog is not None
+    dialog.select_paper("a4")
+    dialog.copies_spin.setValue(2)
+    dialog.close()
+    assert (services.settings.sheet_paper, services.settings.sheet_copies) == ("a4", 2)
+    qtbot.keyClick(window, Qt.Key.Key_P, Qt.KeyboardModifier.ControlModifier)
+    again = window.studio.sheet_dialog
+    assert again is not None and again is not dialog
+    paper = again.paper()
+    assert paper is not None and paper.key == "a4" and again.copies_spin.value() == 2
+    again.close()

@@ -22,6 +22,7 @@ from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QPushButton
 
+from idphoto_desktop.core.errors import IdPhotoError
 from idphoto_desktop.core.job import OutputFormat
 from idphoto_desktop.ui import jobs
 from idphoto_desktop.ui.dialogs import replace_dialog
@@ -319,7 +320,27 @@ class Studio(QObject):
         )
         replace_dialog(self.sheet_dialog, dialog)
         self.sheet_dialog = dialog
+        self._remember_sheet_choices(dialog)
         dialog.open()
+
+    def _remember_sheet_choices(self, dialog: SheetDialog) -> None:
+        """The last paper and copies (settings ``sheet_paper``, ``sheet_copies``)."""
+        settings = self.window.settings
+        dialog.select_paper(settings.sheet_paper)
+        dialog.copies_spin.setValue(settings.sheet_copies)
+
+        def save() -> None:
+            paper = dialog.paper()
+            changes: dict[str, object] = {"sheet_copies": dialog.copies_spin.value()}
+            if paper is not None:
+                changes["sheet_paper"] = paper.key
+            try:
+                settings.update(changes)
+            except IdPhotoError as err:
+                log.warning("Sheet choices not saved: %s", err)
+
+        dialog.paper_combo.currentIndexChanged.connect(save)
+        dialog.copies_spin.valueChanged.connect(save)
 
     def close(self) -> None:
         """After the window's workers have drained: close dialogs and the history."""
