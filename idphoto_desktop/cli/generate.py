@@ -102,6 +102,16 @@ class _LazyHistory:
             self._store.close()
 
 
+def _history_enabled() -> bool:
+    """The clerk's privacy switch (settings ``history_enabled``), honoured here too."""
+    from idphoto_desktop.storage.settings import Settings
+
+    try:
+        return bool(Settings().history_enabled)
+    except IdPhotoError:  # unreadable settings: keep results (never lose a paid one)
+        return True
+
+
 def cmd_generate(args: argparse.Namespace) -> int:
     """One pipeline job: the engine is asked for a transparent PNG once, the format and
     colour are composed here, the file is written before the history record."""
@@ -111,6 +121,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     params = _params_from_args(args)
     history = _LazyHistory()
+    keep = _history_enabled()
     ctx = JobContext(
         params=params,
         engine_name=args.engine,
@@ -123,7 +134,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
         overwrite=args.overwrite,
         sync=args.sync,
         force=args.force,
-        history=history,
+        history=history if keep else None,
         preset=get_preset(args.preset) if args.preset else None,
         customer=args.customer,
     )
