@@ -29,6 +29,7 @@ import logging
 import time
 import warnings
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
@@ -42,6 +43,9 @@ from idphoto_desktop.core.job import (
     GenerateResult,
     ProgressCallback,
 )
+
+if TYPE_CHECKING:
+    from idphoto_desktop.storage.settings import Settings
 
 log = logging.getLogger("idphoto_desktop.engines.cloud")
 
@@ -253,3 +257,22 @@ class CloudEngine:
             crop_is_approximate=crop is not None,
             timings_ms=timings,
         )
+
+
+def client_from_settings(
+    token: str, *, base_url: str | None = None, settings: Settings | None = None
+) -> ProviderClient:
+    """A client with the address and the deadlines of the settings (Preferences).
+
+    ``base_url`` (a command-line option) wins over the settings' address.
+    """
+    if settings is None:
+        from idphoto_desktop.storage.settings import Settings
+
+        settings = Settings()
+    return ProviderClient(
+        token,
+        base_url=base_url or settings.api_url,
+        request_deadline_s=float(settings.request_deadline_s),
+        download_deadline_s=float(settings.download_deadline_s),
+    )

@@ -24,6 +24,7 @@ from idphoto_desktop.core.job import (
     GenerateParams,
     GenerateRequest,
     GenerateResult,
+    OutputFormat,
     PhotoSize,
     PreparedPhoto,
 )
@@ -92,6 +93,21 @@ def inspect_image(data: bytes) -> tuple[int, int, str]:
     except Exception:  # any decoder failure means "invalid or corrupt"
         raise TaskFailure(STATE_INVALID_IMAGE, "invalid or corrupt image") from None
     return width, height, mime
+
+
+def _other_format(image: bytes, fmt: OutputFormat) -> tuple[bytes, OutputFormat]:
+    """The same picture in the other format (a provider that ignores ``format``)."""
+    with Image.open(io.BytesIO(image)) as decoded:
+        decoded.load()
+        buffer = io.BytesIO()
+        if fmt is OutputFormat.PNG:
+            flat = Image.new("RGB", decoded.size, (255, 255, 255))
+            rgba = decoded.convert("RGBA")
+            flat.paste(rgba, mask=rgba.getchannel("A"))
+            flat.save(buffer, format="JPEG", quality=90)
+            return buffer.getvalue(), OutputFormat.JPG
+        decoded.convert("RGB").save(buffer, format="PNG")
+        return buffer.getvalue(), OutputFormat.PNG
 
 
 def _wrong_size(data: bytes, result: GenerateResult) -> bytes:
@@ -193,12 +209,16 @@ def run_task(task: Task, ctx: WorkContext) -> None:
             image = NOT_AN_IMAGE
         elif faults.result_wrong_size:
             image = _wrong_size(image, result)
+        result_format = result.format
+        if faults.result_other_format:
+            image, result_format = _other_format(image, result_format)
         name = ctx.results.put(
             image,
-            result.format.extension,
-            result.format.mime,
+            result_format.extension,
+            result_format.mime,
             expired=faults.expired_result,
             trickle_s=faults.slow_result_s,
+            byte_interval_s=faults.trickle_result_s,
         )
         elapsed_ms = (time.perf_counter() - started) * 1000.0
         task.complete(

@@ -242,6 +242,12 @@ class Settings:
         "4x6", _check_choice("4x6", "10x15", "5x7", "a4", "letter"), "Print sheet paper"
     )
     sheet_copies: Field[int] = Field(0, _check_int(0, 100), "Copies per sheet; 0 = all that fit")
+    request_deadline_s: Field[int] = Field(
+        180, _check_int(10, 1800), "Cloud: seconds for one request, connect to last byte"
+    )
+    download_deadline_s: Field[int] = Field(
+        120, _check_int(10, 1800), "Cloud: seconds for the whole result download"
+    )
 
     def __init__(self, path: Path | None = None) -> None:
         self._path = path if path is not None else paths.settings_path()
