@@ -22,6 +22,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from idphoto_desktop.core.secret import scrub
 from idphoto_desktop.storage import paths
 
 REDACTED = "***"
@@ -65,10 +66,15 @@ def register_secret(value: str | None) -> None:
 
 
 def redact(text: str) -> str:
-    """``text`` with every registered secret and every bearer credential replaced."""
+    """``text`` with every registered secret and every bearer credential replaced.
+
+    Also a secret hidden by zero-width or full-width characters, and a long piece of
+    one (a token cut short by someone else), see :func:`core.secret.scrub`.
+    """
     pattern = _secret_pattern
     if pattern is not None:
         text = pattern.sub(REDACTED, text)
+        text = scrub(text, list(_secrets), REDACTED)
     if "earer" in text or "EARER" in text:
         text = _BEARER.sub(lambda m: m.group(1) + REDACTED, text)
     return text

@@ -71,7 +71,7 @@ from idphoto_desktop.core.job import (
     OutputFormat,
     ProgressCallback,
 )
-from idphoto_desktop.core.secret import Secret
+from idphoto_desktop.core.secret import Secret, has_control, normalise, scrub
 
 log = logging.getLogger("idphoto_desktop.api")
 
@@ -108,12 +108,24 @@ class PollPolicy:
 
 
 def _check_token(token: str) -> str:
-    value = token.strip() if isinstance(token, str) else ""
+    """The token as it will be sent, or one plain line saying why it cannot be.
+
+    Pasted text is normalised first (full-width letters, zero-width spaces). An HTTP
+    header carries Latin-1 bytes only and the provider's tokens are ASCII, so anything
+    else is refused here rather than as a traceback from the HTTP library. The message
+    never echoes the token.
+    """
+    value = normalise(token).strip() if isinstance(token, str) else ""
     if not value:
         raise AuthenticationError("No API token is set.")
-    if any(ch.isspace() or not ch.isprintable() for ch in value):
-        # Never echo it: the message would carry the secret.
+    if any(ch.isspace() for ch in value) or has_control(token.strip()):
         raise AuthenticationError("The API token contains spaces or control characters.")
+    if not value.isascii() or not value.isprintable():
+        raise AuthenticationError(
+            "The API token contains characters other than Latin letters, digits and "
+            "signs, which cannot be sent to the service.",
+            hint="Copy the token again from the provider's page (it starts with sk-).",
+        )
     return value
 
 
@@ -210,12 +222,12 @@ class ProviderClient:
         }
 
     def _scrub(self, err: IdPhotoError) -> IdPhotoError:
-        """Remove the token from an error's texts (defence in depth: server text echoes)."""
-        secret = self._token.reveal()
+        """Remove the token (and pieces of it) from an error's texts: server text echoes."""
+        secret = [self._token.reveal()]
         for attr in ("message", "hint", "err_info"):
             value = getattr(err, attr, None)
-            if isinstance(value, str) and secret in value:
-                setattr(err, attr, value.replace(secret, "***"))
+            if isinstance(value, str):
+                setattr(err, attr, scrub(value, secret))
         err.args = (err.message,)
         return err
 
@@ -259,7 +271,7 @@ class ProviderClient:
         if 300 <= status <= 399:
             self._refuse_redirect(response)
         if status != 200:
-            detail = error_detail(body).replace(self._token.reveal(), "***")
+            detail = scrub(error_detail(body), [self._token.reveal()])
             raise error_for_status(
                 status,
                 detail,
@@ -503,7 +515,7 @@ class ProviderClient:
             outcome = interpret_state(reply.state)
         if outcome.phase is Phase.FAILED:
             log.info("task %s failed with state %d", reply.task_id, reply.state)
-            raise outcome.error(reply.err_info.replace(self._token.reveal(), "***"))
+            raise outcome.error(scrub(reply.err_info, [self._token.reveal()]))
         round_trip = (time.perf_counter() - started) * 1000.0
         if not reply.image:
             raise MalformedReplyError("The service reported the task done but sent no image.")

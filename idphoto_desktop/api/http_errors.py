@@ -22,15 +22,21 @@ from idphoto_desktop.core.errors import (
     ServerError,
     ValidationError,
 )
+from idphoto_desktop.logsetup import redact
 
 MAX_DETAIL_CHARS = 200
 MAX_RETRY_AFTER_S = 3600.0
 
 
 def clean_detail(text: object) -> str:
-    """Provider text fit for a message: one line, printable, at most 200 characters."""
+    """Provider text fit for a message: one line, printable, at most 200 characters.
+
+    Secrets are scrubbed first, then the text is cut: cutting first could leave a piece
+    of the token that no longer matches it.
+    """
     if not isinstance(text, str):
         return ""
+    text = redact(text[:20_000])
     flat = " ".join("".join(ch if ch.isprintable() else " " for ch in text).split())
     if len(flat) > MAX_DETAIL_CHARS:
         flat = flat[: MAX_DETAIL_CHARS - 1] + "…"
