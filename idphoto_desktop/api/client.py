@@ -85,6 +85,8 @@ DEFAULT_REQUEST_DEADLINE_S = 180.0
 and the provider's 30 s of work fit; a server trickling its reply does not)."""
 DEFAULT_DOWNLOAD_DEADLINE_S = 120.0
 """The whole result download, every retry included."""
+MAYBE_CHARGED_ATTR = "idphoto_maybe_charged"
+"""Set on a KeyboardInterrupt that came after the paid POST began (see cli main)."""
 CHARGED_AFTER_CANCEL = "The service may still finish this task and charge for it."
 
 T = TypeVar("T")
@@ -172,6 +174,7 @@ class ProviderClient:
         download_deadline_s: float = DEFAULT_DOWNLOAD_DEADLINE_S,
     ) -> None:
         self._token = Secret(_check_token(token))
+        self._post_begun = False
         logsetup.register_secret(self._token.reveal())
         base = base_url.strip().rstrip("/")
         self.base_url = check_secure_url(base, "The API address")
@@ -285,7 +288,13 @@ class ProviderClient:
         self, request: GenerateRequest, *, cancel: CancelToken | None = None
     ) -> TaskReply:
         """POST the task once. Raises MaybeChargedError if it may have been received."""
-        return self._guarded(lambda: self._create_task(request, cancel))
+        self._post_begun = False
+        try:
+            return self._guarded(lambda: self._create_task(request, cancel))
+        except KeyboardInterrupt as interrupt:
+            if self._post_begun:
+                setattr(interrupt, MAYBE_CHARGED_ATTR, True)
+            raise
 
     def _create_task(self, request: GenerateRequest, cancel: CancelToken | None) -> TaskReply:
         parts = build_form(request)
@@ -295,6 +304,7 @@ class ProviderClient:
                 cancel.raise_if_cancelled()
             started = time.perf_counter()
             watch = Watch(self.request_deadline_s, cancel)
+            self._post_begun = True
             try:
                 with watch, self._session.post(
                     url,
@@ -476,8 +486,18 @@ class ProviderClient:
         progress: ProgressCallback | None = None,
         cancel: CancelToken | None = None,
     ) -> GenerateResult:
-        """Create, poll until done (async), download at once; a typed error otherwise."""
-        return self._guarded(lambda: self._generate(request, progress, cancel))
+        """Create, poll until done (async), download at once; a typed error otherwise.
+
+        A KeyboardInterrupt after the POST began is marked ``idphoto_maybe_charged``
+        so that the command line can warn that the task may still be charged.
+        """
+        self._post_begun = False
+        try:
+            return self._guarded(lambda: self._generate(request, progress, cancel))
+        except KeyboardInterrupt as interrupt:
+            if self._post_begun:
+                setattr(interrupt, MAYBE_CHARGED_ATTR, True)
+            raise
 
     def _generate(
         self,
@@ -521,13 +541,20 @@ class ProviderClient:
             raise MalformedReplyError("The service reported the task done but sent no image.")
         report(92, "Downloading the result")
         size = request.params.size
-        downloaded = download_result(
-            self._session,
-            reply.image,
-            expected=size,
-            policy=self.download_policy,
-            cancel=cancel,
-        )
+        try:
+            downloaded = download_result(
+                self._session,
+                reply.image,
+                expected=size,
+                policy=self.download_policy,
+                cancel=cancel,
+            )
+        except CancelledError:
+            raise CancelledError(
+                "Cancelled.",
+                hint="The service had finished the task, so it is charged; its result is "
+                "kept there for an hour.",
+            ) from None
         warnings = list(reply.warnings)
         image, image_format = downloaded.data, downloaded.format
         asked = request.params.format

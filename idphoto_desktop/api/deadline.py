@@ -22,10 +22,12 @@ from typing import Any, Literal
 
 import requests
 import urllib3.connection
+import urllib3.exceptions
 from requests.adapters import HTTPAdapter
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 from idphoto_desktop.core.job import CancelToken
+from idphoto_desktop.core.netaddr import is_non_public_address
 
 WATCH_INTERVAL_S = 0.05
 """How often the watcher looks at the clock and the cancel token (cancel within ~0.1 s)."""
@@ -61,8 +63,18 @@ class Watch:
     has cut the connection. Watches nest per thread (the innermost one is current).
     """
 
-    def __init__(self, seconds: float, cancel: CancelToken | None = None) -> None:
+    def __init__(
+        self,
+        seconds: float,
+        cancel: CancelToken | None = None,
+        *,
+        public_peers_only: bool = False,
+    ) -> None:
         self.seconds = max(0.0, seconds)
+        self.public_peers_only = public_peers_only
+        """Refuse a direct connection whose peer is a private or link-local address
+        (a result URL whose name resolves into the studio's network)."""
+        self.refused_peer = False
         self.deadline = time.monotonic() + self.seconds
         self.cancel = cancel
         self.fired: Reason | None = None
@@ -130,10 +142,29 @@ class Watch:
                 self.fired = "deadline"
 
 
+class PrivatePeerError(urllib3.exceptions.NewConnectionError):
+    """The connection's peer is not a public address; closed before anything was sent."""
+
+
+def _check_peer(conn: Any, sock: socket.socket, watch: Watch) -> None:
+    if not watch.public_peers_only or getattr(conn, "proxy", None) is not None:
+        return
+    try:
+        peer = sock.getpeername()[0]
+    except (OSError, IndexError):
+        return
+    if is_non_public_address(str(peer)):
+        watch.refused_peer = True
+        sock.close()
+        raise PrivatePeerError(conn, "the address is not a public one")
+
+
 def _attach_current(conn: Any, sock: object | None = None) -> None:
     watch = _current()
     if watch is None:
         return
+    if isinstance(sock, socket.socket):
+        _check_peer(conn, sock, watch)
     target = sock if sock is not None else getattr(conn, "sock", None)
     if target is not None:
         watch.attach(target)

@@ -15,7 +15,7 @@ import logging
 import time
 import warnings
 from dataclasses import dataclass
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 import requests
 from PIL import Image
@@ -32,8 +32,10 @@ from idphoto_desktop.core.errors import (
     RequestTimeoutError,
     ResultExpiredError,
     ServerError,
+    ValidationError,
 )
 from idphoto_desktop.core.job import CancelToken, OutputFormat, PhotoSize
+from idphoto_desktop.core.netaddr import is_non_public_address
 
 log = logging.getLogger("idphoto_desktop.api")
 
@@ -151,7 +153,7 @@ def _fetch_once(
     """(status, body, Retry-After) after following checked redirects."""
     current = url
     for _hop in range(MAX_REDIRECTS + 1):
-        check_secure_url(current, "The result address")
+        check_result_url(current)
         with session.get(
             current,
             stream=True,
@@ -167,6 +169,27 @@ def _fetch_once(
                 return response.status_code, b"", response.headers.get("Retry-After")
             return 200, _read_capped(response, policy.max_bytes), None
     raise MalformedReplyError("The result address redirects too many times.")
+
+
+def _private_address() -> ValidationError:
+    return ValidationError(
+        "The result address points into a private or local network; refused "
+        "(results come from the provider's public storage).",
+        hint="The service sent an unexpected answer; try again later.",
+    )
+
+
+def check_result_url(url: str) -> str:
+    """https (http only to loopback), and never a private or link-local address: a
+    hostile reply must not make the counter PC fetch from the studio's network."""
+    check_secure_url(url, "The result address")
+    try:
+        host = urlsplit(url).hostname
+    except ValueError:
+        host = None
+    if is_non_public_address(host):
+        raise _private_address()
+    return url
 
 
 def _too_slow(policy: DownloadPolicy) -> RequestTimeoutError:
@@ -187,7 +210,7 @@ def download_result(
 ) -> DownloadedImage:
     """Fetch and check the result image; retries transient failures within bounds."""
     policy = policy or DownloadPolicy()
-    check_secure_url(url, "The result address")
+    check_result_url(url)
     started = time.perf_counter()
     deadline = time.monotonic() + policy.deadline_s
     last_error: IdPhotoError = NetworkError("The result could not be downloaded.")
@@ -197,11 +220,13 @@ def download_result(
         wait = min(policy.retry_wait_s * (2**attempt), policy.max_retry_wait_s)
         if time.monotonic() >= deadline:
             raise _too_slow(policy)
-        watch = Watch(deadline - time.monotonic(), cancel)
+        watch = Watch(deadline - time.monotonic(), cancel, public_peers_only=True)
         try:
             with watch:
                 status, data, retry_after = _fetch_once(session, url, policy, watch)
         except requests.exceptions.RequestException as exc:
+            if watch.refused_peer:
+                raise _private_address() from None
             if watch.fired == "cancel":
                 raise CancelledError("Cancelled.") from None
             if watch.fired == "deadline":

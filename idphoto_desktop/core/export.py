@@ -21,6 +21,7 @@ from pathlib import Path
 
 from PIL import Image
 
+from idphoto_desktop.core import tempfiles
 from idphoto_desktop.core.background import encode_jpeg, has_transparency, open_result, to_opaque
 from idphoto_desktop.core.errors import StorageError, ValidationError
 from idphoto_desktop.core.presets import Preset, background_allowed
@@ -64,11 +65,13 @@ def write_atomic(path: Path, data: bytes, *, overwrite: bool = False) -> Path:
     except OSError as err:
         raise StorageError(f"Cannot write in {folder}: {err.strerror or err}.") from err
     tmp = Path(tmp_name)
+    note = tempfiles.register_temp(tmp)  # removed at the next start if we die meanwhile
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
+        tempfiles.apply_umask(tmp)  # mkstemp makes 0600; an output is an ordinary file
         if overwrite:
             os.replace(tmp, path)
         else:
@@ -82,6 +85,7 @@ def write_atomic(path: Path, data: bytes, *, overwrite: bool = False) -> Path:
     finally:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
+        tempfiles.forget_temp(note)
     _fsync_folder(folder)
     return path
 

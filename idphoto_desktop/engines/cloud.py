@@ -244,8 +244,9 @@ class CloudEngine:
         uploaded = request.photo.data if request.photo is not None else None
         try:
             crop = estimate_crop(result.image, rect, uploaded)
-        except Exception:  # a paid result must never be lost to a helper's bug
-            log.exception("crop estimation failed; continuing without a crop")
+        except Exception as exc:  # a paid result must never be lost to a helper's bug
+            log.warning("No crop estimate for this result (%s).", type(exc).__name__)
+            log.debug("crop estimation failed", exc_info=True)
             crop = None
         timings = dict(result.timings_ms)
         timings["crop_estimate"] = (time.perf_counter() - started) * 1000.0

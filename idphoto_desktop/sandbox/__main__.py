@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import os
 import signal
 import sys
 import threading
@@ -20,6 +21,8 @@ from idphoto_desktop.engines.cropresize import CropResizeEngine
 from idphoto_desktop.sandbox.faults import SUPPORTED_FAULTS, FaultSpecError, parse_faults
 from idphoto_desktop.sandbox.server import SandboxServer
 
+TOKEN_ENV = "IDPHOTO_SANDBOX_TOKEN"  # noqa: S105 - the variable's name, not a token
+
 
 def build_parser() -> argparse.ArgumentParser:
     faults = "; ".join(text for _kind, text in SUPPORTED_FAULTS.values())
@@ -29,7 +32,12 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=f"Faults (header X-Sandbox-Fault or --fault): {faults}",
     )
     parser.add_argument("--port", type=int, default=8765, help="port (0 picks a free one)")
-    parser.add_argument("--token", required=True, help="the Bearer token clients must send")
+    parser.add_argument(
+        "--token",
+        default=None,
+        help=f"the Bearer token clients must send (better: set {TOKEN_ENV}, which ps does "
+        "not show)",
+    )
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default loopback)")
     parser.add_argument("--engine", choices=("offline", "cropresize"), default="offline")
     parser.add_argument(
@@ -86,8 +94,9 @@ def serve(argv: Sequence[str] | None = None, *, stop: threading.Event | None = N
         parse_faults(args.fault)
     except FaultSpecError as exc:
         parser.error(str(exc))
-    if not args.token.strip():
-        parser.error("--token must not be empty")
+    token = args.token if args.token is not None else os.environ.get(TOKEN_ENV, "")
+    if not token.strip():
+        parser.error(f"give the token in {TOKEN_ENV} (or --token); it must not be empty")
     logging.basicConfig(
         level=logging.INFO if args.verbose else logging.WARNING,
         format="%(asctime)s %(levelname)s %(message)s",
@@ -96,7 +105,7 @@ def serve(argv: Sequence[str] | None = None, *, stop: threading.Event | None = N
         print(f"warning: serving on {args.host}, reachable from other machines.", file=sys.stderr)
     server = SandboxServer(
         make_engine(args.engine),
-        args.token,
+        token.strip(),
         host=args.host,
         port=args.port,
         result_ttl_s=args.result_ttl,

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any, Generic, Literal, TypeVar, cast, overload
 from urllib.parse import urlsplit
 
+from idphoto_desktop.core import tempfiles
 from idphoto_desktop.core.errors import StorageError, ValidationError
 from idphoto_desktop.core.job import MAX_SIDE, MIN_SIDE, OutputFormat
 from idphoto_desktop.core.netaddr import is_loopback_host
@@ -509,6 +510,7 @@ def write_text_atomic(path: Path, text: str) -> None:
     """Replace ``path`` with ``text`` in one step: a crash leaves the old or the new file."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    note = tempfiles.register_temp(Path(tmp_name))
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as stream:
             stream.write(text)
@@ -519,6 +521,8 @@ def write_text_atomic(path: Path, text: str) -> None:
         with suppress(OSError):
             os.unlink(tmp_name)
         raise
+    finally:
+        tempfiles.forget_temp(note)
     if os.name == "posix":  # make the rename itself durable
         with suppress(OSError):
             dir_fd = os.open(path.parent, os.O_RDONLY)
