@@ -121,6 +121,7 @@ CASES: dict[str, Case] = {
         downloads=1,
         client={"download_deadline_s": 1.0},
     ),
+    "retry-after": Case("retry-after=2,status=503", ServerError, "wait 2 s"),
     "numbers-as-strings": Case("numbers-as-strings", None, downloads=1),
     "bad-rect": Case("bad-rect=nan", None, downloads=1),
     "result-other-format": Case("result-other-format", None, downloads=1),

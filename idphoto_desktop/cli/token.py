@@ -23,7 +23,8 @@ def cmd_token(args: argparse.Namespace) -> int:
 
     store = TokenStore()
     if args.action == "set":
-        store.set(_read_token())
+        token = _read_token()
+        store.set(token)
         if store.kind == "memory":
             # A command line ends right away: a token "kept for this session" is lost.
             store.clear()

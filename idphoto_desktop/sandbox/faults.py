@@ -23,6 +23,10 @@ SUPPORTED_FAULTS: dict[str, tuple[str, str]] = {
         "status=502-html: a gateway's HTML page with HTTP 502",
     ),
     "429": ("request", "429 or 429=S: HTTP 429 with Retry-After S (default 1)"),
+    "retry-after": (
+        "request",
+        "retry-after=S: add Retry-After S to the injected error status (e.g. status=503)",
+    ),
     "reset": ("request", "reset: read the request, then reset the connection without a reply"),
     "malformed-json": ("request", "malformed-json: HTTP 200 with a truncated JSON body"),
     "missing-fields": ("request", "missing-fields: HTTP 200, data lacks state, image, rect"),
@@ -152,6 +156,8 @@ def parse_faults(*specs: str | None) -> Faults:
                 values["slow_upload_s"] = _number(name, value or "2")
             elif name == "slow-result":
                 values["slow_result_s"] = _number(name, value or "2")
+            elif name == "retry-after":
+                values["retry_after_s"] = int(_number(name, value or "1"))
             elif name in ("trickle", "trickle-result"):
                 values[name.replace("-", "_") + "_s"] = _number(name, value or "1")
             elif name == "bad-rect":
