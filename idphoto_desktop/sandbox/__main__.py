@@ -19,6 +19,7 @@ from idphoto_desktop.core.netaddr import is_loopback_host
 from idphoto_desktop.engines.base import Engine
 from idphoto_desktop.engines.cropresize import CropResizeEngine
 from idphoto_desktop.sandbox.faults import SUPPORTED_FAULTS, FaultSpecError, parse_faults
+from idphoto_desktop.sandbox.fetch import HostAllowList
 from idphoto_desktop.sandbox.server import SandboxServer
 
 TOKEN_ENV = "IDPHOTO_SANDBOX_TOKEN"  # noqa: S105 - the variable's name, not a token
@@ -62,6 +63,24 @@ def build_parser() -> argparse.ArgumentParser:
         help="extra seconds each task spends in its working states",
     )
     parser.add_argument("--fault", default="", help="faults applied to every API request")
+    parser.add_argument(
+        "--allow-host",
+        action="append",
+        default=[],
+        metavar="HOST",
+        help="a host name or network (CIDR) image_url may point to; loopback always "
+        "(repeatable)",
+    )
+    parser.add_argument(
+        "--max-queued", type=int, default=100, metavar="N", help="tasks waiting before HTTP 429"
+    )
+    parser.add_argument(
+        "--max-upload-mb",
+        type=int,
+        default=256,
+        metavar="MB",
+        help="uploads held in memory before HTTP 503",
+    )
     parser.add_argument("--verbose", action="store_true", help="log every request")
     return parser
 
@@ -94,6 +113,10 @@ def serve(argv: Sequence[str] | None = None, *, stop: threading.Event | None = N
         parse_faults(args.fault)
     except FaultSpecError as exc:
         parser.error(str(exc))
+    try:
+        HostAllowList.parse(args.allow_host)
+    except ValueError as exc:
+        parser.error(f"--allow-host: {exc}")
     token = args.token if args.token is not None else os.environ.get(TOKEN_ENV, "")
     if not token.strip():
         parser.error(f"give the token in {TOKEN_ENV} (or --token); it must not be empty")
@@ -112,6 +135,9 @@ def serve(argv: Sequence[str] | None = None, *, stop: threading.Event | None = N
         rate_limit_per_s=args.rate_limit if args.rate_limit > 0 else None,
         processing_delay_s=args.delay,
         faults=args.fault,
+        image_url_hosts=args.allow_host,
+        max_pending_tasks=args.max_queued,
+        max_pending_bytes=args.max_upload_mb * 1024 * 1024,
     )
     stop_event = stop or threading.Event()
     previous = None

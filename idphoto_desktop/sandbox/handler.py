@@ -106,6 +106,22 @@ class SandboxHandler(BaseHTTPRequestHandler):
     def version_string(self) -> str:
         return self.server_version
 
+    def parse_request(self) -> bool:
+        """The standard parsing, but a header that breaks the ``email`` parser (an RFC
+        2231 parameter with a NUL in its charset...) gets a 400 instead of a dropped
+        connection."""
+        try:
+            return super().parse_request()
+        except Exception:
+            log.debug("malformed request head", exc_info=True)
+            self.close_connection = True
+            self._body_read = True  # unknown length: the connection closes instead
+            if not getattr(self, "request_version", "").startswith("HTTP/1."):
+                self.request_version = "HTTP/1.1"
+            self.command = getattr(self, "command", None) or "-"
+            self._send_json(400, error_body(400, "malformed request headers"))
+            return False
+
     @property
     def app(self) -> SandboxServer:
         server = self.server
@@ -161,27 +177,45 @@ class SandboxHandler(BaseHTTPRequestHandler):
         if length > MAX_BODY_BYTES:
             self._error(413, "request body is larger than 15 MB")
             return
-        body = self._read_body(length, faults.slow_upload_s)
-        if body is None:
+        verdict = self.app.admit(length)
+        if verdict == "queue":
+            self._error(429, "too many tasks are waiting; try again shortly", retry_after=2)
             return
+        if verdict == "memory":
+            self._error(503, "the sandbox holds too many uploads; try again shortly", retry_after=5)
+            return
+        handed_over = False
         try:
-            boundary = boundary_from_content_type(self.headers.get("Content-Type"))
-            form = parse_create_form(parse_multipart(body, boundary))
-        except MultipartError as exc:
-            self._error(400, str(exc))
-            return
-        except ContractError as exc:
-            self._error(exc.status, exc.message)
-            return
-        task = Task(form, faults)
-        if form.sync:
-            self.app.submit(task)
-            self.app.wait_for(task)
-            self._reply(task.reply_data(), faults)
-        else:
-            queued = task.reply_data()  # the task as created: state 0, like the provider
-            self.app.submit(task)
-            self._reply(queued, faults)
+            body = self._read_body(length, faults.slow_upload_s)
+            if body is None:
+                return
+            try:
+                boundary = boundary_from_content_type(self.headers.get("Content-Type"))
+                form = parse_create_form(parse_multipart(body, boundary))
+            except MultipartError as exc:
+                self._error(400, str(exc))
+                return
+            except ContractError as exc:
+                self._error(exc.status, exc.message)
+                return
+            except Exception:  # any other malformed input is still the client's error
+                log.debug("malformed create request", exc_info=True)
+                self._error(400, "the request is malformed")
+                return
+            del body
+            task = Task(form, faults)
+            handed_over = True
+            if form.sync:
+                self.app.submit(task, reserved_bytes=length)
+                self.app.wait_for(task)
+                self._reply(task.reply_data(), faults)
+            else:
+                queued = task.reply_data()  # the task as created: state 0, like the provider
+                self.app.submit(task, reserved_bytes=length)
+                self._reply(queued, faults)
+        finally:
+            if not handed_over:
+                self.app.release(length)
 
     def _poll(self, task_id: str) -> None:
         faults = self._authorize_and_faults(rate_limited=False)

@@ -45,7 +45,13 @@ from idphoto_desktop.sandbox.contract import (
     STATE_TIMEOUT,
     STATE_TOO_LARGE,
 )
-from idphoto_desktop.sandbox.fetch import DownloadError, DownloadTooLargeError, download_image
+from idphoto_desktop.sandbox.fetch import (
+    LOOPBACK_ONLY,
+    DownloadError,
+    DownloadTooLargeError,
+    HostAllowList,
+    download_image,
+)
 from idphoto_desktop.sandbox.tasks import ResultStore, Task
 
 log = logging.getLogger("idphoto_desktop.sandbox")
@@ -71,6 +77,7 @@ class WorkContext:
     stop: threading.Event
     processing_delay_s: float
     base_url: Callable[[], str]
+    url_allow: HostAllowList = LOOPBACK_ONLY
 
 
 def inspect_image(data: bytes) -> tuple[int, int, str]:
@@ -118,14 +125,14 @@ def _wrong_size(data: bytes, result: GenerateResult) -> bytes:
     return buffer.getvalue()
 
 
-def _obtain_photo(task: Task) -> bytes:
+def _obtain_photo(task: Task, ctx: WorkContext) -> bytes:
     form = task.form
     if form.image_file is not None:
         return form.image_file
     assert form.image_url is not None
     started = time.perf_counter()
     try:
-        return download_image(form.image_url)
+        return download_image(form.image_url, allow=ctx.url_allow)
     except DownloadTooLargeError as exc:
         raise TaskFailure(STATE_TOO_LARGE, str(exc)) from None
     except DownloadError as exc:
@@ -172,7 +179,7 @@ def run_task(task: Task, ctx: WorkContext) -> None:
         if phase_s and ctx.stop.wait(phase_s):
             raise TaskFailure(STATE_CANCELLED, "the sandbox is shutting down")
         task.set_state(STATE_PREPARING, 2)
-        data = _obtain_photo(task)
+        data = _obtain_photo(task, ctx)
         width, height, mime = inspect_image(data)
         if phase_s and ctx.stop.wait(phase_s):
             raise TaskFailure(STATE_CANCELLED, "the sandbox is shutting down")
