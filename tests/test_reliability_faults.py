@@ -111,6 +111,20 @@ CASES: dict[str, Case] = {
         "result-not-image", MalformedReplyError, "not a readable image", downloads=1
     ),
     "result-wrong-size": Case("result-wrong-size", MalformedReplyError, "150x200", downloads=1),
+    "trickle": Case(
+        "trickle=0.2", MaybeChargedError, "within 1 s", client={"request_deadline_s": 1.0}
+    ),
+    "trickle-result": Case(
+        "trickle-result=0.2",
+        RequestTimeoutError,
+        "did not download within 1 s",
+        downloads=1,
+        client={"download_deadline_s": 1.0},
+    ),
+    "retry-after": Case("retry-after=2,status=503", ServerError, "wait 2 s"),
+    "numbers-as-strings": Case("numbers-as-strings", None, downloads=1),
+    "bad-rect": Case("bad-rect=nan", None, downloads=1),
+    "result-other-format": Case("result-other-format", None, downloads=1),
     # Refused is not slow: not a RequestTimeoutError, not "in time".
     "network-down": Case("", NetworkError, "could not be reached.", down=True),
 }
@@ -208,7 +222,8 @@ POLL_CASES: dict[str, PollCase] = {
     "reset": PollCase("reset", NetworkError, retried=True),
     "malformed-json": PollCase("malformed-json", MalformedReplyError, retried=True),
     "missing-fields": PollCase("missing-fields", MalformedReplyError, retried=True),
-    "wrong-types": PollCase("wrong-types", MalformedReplyError, retried=True),
+    # "wrong-types" is not here: numbers sent as text are read leniently (issue 14), so
+    # a working task's poll with them is simply "still working" (tests/test_api_models).
     "delay-past-read-timeout": PollCase(
         "delay=3", RequestTimeoutError, retried=True, client={"read_timeout": 0.3}
     ),

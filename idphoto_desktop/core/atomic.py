@@ -6,7 +6,9 @@ block ends without an error is it flushed, synced and renamed; otherwise it is r
 ``overwrite=False`` refuses to replace an existing file (a hard link fails if the name
 exists, so the check and the rename are one step where the file system allows it).
 Raises plain ``OSError`` (``FileExistsError`` for an existing target): callers word it
-for the clerk (``core.export.write_atomic``).
+for the clerk (``core.export.write_atomic``). Each temporary file is noted with
+``core.tempfiles`` so a write killed half-way leaves nothing behind after the next start;
+a finished file gets the mode the user's umask asks for unless it is ``private`` (0600).
 """
 
 from __future__ import annotations
@@ -18,9 +20,13 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
+from idphoto_desktop.core import tempfiles
+
 
 @contextlib.contextmanager
-def atomic_file(path: Path, *, overwrite: bool = True) -> Iterator[BinaryIO]:
+def atomic_file(
+    path: Path, *, overwrite: bool = True, private: bool = False
+) -> Iterator[BinaryIO]:
     """Yield a binary stream; on a clean exit it becomes ``path``, atomically."""
     path = Path(path)
     folder = path.parent
@@ -28,11 +34,14 @@ def atomic_file(path: Path, *, overwrite: bool = True) -> Iterator[BinaryIO]:
         raise FileExistsError(0, "File exists", str(path))
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
     tmp = Path(tmp_name)
+    note = tempfiles.register_temp(tmp)  # removed at the next start if we die meanwhile
     try:
         with os.fdopen(fd, "wb") as stream:
             yield stream
             stream.flush()
             os.fsync(stream.fileno())
+        if not private:
+            tempfiles.apply_umask(tmp)  # mkstemp makes 0600; an output is an ordinary file
         if overwrite:
             os.replace(tmp, path)
         else:
@@ -40,12 +49,15 @@ def atomic_file(path: Path, *, overwrite: bool = True) -> Iterator[BinaryIO]:
     finally:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
+        tempfiles.forget_temp(note)
     fsync_folder(folder)
 
 
-def write_bytes_atomic(path: Path, data: bytes, *, overwrite: bool = True) -> Path:
+def write_bytes_atomic(
+    path: Path, data: bytes, *, overwrite: bool = True, private: bool = False
+) -> Path:
     """``data`` as ``path``, all at once (see :func:`atomic_file`)."""
-    with atomic_file(path, overwrite=overwrite) as stream:
+    with atomic_file(path, overwrite=overwrite, private=private) as stream:
         stream.write(data)
     return Path(path)
 

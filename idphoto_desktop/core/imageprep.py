@@ -24,6 +24,7 @@ from PIL import Image, ImageCms, ImageOps
 
 from idphoto_desktop.core.errors import ImageError
 from idphoto_desktop.core.job import PreparedPhoto
+from idphoto_desktop.core.readfile import read_regular_file
 
 # The provider's input limits (NOTES.md): under 15 MB, at most 4096x4096 pixels.
 PROVIDER_MAX_BYTES = 15_000_000
@@ -414,26 +415,8 @@ def prepare_photo_bytes(
 
 
 def _read_file(path: Path) -> bytes:
-    """Read a photo file, turning OS errors into a clerk's message."""
-    try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise ImageError(
-                f"{path.name} is too large ({size / 1e6:.0f} MB; at most "
-                f"{MAX_FILE_BYTES / 1e6:.0f} MB)."
-            )
-        return path.read_bytes()
-    except FileNotFoundError as err:
-        raise ImageError(f"{path.name} was not found.", hint="Choose the file again.") from err
-    except IsADirectoryError as err:
-        raise ImageError(f"{path.name} is a folder, not a photo.") from err
-    except PermissionError as err:
-        raise ImageError(
-            f"{path.name} cannot be read (permission denied).",
-            hint="Copy the photo to a folder you can read, or choose another file.",
-        ) from err
-    except OSError as err:
-        raise ImageError(f"{path.name} cannot be read ({err.strerror or err}).") from err
+    """Read a photo file: a regular file only, capped, never a FIFO or a device."""
+    return read_regular_file(path, MAX_FILE_BYTES, what="The photo")
 
 
 def prepare_photo(path: Path, *, longest_side: int | None = None) -> PreparedPhoto:

@@ -264,6 +264,12 @@ class Settings:
     counter_name: Field[str] = Field(
         "", _check_str(100), "This counter's name in a shared history; '' = the host name"
     )
+    request_deadline_s: Field[int] = Field(
+        180, _check_int(10, 1800), "Cloud: seconds for one request, connect to last byte"
+    )
+    download_deadline_s: Field[int] = Field(
+        120, _check_int(10, 1800), "Cloud: seconds for the whole result download"
+    )
 
     def __init__(self, path: Path | None = None) -> None:
         self._path = path if path is not None else paths.settings_path()
@@ -526,4 +532,4 @@ def write_text_atomic(path: Path, text: str) -> None:
     from idphoto_desktop.core.atomic import write_bytes_atomic
 
     path.parent.mkdir(parents=True, exist_ok=True)
-    write_bytes_atomic(path, text.encode("utf-8"))
+    write_bytes_atomic(path, text.encode("utf-8"), private=True)
