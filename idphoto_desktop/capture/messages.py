@@ -85,6 +85,18 @@ ZH: Mapping[str, str] = {
     "result_no_face": "生成的证件照中没有找到人脸：请不要使用，重新生成。",
 }
 
+# The verdict's headline, as the window's badge and the CLI show it.
+VERDICTS: Mapping[str, str] = {
+    "ok": "OK: nothing to fix",
+    "check": "Check: look at the reasons below before using this photo",
+    "retake": "Retake: this photo cannot make a compliant ID photo",
+}
+VERDICTS_ZH: Mapping[str, str] = {
+    "ok": "合格：无需修改",
+    "check": "需检查：使用这张照片前请查看下面的原因",
+    "retake": "需重拍：这张照片无法做出合格的证件照",
+}
+
 # Words put into the templates' fields, translated with them.
 WORDS: Mapping[str, str] = {
     "customer's left": "顾客的左边",
