@@ -73,7 +73,8 @@ BRIGHT_RETAKE = 0.30
 UNIFORM_CHECK = 0.60
 UNIFORM_RETAKE = 0.40
 # Sharpness: variance of the Laplacian of the face at the mesh's 192-px crop (a face-size
-# normalised figure); sharp photos measure 120-2000, the offline engine warns under 60.
+# normalised figure), scaled to a standard contrast (grey-level deviation 40) so a dim face
+# is not called blurred; sharp portraits measure 200-600, the offline engine warns under 60.
 SHARP_CHECK = 60.0
 SHARP_RETAKE = 25.0
 

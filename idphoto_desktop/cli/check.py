@@ -58,11 +58,14 @@ def cmd_check(args: argparse.Namespace) -> int:
         json.dump(report.to_json(), sys.stdout, ensure_ascii=False)
         sys.stdout.write("\n")
     else:
+        from idphoto_desktop.capture import messages
+
         for line in report_lines(report):
             print(line)
+        word = "人脸" if messages.is_chinese() else "face"
         for face in report.faces:
             x, y, w, h = face.box
-            print(f"  face {face.index}: x={x} y={y} w={w} h={h}")
+            print(f"  {word} {face.index}: x={x} y={y} w={w} h={h}")
     return EXIT_OK
 
 
