@@ -104,7 +104,7 @@ def _pose_reasons(yaw: float, pitch: float, roll: float) -> list[Reason]:
             make_reason("head_yaw", sev, value=yaw, limit=limits.YAW_LIMIT, angle=angle, side=side)
         )
     if abs(pitch) > limits.PITCH_LIMIT:
-        sev = RETAKE if abs(pitch) > factor * limits.PITCH_LIMIT else CHECK
+        sev = RETAKE if abs(pitch) > limits.PITCH_RETAKE_FACTOR * limits.PITCH_LIMIT else CHECK
         angle, direction = measures.angle_words(pitch, "up", "down")
         out.append(
             make_reason(
