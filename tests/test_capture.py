@@ -234,3 +234,25 @@ def test_cli_speaks_chinese_in_a_chinese_locale(
     assert main(["check", str(photos_dir / "fr_two_people.jpg")]) == 0
     out = capsys.readouterr().out
     assert "结论" in out and "人脸" in out
+
+
+def test_a_tongue_in_the_open_mouth_is_retake(photos_dir: Path, models_dir: Path) -> None:
+    """A talking mouth (dark inside) is not a tongue; the same mouth filled with a tongue's
+    pink-red is."""
+    from PIL import ImageDraw
+
+    from idphoto_desktop.capture.check import bgr_of, find_faces, networks
+    from idphoto_desktop.capture.measures import INNER_LIP_CONTOUR
+
+    with Image.open(photos_dir / "fr_obama2.jpg") as img:
+        photo = img.convert("RGB")
+    talking = _check(photo, models_dir)
+    assert "mouth_wide_open" in talking.codes() and "tongue_out" not in talking.codes()
+    ((_, mesh),) = find_faces(networks(models_dir), bgr_of(photo))
+    pts = mesh.points
+    colour = (176, 83, 94)  # a tongue's pink-red
+    tongue = photo.copy()
+    ImageDraw.Draw(tongue).polygon([tuple(p) for p in pts[list(INNER_LIP_CONTOUR), :2]], colour)
+    report = _check(tongue, models_dir)
+    assert "tongue_out" in report.codes(), report.to_json()
+    assert report.verdict == "retake"
