@@ -17,7 +17,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from idphoto_desktop.cli import generate, history, misc, output, token, watch
+from idphoto_desktop.cli import check, generate, history, misc, output, token, watch
 from idphoto_desktop.cli.common import EXIT_FAILED, EXIT_OK, EXIT_USAGE
 from idphoto_desktop.core.errors import IdPhotoError
 
@@ -29,7 +29,7 @@ MAYBE_CHARGED_ATTR = "idphoto_maybe_charged"
 """Set on a KeyboardInterrupt that hit a provider call after the photo may have gone."""
 
 # One module a command family; a new family adds itself here.
-_COMMANDS = (generate, token, misc, output, watch, history)
+_COMMANDS = (generate, check, token, misc, output, watch, history)
 
 log = logging.getLogger("idphoto_desktop.cli")
 
