@@ -31,7 +31,12 @@ def _params_from_args(args: argparse.Namespace) -> GenerateParams:
         preset_id = None
     fmt = validation.parse_format(args.format)
     return validation.make_params(
-        size, fmt, bg_color=args.bg, preset_id=preset_id, geometry=geometry
+        size,
+        fmt,
+        bg_color=args.bg,
+        preset_id=preset_id,
+        geometry=geometry,
+        face_index=getattr(args, "face", None),
     )
 
 
@@ -83,7 +88,10 @@ def cmd_generate(args: argparse.Namespace) -> int:
     history = History()
     try:
         reused = False
-        found = None if args.force else history.find(photo.source_sha256, params)
+        # history.find matches cache_key(), which does not name the face: a chosen face
+        # is always made afresh until the history looks results up by framing_key()
+        chosen = params.face_index is not None
+        found = None if args.force or chosen else history.find(photo.source_sha256, params)
         if found is not None:
             result = found.to_result()
             reused = True
@@ -145,6 +153,14 @@ def register(sub: Any) -> None:
     gen.add_argument("--format", default="png", help="png (transparent) or jpg")
     gen.add_argument("--bg", default=None, help="background RRGGBB (jpg only)")
     gen.add_argument("--engine", choices=["cloud", "offline"], default="cloud")
+    gen.add_argument(
+        "--face",
+        type=int,
+        default=None,
+        metavar="N",
+        help="use face N (from 1, left to right as 'idphoto check --json' lists them); "
+        "default: the largest face (offline engine)",
+    )
     gen.add_argument("--api-url", default="https://api.gpt.ge")
     mode = gen.add_mutually_exclusive_group()
     mode.add_argument("--sync", dest="sync", action="store_true", default=True)
