@@ -6,6 +6,11 @@ same run: decoding and resizing the same photos. Saves a contact sheet of every 
 blue, white and a checkerboard (transparency) to bench/out/offline_contact.png, to be
 looked at for halos, background patches near hair, cut shoulders and tilted heads.
 
+It also times the re-render the window's frame adjustment needs (issue 12): after each
+photo's first render, the same photo again with a moved, scaled and turned frame and
+another colour (``OfflineEngine.render``, the cut-out reused from the in-memory cache),
+reported against that photo's first render in the same run.
+
 Run: ``.venv/bin/python bench/offline.py`` (``--quick`` for four photos).
 """
 
@@ -34,6 +39,7 @@ os.environ.setdefault("IDPHOTO_MODELS_DIR", str(SHARED / "models"))
 from idphoto_desktop.core.imageprep import prepare_photo  # noqa: E402
 from idphoto_desktop.core.job import (  # noqa: E402
     CropGeometry,
+    FrameAdjust,
     GenerateParams,
     GenerateRequest,
     OutputFormat,
@@ -51,6 +57,12 @@ from idphoto_desktop.engines.offline.nets import Networks  # noqa: E402
 SIZE = PhotoSize(413, 531)
 GEOMETRY = CropGeometry(head_fraction=(0.711, 0.8))
 TILE_W = 180
+# what a clerk's drag, wheel and rotate give: re-rendered from the cached cut-out
+NUDGES = (
+    FrameAdjust(dx=0.03, dy=-0.02),
+    FrameAdjust(dx=-0.05, dy=0.04, scale=1.1),
+    FrameAdjust(scale=0.92, angle_deg=4.0),
+)
 
 
 def prepared(path: Path) -> PreparedPhoto:
@@ -144,6 +156,7 @@ def main(quick: bool) -> dict[str, Any]:
     engine.generate(GenerateRequest(params=params, photo=prepared(photos[0])))
     warmup = time.perf_counter() - t0
     seconds: list[float] = []
+    rerender: list[float] = []
     base: list[float] = []
     rows: list[dict[str, Any]] = []
     sheet: list[tuple[str, bytes]] = []
@@ -159,6 +172,20 @@ def main(quick: bool) -> dict[str, Any]:
             rows.append({"photo": path.name, "error": str(exc)})
             continue
         seconds.append(time.perf_counter() - t)
+        again_s: list[float] = []
+        for k, nudge in enumerate(NUDGES):
+            nudged = GenerateParams(
+                size=SIZE,
+                format=OutputFormat.JPG if k % 2 else OutputFormat.PNG,
+                bg_color="3366AA" if k % 2 else None,
+                geometry=GEOMETRY,
+                adjust=nudge,
+            )
+            t = time.perf_counter()
+            redone = engine.render(GenerateRequest(params=nudged, photo=req.photo))
+            again_s.append(time.perf_counter() - t)
+            assert redone.timings_ms.get("cutout_cached") == 1.0
+        rerender += again_s
         assert res.guides is not None
         frac = res.guides.head_height / res.height
         again = remeasured_head_fraction(res.image, checker)
@@ -166,6 +193,7 @@ def main(quick: bool) -> dict[str, Any]:
             {
                 "photo": path.name,
                 "seconds": round(seconds[-1], 3),
+                "rerender_ms": [round(x * 1000.0, 1) for x in again_s],
                 "head_fraction": round(frac, 3),
                 "head_fraction_remeasured": None if again is None else round(again, 3),
                 "in_range": lo <= frac <= hi,
@@ -179,6 +207,7 @@ def main(quick: bool) -> dict[str, Any]:
         (OUT / "offline" / f"{path.stem}.png").write_bytes(res.image)
     contact_sheet(sheet, OUT / "offline_contact.png")
     med, med_base = statistics.median(seconds), statistics.median(base)
+    med_re = statistics.median(rerender) if rerender else float("nan")
     summary = {
         "photos": len(photos),
         "results": len(sheet),
@@ -186,6 +215,9 @@ def main(quick: bool) -> dict[str, Any]:
         "max_s": round(max(seconds), 3),
         "baseline_median_s": round(med_base, 4),
         "ratio_to_baseline": round(med / med_base, 1),
+        "rerender_median_ms": round(med_re * 1000.0, 1),
+        "rerender_max_ms": round(max(rerender) * 1000.0, 1) if rerender else None,
+        "rerender_ratio_to_first": round(med_re / med, 3),
         "first_call_s_incl_model_load": round(warmup, 3),
         "peak_rss_mb": round(peak_rss_mb(), 1),
         "head_fraction_range": [lo, hi],
@@ -205,6 +237,11 @@ def main(quick: bool) -> dict[str, Any]:
                 f"{'in' if r['remeasured_in_range'] else 'OUT'}  "
                 f"{' | '.join(r['warnings'])[:110]}"
             )
+    print(
+        f"re-render after a frame change (cached cut-out): median {med_re * 1000:.1f} ms, "
+        f"max {summary['rerender_max_ms']} ms over {len(rerender)} renders = "
+        f"{med_re / med:.2f} x the first render"
+    )
     print(
         f"median {med:.3f} s/photo (baseline decode+resize {med_base * 1000:.1f} ms, "
         f"ratio {med / med_base:.0f}x); max {max(seconds):.3f} s; first call "

@@ -34,7 +34,12 @@ def _params_from_args(args: argparse.Namespace) -> GenerateParams:
         preset_id = None
     fmt = validation.parse_format(args.format)
     return validation.make_params(
-        size, fmt, bg_color=args.bg, preset_id=preset_id, geometry=geometry
+        size,
+        fmt,
+        bg_color=args.bg,
+        preset_id=preset_id,
+        geometry=geometry,
+        face_index=getattr(args, "face", None),
     )
 
 
@@ -203,6 +208,14 @@ def register(sub: Any) -> None:
     gen.add_argument("--format", default="png", help="png (transparent) or jpg")
     gen.add_argument("--bg", default=None, help="background RRGGBB (jpg only)")
     gen.add_argument("--engine", choices=["cloud", "offline"], default="cloud")
+    gen.add_argument(
+        "--face",
+        type=int,
+        default=None,
+        metavar="N",
+        help="use face N (from 1, left to right as 'idphoto check --json' lists them); "
+        "default: the largest face (offline engine)",
+    )
     gen.add_argument("--api-url", default="https://api.gpt.ge")
     mode = gen.add_mutually_exclusive_group()
     mode.add_argument("--sync", dest="sync", action="store_true", default=True)

@@ -57,15 +57,55 @@ class CropGeometry:
     eye_from_bottom_fraction: tuple[float, float] | None = None
 
 
+MAX_ADJUST_SHIFT = 0.5  # dx, dy: at most half the output's width / height
+MIN_ADJUST_SCALE, MAX_ADJUST_SCALE = 0.5, 2.0
+MAX_ADJUST_ANGLE = 15.0  # degrees either way
+
+
+@dataclass(frozen=True)
+class FrameAdjust:
+    """The clerk's correction of the automatic crop, in the output's own terms.
+
+    ``dx``/``dy`` move the person right/down by that fraction of the output width/height;
+    ``scale`` multiplies the automatic head size (about the head's centre); ``angle_deg``
+    is added to the automatic levelling, positive turning the person clockwise on screen
+    (y down, like ``QTransform.rotate``). Limits are checked by
+    ``core.validation.validate_adjust``. ``FrameAdjust()`` is the automatic frame.
+    """
+
+    dx: float = 0.0
+    dy: float = 0.0
+    scale: float = 1.0
+    angle_deg: float = 0.0
+
+    @property
+    def is_identity(self) -> bool:
+        return self.key() == FrameAdjust().key()
+
+    def key(self) -> str:
+        """Stable text for cache and history keys (rounded: a nudge below 1e-4 is none)."""
+        return f"{self.dx:+.4f},{self.dy:+.4f},{self.scale:.4f},{self.angle_deg:+.3f}"
+
+
+def _range_key(rng: tuple[float, float] | None) -> str:
+    return "" if rng is None else f"{rng[0]:.4f}-{rng[1]:.4f}"
+
+
 @dataclass(frozen=True)
 class GenerateParams:
-    """What the clerk chose: size, format, background colour, and the preset if any."""
+    """What the clerk chose: size, format, background colour, and the preset if any.
+
+    ``face_index`` picks the person (1-based, faces left to right, as the capture check
+    lists them; ``None`` = automatic); ``adjust`` corrects the automatic frame.
+    """
 
     size: PhotoSize
     format: OutputFormat = OutputFormat.PNG
     bg_color: str | None = None  # "RRGGBB", upper case, only with JPG
     preset_id: str | None = None
     geometry: CropGeometry | None = None
+    face_index: int | None = None
+    adjust: FrameAdjust | None = None
 
     def cache_key(self) -> str:
         """What identifies the engine's work (for 'never pay twice')."""
@@ -73,18 +113,24 @@ class GenerateParams:
         return f"{self.size}|{self.format.value}|{bg or ''}|{self.preset_id or ''}"
 
     def framing_key(self) -> str:
-        """What identifies the engine's cut-out: size, preset and geometry, NOT format or
-        colour (engines are asked for a transparent PNG; colours are composed locally)."""
+        """What decides the result's framing: size, preset, geometry, face and adjustment.
+
+        Not the format nor the colour: a transparent result can be laid on any colour,
+        so a stored result with the same framing key is reusable for another colour.
+        An identity adjustment and no adjustment are the same frame.
+        """
         g = self.geometry
         geometry = (
             ""
             if g is None
-            else ";".join(
-                "" if pair is None else f"{pair[0]:g}-{pair[1]:g}"
-                for pair in (g.head_fraction, g.top_margin_fraction, g.eye_from_bottom_fraction)
+            else ",".join(
+                _range_key(r)
+                for r in (g.head_fraction, g.top_margin_fraction, g.eye_from_bottom_fraction)
             )
         )
-        return f"{self.size}|{self.preset_id or ''}|{geometry}"
+        adjust = "" if self.adjust is None or self.adjust.is_identity else self.adjust.key()
+        face = "" if self.face_index is None else str(self.face_index)
+        return f"{self.size}|{self.preset_id or ''}|{geometry}|{face}|{adjust}"
 
 
 @dataclass(frozen=True)

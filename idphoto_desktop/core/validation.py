@@ -7,14 +7,20 @@ command line and the sandbox server, so the three never disagree.
 
 from __future__ import annotations
 
+import math
 import re
 from urllib.parse import urlsplit
 
 from idphoto_desktop.core.errors import ValidationError
 from idphoto_desktop.core.job import (
+    MAX_ADJUST_ANGLE,
+    MAX_ADJUST_SCALE,
+    MAX_ADJUST_SHIFT,
     MAX_SIDE,
+    MIN_ADJUST_SCALE,
     MIN_SIDE,
     CropGeometry,
+    FrameAdjust,
     GenerateParams,
     GenerateRequest,
     OutputFormat,
@@ -121,12 +127,50 @@ def validate_url(url: str) -> str:
     return value
 
 
+MAX_FACE_INDEX = 99
+
+
+def validate_face_index(value: object) -> int:
+    """A face number from 1 (faces left to right); whether it exists is the engine's call."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_FACE_INDEX:
+        raise ValidationError(
+            f"The face number must be a whole number from 1 to {MAX_FACE_INDEX}, not {value!r}.",
+            hint="Faces are numbered from 1, left to right, as the photo check lists them.",
+        )
+    return value
+
+
+def _number(value: object, name: str, lo: float, hi: float, unit: str = "") -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise ValidationError(f"The frame {name} must be a number, not {value!r}.")
+    if not lo <= float(value) <= hi:
+        raise ValidationError(
+            f"The frame {name} must be between {lo:g}{unit} and {hi:g}{unit} "
+            f"(got {value:g}{unit}).",
+            hint="Reset the frame to automatic and adjust it again.",
+        )
+    return float(value)
+
+
+def validate_adjust(adjust: FrameAdjust) -> FrameAdjust:
+    """The clerk's frame correction within its limits: moves of at most half the output,
+    head size x0.5..x2, rotation within ±15°."""
+    return FrameAdjust(
+        _number(adjust.dx, "move across", -MAX_ADJUST_SHIFT, MAX_ADJUST_SHIFT),
+        _number(adjust.dy, "move up or down", -MAX_ADJUST_SHIFT, MAX_ADJUST_SHIFT),
+        _number(adjust.scale, "scale", MIN_ADJUST_SCALE, MAX_ADJUST_SCALE, "x"),
+        _number(adjust.angle_deg, "rotation", -MAX_ADJUST_ANGLE, MAX_ADJUST_ANGLE, "°"),
+    )
+
+
 def make_params(
     size: PhotoSize,
     fmt: OutputFormat,
     bg_color: str | None = None,
     preset_id: str | None = None,
     geometry: CropGeometry | None = None,
+    face_index: int | None = None,
+    adjust: FrameAdjust | None = None,
 ) -> GenerateParams:
     """Checked parameters; a colour is kept only with jpg (a png stays transparent).
 
@@ -140,7 +184,13 @@ def make_params(
     elif fmt is OutputFormat.PNG and bg_color is not None and bg_color.strip():
         normalize_bg_color(bg_color)  # still tell the clerk about a typo
     return GenerateParams(
-        size=checked, format=fmt, bg_color=color, preset_id=preset_id, geometry=geometry
+        size=checked,
+        format=fmt,
+        bg_color=color,
+        preset_id=preset_id,
+        geometry=geometry,
+        face_index=None if face_index is None else validate_face_index(face_index),
+        adjust=None if adjust is None else validate_adjust(adjust),
     )
 
 

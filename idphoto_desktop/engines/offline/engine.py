@@ -1,11 +1,14 @@
 """``OfflineEngine``: ID photos with no token and no network, behind the Engine protocol.
 
 It gives what the provider gives (image bytes, the person's rectangle in the uploaded
-pixel grid) plus what it cannot: the exact crop map and the head's guide lines.
+pixel grid) plus what it cannot: the exact crop map and the head's guide lines. The
+expensive cut-out is kept per photo and face, so the window's live frame adjustment (and a
+new size or colour) re-renders locally without running a network again.
 """
 
 from __future__ import annotations
 
+import hashlib
 import threading
 import time
 from pathlib import Path
@@ -20,26 +23,28 @@ from idphoto_desktop.core.job import (
     OutputFormat,
     ProgressCallback,
 )
-from idphoto_desktop.engines.offline import imaging, models, pipeline
+from idphoto_desktop.engines.offline import imaging, models, pipeline, render
+from idphoto_desktop.engines.offline.cache import CacheKey, CutOutCache
 from idphoto_desktop.engines.offline.nets import Networks
 
 
 class OfflineEngine:
     """MediaPipe models through OpenCV's DNN module; free, local and deterministic.
 
-    ``models_dir`` overrides where the three model files are read from; by default they
+    ``models_dir`` overrides where the model files are read from; by default they
     come from ``ensure_models()`` (``IDPHOTO_MODELS_DIR``, a frozen build's own
     ``models/``, or the user data folder, downloaded from PyPI once). Networks load on the
-    first ``generate`` call.
+    first ``generate`` call. ``cache_entries`` cut-outs are kept in memory (0: none).
     """
 
     name = "offline"
     costs_money = False
 
-    def __init__(self, models_dir: Path | None = None) -> None:
+    def __init__(self, models_dir: Path | None = None, *, cache_entries: int = 4) -> None:
         self._models_dir = models_dir
         self._nets: Networks | None = None
         self._init_lock = threading.Lock()
+        self.cache = CutOutCache(cache_entries)
 
     def _networks(self, progress: ProgressCallback | None) -> Networks:
         with self._init_lock:
@@ -67,7 +72,22 @@ class OfflineEngine:
         progress: ProgressCallback | None = None,
         cancel: CancelToken | None = None,
     ) -> GenerateResult:
-        """Make the ID photo for ``request``; raises ``FaceError`` when there is no face."""
+        """Make the ID photo for ``request``; raises ``FaceError`` when there is no face
+        (or no face number ``params.face_index``)."""
+        return self.render(request, progress=progress, cancel=cancel)
+
+    def render(
+        self,
+        request: GenerateRequest,
+        *,
+        progress: ProgressCallback | None = None,
+        cancel: CancelToken | None = None,
+    ) -> GenerateResult:
+        """The ID photo, reusing the cached cut-out of the same photo and face if any.
+
+        Same bytes as a fresh engine would give for the same request: the cut-out does not
+        depend on the size, colour, preset or frame adjustment, only the render does.
+        """
         start = time.perf_counter()
         if request.photo is None:
             raise ValidationError(
@@ -87,25 +107,47 @@ class OfflineEngine:
         bg = imaging.parse_hex_color(params.bg_color) if params.format is OutputFormat.JPG else None
         check()
         nets = self._networks(progress)
-        load_ms = (time.perf_counter() - start) * 1000.0
-        t0 = time.perf_counter()
-        image = imaging.decode(request.photo.data)
-        decode_ms = (time.perf_counter() - t0) * 1000.0
+        timings: dict[str, float] = {"load_models": round((time.perf_counter() - start) * 1e3, 1)}
+        sha = hashlib.sha256(request.photo.data).hexdigest()
+        key: CacheKey = (sha, params.face_index or 0, "")
+        cut = self.cache.get(key)
+        timings["cutout_cached"] = 0.0 if cut is None else 1.0
+        if cut is None:
+            t0 = time.perf_counter()
+            image = imaging.decode(request.photo.data)
+            timings["decode"] = round((time.perf_counter() - t0) * 1000.0, 1)
+            check()
+            cut = pipeline.cut_out(nets, image, params.face_index, report, check)
+            timings.update(cut.timings_ms)
+            self.cache.put(key, cut)
         check()
-        cut = pipeline.process(nets, image, params.size, params.geometry, report, check)
+        placed = render.framing(cut, params.size, params.geometry, params.adjust)
+        if not render.covers(cut, placed.matrix, params.size):
+            # a frame beyond the default canvas: the wider canvas this request decides
+            region = pipeline.region_for(
+                cut.frame, render.footprint(cut, placed.matrix, params.size)
+            )
+            wide_key: CacheKey = (key[0], key[1], region.key())
+            wide = self.cache.get(wide_key)
+            if wide is None:
+                wide = pipeline.separate(nets, cut.located(), region, report, check)
+                timings.update(wide.timings_ms)
+                self.cache.put(wide_key, wide)
+            cut = wide
+        report(75, "Cleaning the edges")
+        made = render.render(cut, params.size, params.geometry, params.adjust)
         check()
         report(90, "Saving the result")
         t0 = time.perf_counter()
         if bg is None:
-            bgra = np.dstack([cut.foreground, np.clip(cut.alpha * 255.0 + 0.5, 0, 255)])
+            bgra = np.dstack([made.foreground, np.clip(made.alpha * 255.0 + 0.5, 0, 255)])
             data = imaging.encode_png(bgra.astype(np.uint8))
         else:
-            a = cut.alpha[:, :, None]
+            a = made.alpha[:, :, None]
             solid = np.array(bg, np.float32)[None, None, :]
-            flat = cut.foreground.astype(np.float32) * a + solid * (1.0 - a)
+            flat = made.foreground.astype(np.float32) * a + solid * (1.0 - a)
             data = imaging.encode_jpg(np.clip(flat + 0.5, 0, 255).astype(np.uint8))
-        timings = {"load_models": round(load_ms, 1), "decode": round(decode_ms, 1)}
-        timings.update(cut.timings_ms)
+        timings.update(made.timings_ms)
         timings["encode"] = round((time.perf_counter() - t0) * 1000.0, 1)
         timings["total"] = round((time.perf_counter() - start) * 1000.0, 1)
         report(100, "Done")
@@ -115,11 +157,11 @@ class OfflineEngine:
             width=params.size.width,
             height=params.size.height,
             engine=self.name,
-            foreground_rect=cut.foreground_rect,
-            crop=cut.crop,
+            foreground_rect=made.foreground_rect,
+            crop=made.crop,
             crop_is_approximate=False,
-            guides=cut.guides,
+            guides=made.guides,
             timings_ms=timings,
-            warnings=tuple(cut.warnings),
-            raw={"offline": dict(cut.measures)},
+            warnings=tuple(made.warnings),
+            raw={"offline": dict(made.measures)},
         )

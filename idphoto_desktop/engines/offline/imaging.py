@@ -134,7 +134,17 @@ class Pyramid:
 
 
 def encode_png(bgra: U8) -> bytes:
-    ok, buf = cv2.imencode(".png", bgra, [cv2.IMWRITE_PNG_COMPRESSION, 1])
+    """Fast PNG (level 1, 'sub' filter: half the time of the default filters, same size).
+
+    Fully transparent pixels are written as transparent black: the old photo's pixels
+    never travel hidden in the file, and the runs compress well.
+    """
+    bgra = bgra.copy()
+    bgra[bgra[:, :, 3] == 0] = 0
+    params = [cv2.IMWRITE_PNG_COMPRESSION, 1]
+    if hasattr(cv2, "IMWRITE_PNG_FILTER"):
+        params += [cv2.IMWRITE_PNG_FILTER, cv2.IMWRITE_PNG_FILTER_SUB]
+    ok, buf = cv2.imencode(".png", bgra, params)
     if not ok:
         raise ImageError("The result could not be encoded as PNG.")
     return bytes(buf.tobytes())

@@ -204,18 +204,19 @@ def _fuse(image: F32, fg_mean: F32, bg_mean: F32, alpha: F32) -> F32:
     return out
 
 
-def estimate_foreground(image: U8, alpha: F32) -> U8:
+def estimate_foreground(image: U8, alpha: F32, stats_px: int = 600) -> U8:
     """Foreground colours of edge pixels without the old background mixed in.
 
     Forte & Pitié's blur fusion (2021): a wide pass that samples only clearly opaque and
     clearly transparent pixels (mixed edge pixels would carry the old background into the
     estimate), then a narrow pass. The local means are smooth, so they are computed at up
     to ~600 px and enlarged; only the final equation runs at full size, and only on edge
-    pixels, which keeps a 2000x2000 result fast and small in memory.
+    pixels, which keeps a 2000x2000 result fast and small in memory. ``stats_px``: the
+    long side (about) at which the means are computed.
     """
     h, w = alpha.shape
     side = max(h, w)
-    sub = max(1, side // 600)
+    sub = max(1, round(side / stats_px))
     small_size = (max(1, w // sub), max(1, h // sub))
     if sub > 1:
         img_s = np.asarray(cv2.resize(image, small_size, interpolation=cv2.INTER_AREA), np.uint8)

@@ -1,12 +1,15 @@
-"""The offline ID-photo pipeline on a decoded photo: face, crop, matte, composite.
+"""The expensive half of the offline pipeline: the face, the head frame and the cut-out.
 
-Kept apart from the engine (request handling, encoding) so the bench and tests can drive
-it on arrays. Every stage is timed; the clerk's warnings are collected as plain text.
+``cut_out`` finds the chosen face, levels and measures the head, and separates the person
+(selfie mask + GrabCut) on a *head-and-shoulders canvas* defined by the head alone, not by
+the output size: so one cut-out serves every size, colour, preset and frame adjustment of
+the same photo and face (``render`` then only warps and mattes at output size). Kept apart
+from the engine (request handling, caching, encoding) so the bench and tests can drive it
+on arrays. Every stage is timed; the clerk's warnings are collected as plain text.
 """
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -15,13 +18,11 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from idphoto_desktop.core.errors import FaceError
 from idphoto_desktop.core.geometry import Affine, Rect
-from idphoto_desktop.core.job import CropGeometry, FaceGuides, PhotoSize
 from idphoto_desktop.engines.offline import cropping, matting
-from idphoto_desktop.engines.offline.detector import detect_faces
-from idphoto_desktop.engines.offline.imaging import Pyramid, compose, invert, scale_of, warp
-from idphoto_desktop.engines.offline.landmarks import face_mesh
+from idphoto_desktop.engines.offline.faces import find_faces
+from idphoto_desktop.engines.offline.imaging import Pyramid, compose, scale_of, warp
+from idphoto_desktop.engines.offline.landmarks import FaceMesh
 from idphoto_desktop.engines.offline.nets import Networks
 
 U8 = npt.NDArray[np.uint8]
@@ -31,27 +32,16 @@ B = npt.NDArray[np.bool_]
 Report = Callable[[int, str], None]
 Check = Callable[[], None]
 
-WORK_SIDE = 448  # GrabCut and the selfie model's frame, long side in pixels
+WORK_SIDE = 480  # GrabCut and the selfie model's canvas, long side in pixels
 SEG_SIZE = 256
-MAX_MESHED = 6  # faces checked with the mesh (false detections are dropped there)
-MIN_PRESENCE = 0.5
 BLUR_LIMIT = 60.0  # variance of the Laplacian on the 192-px face crop; sharp photos: 120-830
-SMALL_FACE_PX = 120.0  # chin to crown, uploaded pixels
-MAX_ENLARGE = 1.5
-
-
-@dataclass
-class Cutout:
-    """What the pipeline produces before encoding."""
-
-    foreground: U8  # BGR, edge colours cleaned
-    alpha: F32  # 0..1
-    crop: Affine
-    guides: FaceGuides
-    foreground_rect: Rect
-    warnings: list[str] = field(default_factory=list)
-    timings_ms: dict[str, float] = field(default_factory=dict)
-    measures: dict[str, float] = field(default_factory=dict)
+# The head-and-shoulders canvas around the level head, in head heights (chin to crown):
+# it holds every ID frame of that head (head 40-80 % of the height, any usual aspect,
+# moved and scaled by the clerk within reason); a frame beyond it gets a wider canvas.
+CANVAS_SIDE = 1.0  # each side of the face's centre line
+CANVAS_ABOVE = 0.45  # above the crown
+CANVAS_BELOW = 0.85  # below the chin
+CANVAS_MAX = 4.0  # a widened canvas never reaches further than this from the head
 
 
 class _Timer:
@@ -66,23 +56,78 @@ class _Timer:
 
 
 @dataclass(frozen=True)
-class _Work:
-    """The output frame plus margins, scaled to WORK_SIDE px: where masks are computed."""
+class Region:
+    """A box in the level head frame (uploaded pixels, eye midpoint at the origin)."""
+
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+
+    def contains(self, other: Region, slack: float = 0.0) -> bool:
+        return (
+            other.x0 >= self.x0 - slack
+            and other.y0 >= self.y0 - slack
+            and other.x1 <= self.x1 + slack
+            and other.y1 <= self.y1 + slack
+        )
+
+    def key(self) -> str:
+        return f"{self.x0:.1f},{self.y0:.1f},{self.x1:.1f},{self.y1:.1f}"
+
+    def union(self, other: Region) -> Region:
+        return Region(
+            min(self.x0, other.x0),
+            min(self.y0, other.y0),
+            max(self.x1, other.x1),
+            max(self.y1, other.y1),
+        )
+
+
+def default_region(frame: cropping.HeadFrame) -> Region:
+    h = frame.head_height
+    return Region(
+        frame.center_x - CANVAS_SIDE * h,
+        frame.crown_y - CANVAS_ABOVE * h,
+        frame.center_x + CANVAS_SIDE * h,
+        frame.chin_y + CANVAS_BELOW * h,
+    )
+
+
+def region_for(frame: cropping.HeadFrame, wanted: Region) -> Region:
+    """The default canvas, widened to hold ``wanted`` (bounded to CANVAS_MAX head heights)."""
+    h = frame.head_height
+    limit = Region(
+        frame.center_x - CANVAS_MAX * h,
+        frame.crown_y - CANVAS_MAX * h,
+        frame.center_x + CANVAS_MAX * h,
+        frame.chin_y + CANVAS_MAX * h,
+    )
+    grown = default_region(frame).union(wanted)
+    return Region(
+        max(grown.x0, limit.x0),
+        max(grown.y0, limit.y0),
+        min(grown.x1, limit.x1),
+        min(grown.y1, limit.y1),
+    )
+
+
+@dataclass(frozen=True)
+class Work:
+    """A canvas region scaled to WORK_SIDE px: where masks are computed."""
 
     matrix: F64  # uploaded -> work pixels
-    from_output: F64  # output -> work pixels
+    from_level: F64  # level frame -> work pixels
     size: tuple[int, int]
+    region: Region
 
 
-def _work_frame(out_matrix: F64, size: PhotoSize) -> _Work:
-    pad_x = 0.15 * size.width
-    pad_top, pad_bottom = 0.2 * size.height, 0.05 * size.height
-    full_w, full_h = size.width + 2 * pad_x, size.height + pad_top + pad_bottom
+def _work_frame(frame: cropping.HeadFrame, region: Region) -> Work:
+    full_w, full_h = region.x1 - region.x0, region.y1 - region.y0
     k = WORK_SIDE / max(full_w, full_h)
-    from_output = np.array([[k, 0.0, k * pad_x], [0.0, k, k * pad_top]])
-    return _Work(
-        compose(from_output, out_matrix), from_output, (round(full_w * k), round(full_h * k))
-    )
+    from_level = np.array([[k, 0.0, -k * region.x0], [0.0, k, -k * region.y0]])
+    size = (max(8, round(full_w * k)), max(8, round(full_h * k)))
+    return Work(compose(from_level, frame.level_matrix()), from_level, size, region)
 
 
 def _segment(nets: Networks, image: U8, valid: B) -> F32:
@@ -94,9 +139,9 @@ def _segment(nets: Networks, image: U8, valid: B) -> F32:
     return full
 
 
-def _valid(pyr: Pyramid, matrix: F64, size: tuple[int, int]) -> F32:
+def valid_area(shape: tuple[int, ...], matrix: F64, size: tuple[int, int]) -> F32:
     """1 where the frame shows the photo, 0 outside it, anti-aliased along its edge."""
-    h, w = pyr.base.shape[:2]
+    h, w = shape[:2]
     corners = np.array([[0.0, 0.0, 1.0], [w, 0.0, 1.0], [w, h, 1.0], [0.0, h, 1.0]])
     mapped = corners @ matrix.T - 0.5  # corner coordinates -> pixel-centre indices
     canvas = np.zeros((size[1], size[0]), np.uint8)
@@ -107,7 +152,7 @@ def _valid(pyr: Pyramid, matrix: F64, size: tuple[int, int]) -> F32:
 
 
 @dataclass(frozen=True)
-class _Person:
+class Person:
     """The chosen person over the whole photo, from one selfie pass on all of it."""
 
     mask: B  # at most 512 px on the long side
@@ -120,7 +165,7 @@ class _Person:
         return Affine(*(float(v) for v in self.to_uploaded.ravel())).map_rect_bounds(found)
 
 
-def _whole_person(nets: Networks, image: U8, face: tuple[float, float]) -> _Person:
+def _whole_person(nets: Networks, image: U8, face: tuple[float, float]) -> Person:
     """Person mask over the whole photo, only the part connected to the chosen face.
 
     It seeds nothing by itself: it bounds the close-up mask (a chandelier or a neighbour's
@@ -134,10 +179,10 @@ def _whole_person(nets: Networks, image: U8, face: tuple[float, float]) -> _Pers
     sw, sh = max(1, round(w * k)), max(1, round(h * k))
     small = cv2.resize(prob, (sw, sh), interpolation=cv2.INTER_LINEAR) >= 0.5
     person = matting.keep_person(small, (int(face[0] * sw / w), int(face[1] * sh / h)))
-    return _Person(person, np.array([[w / sw, 0.0, 0.0], [0.0, h / sh, 0.0]]))
+    return Person(person, np.array([[w / sw, 0.0, 0.0], [0.0, h / sh, 0.0]]))
 
 
-def _envelope(person: _Person, image_shape: tuple[int, ...], work: _Work) -> F32:
+def _envelope(person: Person, image_shape: tuple[int, ...], work: Work) -> F32:
     """The whole-photo person mask in the work frame, widened by its own coarseness."""
     to_work = compose(work.matrix, person.to_uploaded)
     # one pixel of the whole-photo model (256 across the photo) in work pixels
@@ -152,7 +197,7 @@ def _envelope(person: _Person, image_shape: tuple[int, ...], work: _Work) -> F32
 
 
 def _face_and_neck(
-    mesh_points: F64, frame: cropping.HeadFrame, work: _Work, level_to_work: F64
+    mesh_points: F64, frame: cropping.HeadFrame, work: Work, level_to_work: F64
 ) -> B:
     """Sure-person pixels: the face mesh's hull (a little inside) and the neck below it."""
     w, h = work.size
@@ -170,131 +215,92 @@ def _face_and_neck(
     return canvas > 0
 
 
-def _union(a: Rect, b: Rect, width: int, height: int) -> Rect:
-    x0, y0 = max(0.0, min(a.x, b.x)), max(0.0, min(a.y, b.y))
-    x1, y1 = min(float(width), max(a.right, b.right)), min(float(height), max(a.bottom, b.bottom))
-    return Rect(x0, y0, x1 - x0, y1 - y0)
+@dataclass
+class CutOut:
+    """The chosen face, its level head frame and the person separated on its canvas.
 
-
-def _edge_alpha(image: U8, hard: F32, valid: F32) -> F32:
-    """Soft alpha at output size: the guided filter acts only in a band along the outline.
-
-    Far from the outline the hard mask stands, so the filter cannot open holes in a dark
-    suit or let a patch of background in.
+    Independent of size, colour, preset and frame adjustment: the engine caches it per
+    photo and face, and ``render`` makes any framing of it at output size.
     """
-    h, w = hard.shape
-    side = max(h, w)
-    radius = max(2, round(side * 0.01))
-    sub = max(1, side // 500)
-    soft = matting.guided_filter(image, hard, radius, 1e-4, subsample=sub)
-    soft = np.clip(soft, 0.0, 1.0)
-    # a gentle contrast on the soft edge: a faint veil of old background becomes clear
-    soft = np.clip((soft - 0.08) / 0.84, 0.0, 1.0)
-    band_r = max(2, round(side * 0.015))
-    binary = (hard >= 0.5).astype(np.uint8)
-    # distance to the outline from either side (a distance transform, not a slow big kernel)
-    inside = cv2.distanceTransform(binary, cv2.DIST_L2, 3)
-    outside = cv2.distanceTransform(1 - binary, cv2.DIST_L2, 3)
-    band = np.maximum(inside, outside) <= band_r
-    alpha = np.where(band, soft, binary.astype(np.float32)).astype(np.float32)
-    alpha *= np.clip(valid, 0.0, 1.0)
-    return alpha
+
+    pyr: Pyramid
+    frame: cropping.HeadFrame
+    mesh: FaceMesh
+    person: Person
+    work: Work
+    hard: F32  # GrabCut's person mask on the work canvas (0/1), slightly smoothed
+    face_number: int  # 1-based, faces left to right
+    face_count: int
+    head_cut: bool
+    warnings: list[str] = field(default_factory=list)
+    timings_ms: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def region(self) -> Region:
+        return self.work.region
+
+    def nbytes(self) -> int:
+        return sum(level[0].nbytes for level in self.pyr.levels) + self.hard.nbytes
+
+    def located(self) -> Located:
+        """The face-and-frame half, to separate the person again on a wider canvas."""
+        return Located(
+            self.pyr,
+            self.frame,
+            self.mesh,
+            self.person,
+            self.face_number,
+            self.face_count,
+            self.head_cut,
+            list(self.warnings),
+            {},
+        )
 
 
-def process(
-    nets: Networks,
-    image: U8,
-    size: PhotoSize,
-    geometry: CropGeometry | None,
-    report: Report,
-    check: Check,
-) -> Cutout:
-    """Photo (BGR) to a matted, levelled, cropped ID photo at ``size``."""
+@dataclass
+class Located:
+    """The first, frame-independent half of the cut-out: face, head frame, person."""
+
+    pyr: Pyramid
+    frame: cropping.HeadFrame
+    mesh: FaceMesh
+    person: Person
+    face_number: int
+    face_count: int
+    head_cut: bool
+    warnings: list[str]
+    timings_ms: dict[str, float]
+
+
+def locate(
+    nets: Networks, image: U8, face_index: int | None, report: Report, check: Check
+) -> Located:
+    """The chosen face (1-based, left to right; None = the largest), measured and levelled."""
     timer = _Timer()
     warnings: list[str] = []
-    height, width = image.shape[:2]
-
     report(5, "Finding the face")
-    faces = detect_faces(image, nets.detect)
-    timer.lap("detect")
-    if not faces:
-        raise FaceError("No face was found in the photo.")
-    check()
-    report(15, "Measuring the face")
     pyr = Pyramid(image)
-    meshed = [(det, face_mesh(pyr, det, nets.mesh)) for det in faces[:MAX_MESHED]]
-    real = [(det, mesh) for det, mesh in meshed if mesh.presence >= MIN_PRESENCE]
-    timer.lap("landmarks")
-    if not real:
-        raise FaceError("No clear face was found in the photo.")
-    count = len(real) + max(0, len(faces) - MAX_MESHED)
-    if count > 1:
+    faces = find_faces(nets, image, pyr)
+    timer.lap("faces")
+    number, face = faces.pick(face_index)
+    count = faces.count
+    if count > 1 and face_index is None:
         warnings.append(
-            f"{count} faces were found in the photo; the largest one was used. "
-            "Check that it is the right person."
+            f"{count} faces were found in the photo; the largest one (face {number} from the "
+            "left) was used. Check that it is the right person, or choose another face."
         )
-    mesh = real[0][1]
+    mesh = face.mesh
     frame = cropping.head_frame(mesh)
     check()
 
-    report(30, "Separating the person")
+    report(25, "Measuring the head")
     person = _whole_person(nets, image, mesh.eye_mid)
-    placement = cropping.place(frame, size, geometry)
-    first = _work_frame(cropping.output_matrix(frame, size, placement), size)
-    valid0 = _valid(pyr, first.matrix, first.size) >= 0.5
+    first = _work_frame(frame, default_region(frame))
+    valid0 = valid_area(image.shape, first.matrix, first.size) >= 0.5
     prob0 = _segment(nets, pyr.warp(first.matrix, first.size), valid0)
     prob0 *= _envelope(person, image.shape, first)
-    level_to_work = compose(first.matrix, invert(frame.level_matrix()))
-    crown, head_cut = cropping.crown_from_mask(frame, prob0, valid0, level_to_work)
+    crown, head_cut = cropping.crown_from_mask(frame, prob0, valid0, first.from_level)
     frame = frame.with_crown(crown)
-    placement = cropping.place(frame, size, geometry)
-    out_matrix = cropping.output_matrix(frame, size, placement)
-    work = _work_frame(out_matrix, size)
-    work_image = pyr.warp(work.matrix, work.size)
-    valid_work = _valid(pyr, work.matrix, work.size) >= 0.5
-    prob = _segment(nets, work_image, valid_work) * _envelope(person, image.shape, work)
-    level_to_work = compose(work.matrix, invert(frame.level_matrix()))
-    sure = _face_and_neck(mesh.points, frame, work, level_to_work) & valid_work
-    timer.lap("segment")
-    check()
-
-    report(50, "Refining the outline")
-    wx, wy = level_to_work @ np.array([frame.center_x, frame.chin_y * 0.4, 1.0])
-    span = frame.chin_y - frame.forehead_y
-    hair_end = round((level_to_work @ np.array([0.0, frame.chin_y + 0.3 * span, 1.0]))[1])
-    hard_work = matting.grabcut_refine(
-        work_image, prob, valid_work, (int(wx), int(wy)), sure, max(0, hair_end)
-    )
-    timer.lap("grabcut")
-    check()
-
-    report(70, "Cleaning the edges")
-    out_size = (size.width, size.height)
-    out_image = pyr.warp(out_matrix, out_size, cv2.INTER_CUBIC, exact_resize=True)
-    valid_out = _valid(pyr, out_matrix, out_size)
-    smooth = cv2.GaussianBlur(hard_work, (0, 0), 0.7)
-    hard_out = np.asarray(warp(smooth, invert(work.from_output), out_size), np.float32)
-    alpha = _edge_alpha(out_image, hard_out, valid_out)
-    foreground = matting.estimate_foreground(out_image, alpha)
-    timer.lap("matte")
-
-    # --- measures, warnings and the result's geometry -------------------------------
-    s = scale_of(out_matrix)
-    crop = Affine(*(float(v) for v in out_matrix.ravel()))
-    ty = placement.top * size.height - s * frame.crown_y
-    guides = FaceGuides(
-        crown_y=s * frame.crown_y + ty,
-        chin_y=s * frame.chin_y + ty,
-        eye_y=ty,
-        center_x=size.width / 2,
-    )
-    head_px = frame.head_height
-    if head_px < SMALL_FACE_PX or s > MAX_ENLARGE:
-        warnings.append(
-            f"The face is small in this photo: the head is {head_px:.0f} px tall (chin to "
-            f"crown) and had to be enlarged {s:.1f}x to {guides.head_height:.0f} px, so the "
-            "result may look soft. Use a closer or larger photo."
-        )
     if mesh.sharpness < BLUR_LIMIT:
         warnings.append(
             f"The face looks blurred (sharpness {mesh.sharpness:.0f}, variance of the "
@@ -302,29 +308,59 @@ def process(
         )
     if head_cut:
         warnings.append("The top of the head is cut off in the photo; the crown is estimated.")
-    warnings += _cut_warnings(alpha, valid_out)
-    roll_deg = math.degrees(frame.roll)
-    if abs(roll_deg) > 20:
-        warnings.append(f"The head was tilted {abs(roll_deg):.0f}°; it was levelled.")
+    timer.lap("crown")
+    return Located(pyr, frame, mesh, person, number, count, head_cut, warnings, timer.times)
 
-    mask_rect = _rect_of(alpha >= 0.5)
-    rect = person.rect() or Rect(0.0, 0.0, float(width), float(height))
-    if mask_rect is not None:
-        back = Affine(*(float(v) for v in invert(out_matrix).ravel()))
-        rect = _union(rect, back.map_rect_bounds(mask_rect), width, height)
-    timer.lap("finish")
-    timer.times["pipeline"] = round(sum(timer.times.values()), 1)
-    measures = {
-        "faces": float(count),
-        "roll_deg": roll_deg,
-        "sharpness": mesh.sharpness,
-        "head_px": head_px,
-        "scale": s,
-        "head_fraction": guides.head_height / size.height,
-        "top_fraction": guides.crown_y / size.height,
-        "eye_from_bottom_fraction": 1.0 - guides.eye_y / size.height,
-    }
-    return Cutout(foreground, alpha, crop, guides, rect, warnings, timer.times, measures)
+
+def separate(
+    nets: Networks, located: Located, region: Region, report: Report, check: Check
+) -> CutOut:
+    """The person on the canvas ``region``: selfie mask, then GrabCut on colour."""
+    timer = _Timer()
+    report(40, "Separating the person")
+    pyr, frame, mesh = located.pyr, located.frame, located.mesh
+    shape = pyr.base.shape
+    work = _work_frame(frame, region)
+    work_image = pyr.warp(work.matrix, work.size)
+    valid_work = valid_area(shape, work.matrix, work.size) >= 0.5
+    prob = _segment(nets, work_image, valid_work) * _envelope(located.person, shape, work)
+    sure = _face_and_neck(mesh.points, frame, work, work.from_level) & valid_work
+    timer.lap("segment")
+    check()
+
+    report(55, "Refining the outline")
+    wx, wy = work.from_level @ np.array([frame.center_x, frame.chin_y * 0.4, 1.0])
+    span = frame.chin_y - frame.forehead_y
+    hair_end = round((work.from_level @ np.array([0.0, frame.chin_y + 0.3 * span, 1.0]))[1])
+    hard_work = matting.grabcut_refine(
+        work_image, prob, valid_work, (int(wx), int(wy)), sure, max(0, hair_end)
+    )
+    smooth = np.asarray(cv2.GaussianBlur(hard_work, (0, 0), 0.7), np.float32)
+    timer.lap("grabcut")
+    check()
+    times = dict(located.timings_ms)
+    times.update(timer.times)
+    return CutOut(
+        pyr,
+        frame,
+        mesh,
+        located.person,
+        work,
+        smooth,
+        located.face_number,
+        located.face_count,
+        located.head_cut,
+        list(located.warnings),
+        times,
+    )
+
+
+def cut_out(
+    nets: Networks, image: U8, face_index: int | None, report: Report, check: Check
+) -> CutOut:
+    """Photo (BGR) to the chosen person's cut-out on the default head-and-shoulders canvas."""
+    located = locate(nets, image, face_index, report, check)
+    return separate(nets, located, default_region(located.frame), report, check)
 
 
 def _rect_of(mask: B) -> Rect | None:
@@ -339,7 +375,7 @@ def _rect_of(mask: B) -> Rect | None:
     )
 
 
-def _cut_warnings(alpha: F32, valid: F32) -> list[str]:
+def cut_warnings(alpha: F32, valid: F32) -> list[str]:
     """Say where the photo ends inside the ID photo while the person is still visible.
 
     Outside the photo the result is background, never stretched edge rows: that is the
