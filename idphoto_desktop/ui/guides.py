@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QPainter, QPen
-from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QCheckBox, QLabel, QVBoxLayout, QWidget
 
 from idphoto_desktop.core.compliance import (
     ComplianceReport,
@@ -26,6 +26,7 @@ from idphoto_desktop.core.compliance import (
 from idphoto_desktop.core.geometry import Rect
 from idphoto_desktop.core.job import GenerateResult
 from idphoto_desktop.core.presets import Preset
+from idphoto_desktop.ui.flow_layout import FlowLayout
 from idphoto_desktop.ui.image_view import ImageView
 
 HEAD_BAND_COLOR = QColor(30, 136, 229)  # crown and chin bands
@@ -139,12 +140,10 @@ class GuidesBar(QWidget):
         self.line.setTextFormat(Qt.TextFormat.PlainText)
         self.line.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.line.hide()
-        self.tools = QHBoxLayout()  # the studio adds its buttons here
-        row = QHBoxLayout()
-        row.setContentsMargins(0, 0, 0, 0)
+        row = FlowLayout()  # wraps when the window is narrow
         row.addWidget(self.toggle)
-        row.addStretch(1)
-        row.addLayout(self.tools)
+        row.addStretch()
+        self.tools = row  # the studio adds its buttons here, at the right end
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(4)

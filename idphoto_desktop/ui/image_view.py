@@ -54,7 +54,7 @@ class ImageView(QWidget):
     def __init__(self, placeholder: str = "", parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-        self.setMinimumSize(QSize(160, 200))
+        self.setMinimumSize(QSize(120, 160))  # two views and History fit 1024 px
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self._image: QImage | None = None
         self._placeholder = placeholder
