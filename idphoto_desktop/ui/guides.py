@@ -56,9 +56,16 @@ def person_rect_on_result(result: GenerateResult) -> Rect | None:
 def measure(
     result: GenerateResult, preset: Preset, bg_color: str | None
 ) -> tuple[GuideMarks, ComplianceReport]:
-    """Bands and verdict for ``result`` under ``preset``."""
+    """Bands and verdict for ``result`` under ``preset``.
+
+    A band is drawn only for what was measured: with face guides (offline engine)
+    crown, chin and eye line; with only the provider's rectangle, the crown when the
+    rectangle's top lies inside the picture; with neither, nothing.
+    """
     guides = result.guides
     person = None if guides is not None else person_rect_on_result(result)
+    if person is not None and not 0 <= person.y < result.height:
+        person = None  # its top is not the crown on this picture
     crown = guides.crown_y if guides is not None else (person.y if person else None)
     bands = guide_bands(preset, result.width, result.height, crown_y=crown)
     report = check_compliance(
@@ -67,8 +74,16 @@ def measure(
     measured: tuple[float, ...] = ()
     if guides is not None:
         measured = (guides.crown_y, guides.chin_y, guides.eye_y)
-    elif crown is not None:
-        measured = (crown,)
+    else:
+        bands = GuideBands(
+            crown_band=bands.crown_band if crown is not None else None,
+            chin_band=None,  # needs the chin, which only face guides give
+            head_height_px=bands.head_height_px,
+            eye_band=None,  # needs the eyes
+            center_x=bands.center_x,
+        )
+        if crown is not None:
+            measured = (crown,)
     return GuideMarks(result.width, result.height, bands, measured), report
 
 
@@ -99,6 +114,9 @@ def paint_marks(painter: QPainter, view: ImageView, marks: GuideMarks) -> None:
         painter.drawLine(rect.topLeft(), rect.topRight())
         painter.drawLine(rect.bottomLeft(), rect.bottomRight())
 
+    if not marks.measured:
+        painter.restore()
+        return  # nothing measured: nothing drawn (the verdict line says so)
     b = marks.bands
     band(b.crown_band, HEAD_BAND_COLOR)
     band(b.chin_band, HEAD_BAND_COLOR)
@@ -184,9 +202,20 @@ class GuidesBar(QWidget):
                 continue
             mark = {Verdict.PASS: "✓", Verdict.UNKNOWN: "·"}.get(check.verdict, "✗")
             lines.append(f"{mark} {check.message}")
-        if report.passed is None:
+        marks = self._marks
+        if marks is not None and not marks.measured:
             lines.append(
-                self.tr("Nothing could be measured for this result (no face guides).")
+                self.tr(
+                    "Crown, chin and eye line were not measured on this result (no face "
+                    "landmarks; the offline engine gives them), so no guides are drawn."
+                )
+            )
+        elif marks is not None and len(marks.measured) == 1:
+            lines.append(
+                self.tr(
+                    "Only the crown was measured (the top of the person's rectangle); "
+                    "chin and eye line need face landmarks and are not drawn."
+                )
             )
         if report.background_ok is False and report.background_message:
             lines.append(f"⚠ {report.background_message}")
