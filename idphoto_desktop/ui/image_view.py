@@ -64,6 +64,7 @@ class ImageView(QWidget):
         self._overlay_note = ""
         self._overlay_approximate = False
         self._overlay_visible = True
+        self._dimmed = False
         self._zoom = 1.0
         self._pan = QPointF(0.0, 0.0)
         self._drag_from: QPointF | None = None
@@ -105,6 +106,16 @@ class ImageView(QWidget):
 
     def overlay(self) -> list[tuple[float, float]] | None:
         return None if self._overlay is None else list(self._overlay)
+
+    def set_dimmed(self, dimmed: bool) -> None:
+        """A pale veil over the picture: it no longer matches the clerk's choice."""
+        if dimmed != self._dimmed:
+            self._dimmed = dimmed
+            self.update()
+
+    @property
+    def dimmed(self) -> bool:
+        return self._dimmed
 
     def set_overlay_visible(self, visible: bool) -> None:
         self._overlay_visible = visible
@@ -238,6 +249,8 @@ class ImageView(QWidget):
         painter.drawImage(target, self._image)
         painter.setPen(QPen(FRAME_COLOR, 1.0))
         painter.drawRect(target.adjusted(-0.5, -0.5, 0.5, 0.5))
+        if self._dimmed:
+            painter.fillRect(target, QColor(255, 255, 255, 150))
         if self.decorate is not None:
             self.decorate(painter)
         if self._overlay and self._overlay_visible:

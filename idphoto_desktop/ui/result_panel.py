@@ -63,6 +63,10 @@ class ResultPanel(QWidget):
         self.result_info.setProperty("role", "hint")
         self.result_info.setWordWrap(True)
 
+        # What is wrong with the shown result is said on the result itself.
+        self.problem = Banner("resultProblem")  # blocking: Save asks first
+        self.stale = Banner("resultStale")  # made for another preset or size
+
         views = QHBoxLayout()
         views.setSpacing(14)
         for caption, view, stretch in (
@@ -73,6 +77,9 @@ class ResultPanel(QWidget):
             column.setSpacing(6)
             column.addWidget(caption)
             column.addWidget(view, 1)
+            if view is self.result_view:
+                column.addWidget(self.problem)
+                column.addWidget(self.stale)
             views.addLayout(column, stretch)
 
         tools = FlowLayout()  # wraps when History shares the window's width
@@ -140,6 +147,9 @@ class ResultPanel(QWidget):
         )
         self.result_info.setText("")
         self.save_message.clear_message()
+        self.problem.clear_message()
+        self.stale.clear_message()
+        self.set_result_stale(False)
 
     def show_result(
         self, image: QImage, result: GenerateResult, photo: LoadedPhoto | None, color: str | None
@@ -205,6 +215,10 @@ class ResultPanel(QWidget):
     def zoom_fit(self) -> None:
         self.original_view.zoom_fit()
         self.result_view.zoom_fit()
+
+    def set_result_stale(self, stale: bool) -> None:
+        """Veil the result while it was made for something other than the current choice."""
+        self.result_view.set_dimmed(stale)
 
     def set_result_actions_enabled(self, save: bool, copy: bool) -> None:
         self.save_button.setEnabled(save)

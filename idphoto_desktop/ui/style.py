@@ -62,4 +62,8 @@ QLabel#dropOverlay {{
     color: {ACCENT_DARK}; font-size: 16pt; font-weight: 700;
 }}
 QLabel#photoInfo {{ color: #3d444d; }}
+QLabel#resultStale {{
+    color: {WARNING}; background: #fff4e5; border: 1px solid #f5d29a; border-radius: 6px;
+    padding: 6px;
+}}
 """

@@ -993,6 +993,25 @@
     </message>
 </context>
 <context>
+    <name>ResultNotes</name>
+    <message>
+        <source>This result was made for {0}, not for the size chosen now. Press Generate to make it for the new choice.</source>
+        <translation>这张结果是按“{0}”制作的，不是现在所选的尺寸。请点“生成”按新的选择重新制作。</translation>
+    </message>
+    <message>
+        <source>The rules for {0} forbid a {1} background: this photo would be rejected. Choose an allowed colour in step 3.</source>
+        <translation>{0} 的要求不允许使用{1}背景：这张照片会被拒收。请在第 3 步选择允许的颜色。</translation>
+    </message>
+    <message>
+        <source>Save this result anyway?</source>
+        <translation>仍然保存这张结果吗？</translation>
+    </message>
+    <message>
+        <source>Save a photo that may be rejected?</source>
+        <translation>保存可能被拒收的照片？</translation>
+    </message>
+</context>
+<context>
     <name>ResultPanel</name>
     <message>
         <source>Drop a photo here, or press Ctrl+O to open one.</source>
