@@ -30,13 +30,16 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from idphoto_desktop.core import i18n
+
+    i18n.set_language(i18n.language_from_environment())  # messages follow the locale
     parser = _parser()
     args = parser.parse_args(argv)
     try:
         code: int = args.func(args)
         return code
     except IdPhotoError as err:
-        print(f"idphoto: {err.full_text()}", file=sys.stderr)
+        print(f"idphoto: {i18n.error_text(err)}", file=sys.stderr)
         return EXIT_FAILED
     except BrokenPipeError:
         # The reader (e.g. `| head`) went away: not our failure, say nothing more.

@@ -26,8 +26,10 @@ from idphoto_desktop.core.compliance import (
 from idphoto_desktop.core.geometry import Rect
 from idphoto_desktop.core.job import GenerateResult
 from idphoto_desktop.core.presets import Preset
+from idphoto_desktop.ui import i18n
 from idphoto_desktop.ui.flow_layout import FlowLayout
 from idphoto_desktop.ui.image_view import ImageView
+from idphoto_desktop.ui.preset_entries import preset_name
 
 HEAD_BAND_COLOR = QColor(30, 136, 229)  # crown and chin bands
 EYE_BAND_COLOR = QColor(216, 27, 96)
@@ -193,15 +195,16 @@ class GuidesBar(QWidget):
 
     def _verdict_text(self, preset: Preset, report: ComplianceReport) -> str:
         lines: list[str] = []
+        name = preset_name(preset)
         if report.passed is True:
-            lines.append(self.tr("✓ Meets the framing rules of {0}.").replace("{0}", preset.name))
+            lines.append(self.tr("✓ Meets the framing rules of {0}.").replace("{0}", name))
         elif report.passed is False:
-            lines.append(self.tr("✗ Outside the rules of {0}:").replace("{0}", preset.name))
+            lines.append(self.tr("✗ Outside the rules of {0}:").replace("{0}", name))
         for check in report.checks:
             if check.verdict is Verdict.UNKNOWN and check.value_px is None:
                 continue
             mark = {Verdict.PASS: "✓", Verdict.UNKNOWN: "·"}.get(check.verdict, "✗")
-            lines.append(f"{mark} {check.message}")
+            lines.append(f"{mark} {i18n.text(check.message)}")
         marks = self._marks
         if marks is not None and not marks.measured:
             lines.append(
@@ -218,7 +221,7 @@ class GuidesBar(QWidget):
                 )
             )
         if report.background_ok is False and report.background_message:
-            lines.append(f"⚠ {report.background_message}")
+            lines.append(f"⚠ {i18n.text(report.background_message)}")
         return "\n".join(lines)
 
     def _toggled(self, checked: bool) -> None:

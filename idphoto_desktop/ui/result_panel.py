@@ -195,8 +195,10 @@ class ResultPanel(QWidget):
             text += "\n" + self.tr(
                 "The rectangle on the result is approximate (derived from the cut-out)."
             )
+        from idphoto_desktop.ui import i18n
+
         for warning in result.warnings:
-            text += f"\n{warning}"
+            text += f"\n{i18n.text(warning)}"
         self.result_info.setText(text)
 
     # ----- view tools -----

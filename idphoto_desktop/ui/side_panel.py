@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 from idphoto_desktop.ui.background_picker import BackgroundPicker
 from idphoto_desktop.ui.engine_picker import EnginePicker
 from idphoto_desktop.ui.preset_picker import PresetPicker
-from idphoto_desktop.ui.widgets import Banner, section_title
+from idphoto_desktop.ui.widgets import Banner, TranslatedLabel, section_title
 
 PANEL_WIDTH = 400
 
@@ -116,7 +116,7 @@ class SidePanel(QWidget):
         self.progress.setObjectName("progress")
         self.progress.setRange(0, 100)
         self.progress.setTextVisible(False)
-        self.progress_label = QLabel()
+        self.progress_label = TranslatedLabel()  # the engines' progress, in the clerk's words
         self.progress_label.setObjectName("progressLabel")
         self.progress_label.setProperty("role", "hint")
         self.cancel_button = QPushButton(self.tr("Cancel"))

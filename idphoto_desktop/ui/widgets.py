@@ -38,6 +38,11 @@ class Banner(QLabel):
         self.hide()
 
     def show_message(self, text: str, role: str = "error") -> None:
+        """``text`` in the clerk's language: a message made in core/, api/ or engines/ is
+        translated here, where it is shown (``core.i18n``)."""
+        from idphoto_desktop.core.i18n import translate
+
+        text = translate(text)
         self.setText(text)
         self.setProperty("role", role)
         self.style().unpolish(self)
@@ -87,3 +92,13 @@ class ElidedLines(QLabel):
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         self._elide()
+
+
+class TranslatedLabel(QLabel):
+    """A label for text made outside the window (progress from an engine): translated
+    when set, through the message catalogue (``core.i18n``)."""
+
+    def setText(self, text: str) -> None:
+        from idphoto_desktop.core.i18n import translate
+
+        super().setText(translate(text))
