@@ -59,6 +59,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     app.setStyle("Fusion")
     app.setDesktopFileName("idphoto-desktop")  # the Wayland app id matches the .desktop file
 
+    from idphoto_desktop.ui.fonts import ensure_cjk_font
+
+    ensure_cjk_font(app)  # before the first widget: Chinese text never shows as boxes
+
     from idphoto_desktop.ui.crash import CrashHandler
 
     crash = CrashHandler()
