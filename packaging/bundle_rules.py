@@ -245,6 +245,29 @@ MEDIAPIPE_ORIGIN = "mediapipe==0.10.21"
 _LICENCE_NAME = re.compile(r"^(LICEN[CS]E|COPYING|NOTICE)", re.IGNORECASE)
 
 
+# An openly licensed font with Chinese characters (Apache-2.0 or GPL-3 with the font
+# exception), from Debian's fonts-wqy-microhei, which scripts/setup.sh installs.
+CJK_FONT_FILES = (Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"),)
+CJK_FONT_COPYRIGHT = Path("/usr/share/doc/fonts-wqy-microhei/copyright")
+
+
+def cjk_font(
+    candidates: Iterable[Path] = CJK_FONT_FILES, copyright_file: Path = CJK_FONT_COPYRIGHT
+) -> tuple[Path, Path]:
+    """The CJK font to bundle and its licence text; BundleError when either is missing."""
+    override = os.environ.get("IDPHOTO_CJK_FONT")
+    paths = [Path(override)] if override else list(candidates)
+    font = next((p for p in paths if p.is_file()), None)
+    if font is None:
+        raise BundleError(
+            "no CJK font to bundle: install fonts-wqy-microhei (scripts/setup.sh does) "
+            "or set IDPHOTO_CJK_FONT"
+        )
+    if not copyright_file.is_file():
+        raise BundleError(f"the CJK font's licence text {copyright_file} is missing")
+    return font, copyright_file
+
+
 def normalise(name: str) -> str:
     """A distribution name as PEP 503 compares them (``Pillow`` == ``pillow``)."""
     return re.sub(r"[-_.]+", "-", name).lower()

@@ -83,6 +83,10 @@ def _setup_logging(debug: bool) -> Path | None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from idphoto_desktop.core import i18n
+
+    i18n.set_language(i18n.language_from_environment())  # messages follow the locale
+
     args_in = list(sys.argv[1:] if argv is None else argv)
     debug = DEBUG_FLAG in args_in
     args_in = [a for a in args_in if a != DEBUG_FLAG]
@@ -101,7 +105,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return code
     except IdPhotoError as err:
         log.info("failed: %s", err.full_text())
-        _say(err.full_text())
+        _say(i18n.error_text(err))
         return EXIT_FAILED
     except BrokenPipeError:
         # The reader (e.g. `| head`) went away: not our failure, say nothing more.

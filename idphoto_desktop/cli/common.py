@@ -11,4 +11,6 @@ EXIT_USAGE = 2
 
 def progress(percent: int, text: str) -> None:
     """Progress on stderr, so stdout stays for results (and ``--json``)."""
-    print(f"  {percent:3d}% {text}", file=sys.stderr)
+    from idphoto_desktop.core.i18n import translate
+
+    print(f"  {percent:3d}% {translate(text)}", file=sys.stderr)

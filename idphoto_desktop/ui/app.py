@@ -36,6 +36,7 @@ def _parse(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument("--preset", help=hidden)
     parser.add_argument("--bg", help=hidden)
     parser.add_argument("--screenshot", type=Path, help=hidden)
+    parser.add_argument("--show-history", action="store_true", help=hidden)
     parser.add_argument("--quit-after-ms", type=int, default=0, help=hidden)
     return parser.parse_args(list(argv))
 
@@ -58,6 +59,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     app.setStyle("Fusion")
     app.setDesktopFileName("idphoto-desktop")  # the Wayland app id matches the .desktop file
 
+    from idphoto_desktop.ui.fonts import ensure_cjk_font
+
+    ensure_cjk_font(app)  # before the first widget: Chinese text never shows as boxes
+
     from idphoto_desktop.ui.crash import CrashHandler
 
     crash = CrashHandler()
@@ -77,6 +82,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         window.preset_picker.select(args.preset)
     if args.bg:
         window.background.set_color(args.bg)
+    if args.show_history:
+        QTimer.singleShot(0, lambda: window.studio.dock.show())
 
     def _set_icon() -> None:
         from PySide6.QtGui import QIcon
@@ -102,11 +109,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     first_paint = FirstPaint(window)
     window.installEventFilter(first_paint)
 
+    from idphoto_desktop.ui.window_fit import fit_to_screen
+
     if args.screenshot is not None:
         screen = app.primaryScreen()
         window.setGeometry(screen.availableGeometry())
         window.show()
     else:
+        fit_to_screen(window, restored=bool(services.settings.window_geometry))
         window.show()
 
     if args.screenshot is not None:

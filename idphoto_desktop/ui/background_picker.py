@@ -100,12 +100,11 @@ class BackgroundPicker(QWidget):
         self.more_button.setObjectName("moreColors")
         self.more_button.clicked.connect(self._more)
         swatch_row.addWidget(self.more_button)
-        swatch_row.addStretch(1)
 
         self.current_chip = QLabel()
         self.current_chip.setObjectName("colorChip")
-        self.current_chip.setFixedHeight(24)
-        self.current_chip.setMinimumWidth(96)
+        self.current_chip.setFixedHeight(26)
+        self.current_chip.setMinimumWidth(78)
         self.current_chip.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.hint_label = QLabel()
         self.hint_label.setObjectName("backgroundHint")
@@ -117,17 +116,15 @@ class BackgroundPicker(QWidget):
         self.warning_label.setProperty("role", "warning")
         self.warning_label.hide()
 
-        chip_row = QHBoxLayout()
-        chip_row.setContentsMargins(0, 0, 0, 0)
-        chip_row.addWidget(self.current_chip)
-        chip_row.addWidget(self.hint_label, 1)
+        swatch_row.addWidget(self.current_chip)
+        swatch_row.addStretch(1)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(6)
         layout.addLayout(format_row)
         layout.addLayout(swatch_row)
-        layout.addLayout(chip_row)
+        layout.addWidget(self.hint_label)
         layout.addWidget(self.warning_label)
         self._refresh()
 
@@ -180,7 +177,12 @@ class BackgroundPicker(QWidget):
                 f"background: #{self._color}; color: {_text_color(self._color)};"
                 " border: 1px solid #9aa3ad; border-radius: 4px; font-family: monospace;"
             )
-            self.hint_label.setText(self.tr("Changing the colour after a result is free."))
+            free = self.tr("Changing the colour after a result is free.")
+            self.hint_label.setText("")  # said in the tooltips: the steps stay on screen
+            self.hint_label.hide()
+            for widget in (*self.swatch_buttons.values(), self.more_button, self.current_chip):
+                if free not in widget.toolTip():
+                    widget.setToolTip(f"{widget.toolTip()}\n{free}".strip())
         else:
             self.current_chip.setText(self.tr("none"))
             self.current_chip.setStyleSheet(
@@ -190,4 +192,5 @@ class BackgroundPicker(QWidget):
             self.hint_label.setText(
                 self.tr("Transparent PNG has no background colour. Choose JPG to pick one.")
             )
+            self.hint_label.show()
         self.current_chip.setEnabled(jpg)

@@ -13,7 +13,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QRadioButton,
-    QVBoxLayout,
     QWidget,
 )
 
@@ -45,23 +44,23 @@ class EnginePicker(QWidget):
         self.token_button.setFlat(True)
         self.token_button.clicked.connect(self.preferencesRequested.emit)
 
-        row = QHBoxLayout()
-        row.setContentsMargins(0, 0, 0, 0)
-        row.addWidget(self.offline_radio)
-        row.addWidget(self.cloud_radio)
-        row.addStretch(1)
-        row.addWidget(self.token_button)
+        # The two choices sit in the step's title row (the side panel places this bar).
+        self.choice_bar = QWidget()
+        choices = QHBoxLayout(self.choice_bar)
+        choices.setContentsMargins(0, 0, 0, 0)
+        choices.addWidget(self.offline_radio)
+        choices.addWidget(self.cloud_radio)
 
         self.note = QLabel()
         self.note.setObjectName("engineNote")
         self.note.setWordWrap(True)
         self.note.setProperty("role", "hint")
 
-        layout = QVBoxLayout(self)
+        layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(4)
-        layout.addLayout(row)
-        layout.addWidget(self.note)
+        layout.addWidget(self.note, 1)
+        layout.addWidget(self.token_button)
         self._refresh()
 
     def engine(self) -> str:

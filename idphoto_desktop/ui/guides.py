@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QPainter, QPen
-from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QCheckBox, QLabel, QVBoxLayout, QWidget
 
 from idphoto_desktop.core.compliance import (
     ComplianceReport,
@@ -26,7 +26,10 @@ from idphoto_desktop.core.compliance import (
 from idphoto_desktop.core.geometry import Rect
 from idphoto_desktop.core.job import GenerateResult
 from idphoto_desktop.core.presets import Preset
+from idphoto_desktop.ui import i18n
+from idphoto_desktop.ui.flow_layout import FlowLayout
 from idphoto_desktop.ui.image_view import ImageView
+from idphoto_desktop.ui.preset_entries import preset_name
 
 HEAD_BAND_COLOR = QColor(30, 136, 229)  # crown and chin bands
 EYE_BAND_COLOR = QColor(216, 27, 96)
@@ -55,9 +58,16 @@ def person_rect_on_result(result: GenerateResult) -> Rect | None:
 def measure(
     result: GenerateResult, preset: Preset, bg_color: str | None
 ) -> tuple[GuideMarks, ComplianceReport]:
-    """Bands and verdict for ``result`` under ``preset``."""
+    """Bands and verdict for ``result`` under ``preset``.
+
+    A band is drawn only for what was measured: with face guides (offline engine)
+    crown, chin and eye line; with only the provider's rectangle, the crown when the
+    rectangle's top lies inside the picture; with neither, nothing.
+    """
     guides = result.guides
     person = None if guides is not None else person_rect_on_result(result)
+    if person is not None and not 0 <= person.y < result.height:
+        person = None  # its top is not the crown on this picture
     crown = guides.crown_y if guides is not None else (person.y if person else None)
     bands = guide_bands(preset, result.width, result.height, crown_y=crown)
     report = check_compliance(
@@ -66,8 +76,16 @@ def measure(
     measured: tuple[float, ...] = ()
     if guides is not None:
         measured = (guides.crown_y, guides.chin_y, guides.eye_y)
-    elif crown is not None:
-        measured = (crown,)
+    else:
+        bands = GuideBands(
+            crown_band=bands.crown_band if crown is not None else None,
+            chin_band=None,  # needs the chin, which only face guides give
+            head_height_px=bands.head_height_px,
+            eye_band=None,  # needs the eyes
+            center_x=bands.center_x,
+        )
+        if crown is not None:
+            measured = (crown,)
     return GuideMarks(result.width, result.height, bands, measured), report
 
 
@@ -98,6 +116,9 @@ def paint_marks(painter: QPainter, view: ImageView, marks: GuideMarks) -> None:
         painter.drawLine(rect.topLeft(), rect.topRight())
         painter.drawLine(rect.bottomLeft(), rect.bottomRight())
 
+    if not marks.measured:
+        painter.restore()
+        return  # nothing measured: nothing drawn (the verdict line says so)
     b = marks.bands
     band(b.crown_band, HEAD_BAND_COLOR)
     band(b.chin_band, HEAD_BAND_COLOR)
@@ -139,12 +160,10 @@ class GuidesBar(QWidget):
         self.line.setTextFormat(Qt.TextFormat.PlainText)
         self.line.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.line.hide()
-        self.tools = QHBoxLayout()  # the studio adds its buttons here
-        row = QHBoxLayout()
-        row.setContentsMargins(0, 0, 0, 0)
+        row = FlowLayout()  # wraps when the window is narrow
         row.addWidget(self.toggle)
-        row.addStretch(1)
-        row.addLayout(self.tools)
+        row.addStretch()
+        self.tools = row  # the studio adds its buttons here, at the right end
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(4)
@@ -176,21 +195,33 @@ class GuidesBar(QWidget):
 
     def _verdict_text(self, preset: Preset, report: ComplianceReport) -> str:
         lines: list[str] = []
+        name = preset_name(preset)
         if report.passed is True:
-            lines.append(self.tr("✓ Meets the framing rules of {0}.").replace("{0}", preset.name))
+            lines.append(self.tr("✓ Meets the framing rules of {0}.").replace("{0}", name))
         elif report.passed is False:
-            lines.append(self.tr("✗ Outside the rules of {0}:").replace("{0}", preset.name))
+            lines.append(self.tr("✗ Outside the rules of {0}:").replace("{0}", name))
         for check in report.checks:
             if check.verdict is Verdict.UNKNOWN and check.value_px is None:
                 continue
             mark = {Verdict.PASS: "✓", Verdict.UNKNOWN: "·"}.get(check.verdict, "✗")
-            lines.append(f"{mark} {check.message}")
-        if report.passed is None:
+            lines.append(f"{mark} {i18n.text(check.message)}")
+        marks = self._marks
+        if marks is not None and not marks.measured:
             lines.append(
-                self.tr("Nothing could be measured for this result (no face guides).")
+                self.tr(
+                    "Crown, chin and eye line were not measured on this result (no face "
+                    "landmarks; the offline engine gives them), so no guides are drawn."
+                )
+            )
+        elif marks is not None and len(marks.measured) == 1:
+            lines.append(
+                self.tr(
+                    "Only the crown was measured (the top of the person's rectangle); "
+                    "chin and eye line need face landmarks and are not drawn."
+                )
             )
         if report.background_ok is False and report.background_message:
-            lines.append(f"⚠ {report.background_message}")
+            lines.append(f"⚠ {i18n.text(report.background_message)}")
         return "\n".join(lines)
 
     def _toggled(self, checked: bool) -> None:

@@ -70,6 +70,9 @@ def install(language: str, app: QCoreApplication | None = None) -> bool:
         global _current
         _current = language
         QLocale.setDefault(QLocale(language))
+        from idphoto_desktop.core import i18n as messages
+
+        messages.set_language(language)  # what core/, api/, engines/ say, shown translated
     return loaded
 
 
@@ -82,6 +85,9 @@ def remove() -> None:
     """Back to English (tests switch languages within one process)."""
     global _current
     _current = SOURCE_LANGUAGE
+    from idphoto_desktop.core import i18n as messages
+
+    messages.set_language(SOURCE_LANGUAGE)
     app = QCoreApplication.instance()
     if not _installed:
         return
@@ -90,6 +96,14 @@ def remove() -> None:
         if app is not None:
             app.removeTranslator(translator)
     QLocale.setDefault(QLocale.system())
+
+
+def text(message: str) -> str:
+    """A message made outside ui/ (an error, hint, warning, progress), in the window's
+    language: the one place the window translates them (``core.i18n``)."""
+    from idphoto_desktop.core.i18n import translate
+
+    return translate(message)
 
 
 def install_for_setting(setting: str) -> str:

@@ -24,6 +24,8 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
+from idphoto_desktop.ui.overlay_shape import OverlayShape, shape_on_frame
+
 OVERLAY_COLOR = QColor(0, 200, 83)  # a green that no photo backdrop is likely to be
 OVERLAY_APPROX_COLOR = QColor(255, 171, 0)
 CANVAS_COLOR = QColor(236, 239, 243)
@@ -54,7 +56,7 @@ class ImageView(QWidget):
     def __init__(self, placeholder: str = "", parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-        self.setMinimumSize(QSize(160, 200))
+        self.setMinimumSize(QSize(120, 160))  # two views and History fit 1024 px
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self._image: QImage | None = None
         self._placeholder = placeholder
@@ -62,6 +64,7 @@ class ImageView(QWidget):
         self._overlay_note = ""
         self._overlay_approximate = False
         self._overlay_visible = True
+        self._dimmed = False
         self._zoom = 1.0
         self._pan = QPointF(0.0, 0.0)
         self._drag_from: QPointF | None = None
@@ -103,6 +106,16 @@ class ImageView(QWidget):
 
     def overlay(self) -> list[tuple[float, float]] | None:
         return None if self._overlay is None else list(self._overlay)
+
+    def set_dimmed(self, dimmed: bool) -> None:
+        """A pale veil over the picture: it no longer matches the clerk's choice."""
+        if dimmed != self._dimmed:
+            self._dimmed = dimmed
+            self.update()
+
+    @property
+    def dimmed(self) -> bool:
+        return self._dimmed
 
     def set_overlay_visible(self, visible: bool) -> None:
         self._overlay_visible = visible
@@ -236,34 +249,115 @@ class ImageView(QWidget):
         painter.drawImage(target, self._image)
         painter.setPen(QPen(FRAME_COLOR, 1.0))
         painter.drawRect(target.adjusted(-0.5, -0.5, 0.5, 0.5))
+        if self._dimmed:
+            painter.fillRect(target, QColor(255, 255, 255, 150))
         if self.decorate is not None:
             self.decorate(painter)
         if self._overlay and self._overlay_visible:
             self._paint_overlay(painter)
         painter.end()
 
+    def overlay_shape(self) -> OverlayShape | None:
+        """The rectangle against this picture's frame (what is drawn, what runs off)."""
+        if not self._overlay or self._image is None or self._image.isNull():
+            return None
+        return shape_on_frame(self._overlay, self._image.width(), self._image.height())
+
+    def overlay_notes(self) -> list[str]:
+        """The lines written over the picture about the rectangle."""
+        shape = self.overlay_shape()
+        if shape is None:
+            return []
+        notes = [self._overlay_note] if self._overlay_note else []
+        sides = set(shape.outside)
+        runs: list[str] = []
+        if "top" in sides:
+            runs.append(self.tr("above the photo"))
+        if "bottom" in sides:
+            runs.append(self.tr("below the photo"))
+        if {"left", "right"} <= sides:
+            runs.append(self.tr("past both sides"))
+        elif "left" in sides:
+            runs.append(self.tr("past the left edge"))
+        elif "right" in sides:
+            runs.append(self.tr("past the right edge"))
+        if runs:
+            notes.append(self.tr("The rectangle extends {0}").format(self.tr(", ").join(runs)))
+        if not shape.visible:
+            notes.append(self.tr("Rectangle: wholly outside this picture"))
+        if shape.tilted:
+            notes.append(
+                self.tr("Tilted {0}° by the straightening").format(f"{abs(shape.tilt_deg):.1f}")
+            )
+        return notes
+
     def _paint_overlay(self, painter: QPainter) -> None:
-        assert self._overlay is not None
+        shape = self.overlay_shape()
+        if shape is None:
+            return
         color = OVERLAY_APPROX_COLOR if self._overlay_approximate else OVERLAY_COLOR
         pen = QPen(color, 3.0)
         if self._overlay_approximate:
             pen.setStyle(Qt.PenStyle.DashLine)
         pen.setCosmetic(True)
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         painter.setPen(pen)
         painter.setBrush(Qt.BrushStyle.NoBrush)
-        # Parts of the rectangle outside the picture mean nothing to the clerk.
+        # Only the parts inside the picture are drawn; the sides it runs past are marked.
         painter.setClipRect(self.image_rect().adjusted(-2, -2, 2, 2))
-        points = [self.image_to_widget(x, y) for x, y in self._overlay]
-        painter.drawPolygon(QPolygonF(points))
+        for start, end in shape.segments:
+            painter.drawLine(self.image_to_widget(*start), self.image_to_widget(*end))
+        self._paint_arrows(painter, shape, color)
         painter.setClipping(False)
-        if self._overlay_note:
+        notes = self.overlay_notes()
+        if notes:
+            # At the bottom of the picture: the top of the rectangle (the crown) is what
+            # the clerk checks, so nothing is written over it.
             font = painter.font()
             font.setPointSizeF(max(8.0, font.pointSizeF() - 1))
             painter.setFont(font)
             metrics = painter.fontMetrics()
-            text_w = metrics.horizontalAdvance(self._overlay_note) + 12
-            box = QRectF(8, 8, text_w, metrics.height() + 6)
-            painter.fillRect(box, QColor(0, 0, 0, 160))
+            area = self.image_rect().intersected(QRectF(self.rect()))
+            text = "\n".join(notes)
+            flags = int(Qt.AlignmentFlag.AlignLeft | Qt.TextFlag.TextWordWrap)
+            width = max(60, int(area.width()) - 16)
+            needed = metrics.boundingRect(0, 0, width, 10_000, flags, text)
+            box = QRectF(
+                area.x() + 4,
+                area.bottom() - needed.height() - 22,
+                needed.width() + 12,
+                needed.height() + 6,
+            )
+            painter.fillRect(box, QColor(0, 0, 0, 170))
             painter.setPen(QColor(255, 255, 255))
-            painter.drawText(box, Qt.AlignmentFlag.AlignCenter, self._overlay_note)
+            painter.drawText(box.adjusted(6, 3, -6, -3), flags, text)
+
+    def _paint_arrows(self, painter: QPainter, shape: OverlayShape, color: QColor) -> None:
+        """A small filled arrow inside each frame side the rectangle runs past."""
+        assert self._overlay is not None and self._image is not None
+        w, h = self._image.width(), self._image.height()
+        xs = [min(max(x, 0.0), w) for x, _ in self._overlay]
+        ys = [min(max(y, 0.0), h) for _, y in self._overlay]
+        mid_x, mid_y = (min(xs) + max(xs)) / 2, (min(ys) + max(ys)) / 2
+        size = 9.0
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(color)
+        for side in shape.outside:
+            if side == "bottom":
+                tip = self.image_to_widget(mid_x, h)
+                points = [tip + QPointF(0, -3), tip + QPointF(-size, -size - 3),
+                          tip + QPointF(size, -size - 3)]
+            elif side == "top":
+                tip = self.image_to_widget(mid_x, 0)
+                points = [tip + QPointF(0, 3), tip + QPointF(-size, size + 3),
+                          tip + QPointF(size, size + 3)]
+            elif side == "left":
+                tip = self.image_to_widget(0, mid_y)
+                points = [tip + QPointF(3, 0), tip + QPointF(size + 3, -size),
+                          tip + QPointF(size + 3, size)]
+            else:
+                tip = self.image_to_widget(w, mid_y)
+                points = [tip + QPointF(-3, 0), tip + QPointF(-size - 3, -size),
+                          tip + QPointF(-size - 3, size)]
+            painter.drawPolygon(QPolygonF(points))
+        painter.setBrush(Qt.BrushStyle.NoBrush)

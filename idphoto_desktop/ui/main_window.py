@@ -110,6 +110,9 @@ class MainWindow(QMainWindow):
         self._build_ui()
         self.setStyleSheet(STYLESHEET)  # once, on the finished tree: cheaper than per widget
         self._build_actions()
+        from idphoto_desktop.ui.result_notes import ResultNotes
+
+        self.notes = ResultNotes(self)  # messages cleared and results marked as things change
         self.preset_picker.fill_later(self._fill_presets)
         self._restore_settings()
         self._update_state()
@@ -696,6 +699,8 @@ class MainWindow(QMainWindow):
         generated = self._generated
         if generated is None or self._save_busy:
             return
+        if not self.notes.confirm_save():
+            return  # a blocking problem, and the clerk chose not to save
         from idphoto_desktop.core.export import write_atomic
         from idphoto_desktop.core.imagefile import encode_image_file, print_dpi
         from idphoto_desktop.ui import save_choice

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
 
+from idphoto_desktop.ui import i18n
 from idphoto_desktop.ui.preset_picker import PresetEntry
 
 if TYPE_CHECKING:
@@ -187,7 +188,7 @@ def describe(preset: Preset) -> str:
     if preset.background.text:
         lines.append(
             QCoreApplication.translate("PresetEntries", "Background: {0}").format(
-                _short("; ".join(preset.background.text), 80)
+                _short(i18n.text("; ".join(preset.background.text)), 80)
             )
         )
     if preset.sources:
@@ -209,17 +210,24 @@ def describe(preset: Preset) -> str:
     return "\n".join(lines)
 
 
+def preset_name(preset: Preset) -> str:
+    """The preset's name in the window's language: the data's Chinese name where it has
+    one, else the message catalogue's (``core.i18n``), else the English name."""
+    from idphoto_desktop.core.i18n import current_language, translate
+
+    if current_language() == "zh_CN" and preset.name_zh:
+        return preset.name_zh
+    return translate(preset.name)
+
+
 def entries_from_presets(presets: Iterable[Preset]) -> list[PresetEntry]:
     """Picker rows; in Chinese a preset's Chinese name (from the data) where it has one."""
-    from idphoto_desktop.ui import i18n
-
-    chinese = i18n.current() == "zh_CN"
     entries: list[PresetEntry] = []
     for preset in presets:
         group = country_label(preset.country)
         details = describe(preset)
         english = COUNTRY_NAMES.get(preset.country.upper(), "")
-        name = preset.name_zh if chinese and preset.name_zh else preset.name
+        name = preset_name(preset)
         entries.append(
             PresetEntry(
                 id=preset.id,
@@ -229,7 +237,7 @@ def entries_from_presets(presets: Iterable[Preset]) -> list[PresetEntry]:
                 height=preset.height_px,
                 details=details,
                 search_text=(
-                    f"{preset.id} {preset.name} {preset.document} {preset.name_zh or ''} "
+                    f"{preset.id} {preset.name} {name} {preset.document} {preset.name_zh or ''} "
                     f"{_size_words(preset)} {details}"
                 ),
                 country_words=(

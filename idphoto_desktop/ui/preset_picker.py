@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from idphoto_desktop.core.job import MAX_SIDE, MIN_SIDE
+from idphoto_desktop.ui.widgets import ElidedLines
 
 RECENT_GROUP = "Recently used"
 _ID_ROLE = Qt.ItemDataRole.UserRole
@@ -90,11 +91,12 @@ class PresetPicker(QWidget):
         group.addButton(self.preset_radio)
         group.addButton(self.custom_radio)
         self.custom_radio.toggled.connect(self._mode_toggled)
-        mode_row = QHBoxLayout()
+        # The two modes sit in the step's title row (the side panel places this bar).
+        self.mode_bar = QWidget()
+        mode_row = QHBoxLayout(self.mode_bar)
         mode_row.setContentsMargins(0, 0, 0, 0)
         mode_row.addWidget(self.preset_radio)
         mode_row.addWidget(self.custom_radio)
-        mode_row.addStretch(1)
 
         self.search = QLineEdit()
         self.search.setObjectName("presetSearch")
@@ -112,10 +114,8 @@ class PresetPicker(QWidget):
         self.tree.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.tree.currentItemChanged.connect(self._item_changed)
 
-        self.details = QLabel()
+        self.details = ElidedLines()
         self.details.setObjectName("presetDetails")
-        self.details.setWordWrap(True)
-        self.details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.details.setProperty("role", "details")
 
         self.width_spin = QSpinBox()
@@ -144,7 +144,6 @@ class PresetPicker(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(6)
-        layout.addLayout(mode_row)
         layout.addWidget(self.search)
         layout.addWidget(self.tree, 1)
         layout.addWidget(self.custom_box)

@@ -20,9 +20,10 @@ from PySide6.QtWidgets import (
 )
 
 from idphoto_desktop.core.job import GenerateResult
+from idphoto_desktop.ui.flow_layout import FlowLayout
 from idphoto_desktop.ui.image_view import ImageView
 from idphoto_desktop.ui.jobs import LoadedPhoto
-from idphoto_desktop.ui.widgets import Banner
+from idphoto_desktop.ui.widgets import Banner, ElidedLines
 
 
 def _tool_button(text: str, tip: str, name: str) -> QToolButton:
@@ -49,14 +50,22 @@ class ResultPanel(QWidget):
         self.original_view.setObjectName("originalView")
         self.result_view = ImageView(self.tr("The ID photo appears here after Generate."))
         self.result_view.setObjectName("resultView")
-        self.original_caption = QLabel(self.tr("Original"))
+        # A long caption (a stored result's date and document) is cut with "…" (the
+        # whole of it in the tooltip), never widening the window past the screen.
+        self.original_caption = ElidedLines()
+        self.original_caption.setText(self.tr("Original"))
         self.original_caption.setObjectName("viewCaption")
-        self.result_caption = QLabel(self.tr("Result"))
+        self.result_caption = ElidedLines()
+        self.result_caption.setText(self.tr("Result"))
         self.result_caption.setObjectName("viewCaption")
         self.result_info = QLabel()
         self.result_info.setObjectName("resultInfo")
         self.result_info.setProperty("role", "hint")
         self.result_info.setWordWrap(True)
+
+        # What is wrong with the shown result is said on the result itself.
+        self.problem = Banner("resultProblem")  # blocking: Save asks first
+        self.stale = Banner("resultStale")  # made for another preset or size
 
         views = QHBoxLayout()
         views.setSpacing(14)
@@ -68,9 +77,12 @@ class ResultPanel(QWidget):
             column.setSpacing(6)
             column.addWidget(caption)
             column.addWidget(view, 1)
+            if view is self.result_view:
+                column.addWidget(self.problem)
+                column.addWidget(self.stale)
             views.addLayout(column, stretch)
 
-        tools = QHBoxLayout()
+        tools = FlowLayout()  # wraps when History shares the window's width
         self.overlay_check = QCheckBox(self.tr("Show foreground rectangle"))
         self.overlay_check.setObjectName("overlayToggle")
         self.overlay_check.setToolTip(
@@ -79,7 +91,6 @@ class ResultPanel(QWidget):
         self.overlay_check.setChecked(True)
         self.overlay_check.toggled.connect(self._overlay_toggled)
         tools.addWidget(self.overlay_check)
-        tools.addSpacing(12)
         self.zoom_out_button = _tool_button("−", self.tr("Zoom out (Ctrl+-)"), "zoomOut")
         self.zoom_fit_button = _tool_button(
             self.tr("Fit"), self.tr("Fit to the view (Ctrl+0)"), "zoomFit"
@@ -90,7 +101,7 @@ class ResultPanel(QWidget):
         self.zoom_in_button.clicked.connect(self.zoom_in)
         for button in (self.zoom_out_button, self.zoom_fit_button, self.zoom_in_button):
             tools.addWidget(button)
-        tools.addStretch(1)
+        tools.addStretch()
         self.copy_button = QPushButton(self.tr("Copy"))
         self.copy_button.setObjectName("copyButton")
         self.copy_button.setToolTip(self.tr("Copy the result to the clipboard (Ctrl+Shift+C)"))
@@ -136,6 +147,9 @@ class ResultPanel(QWidget):
         )
         self.result_info.setText("")
         self.save_message.clear_message()
+        self.problem.clear_message()
+        self.stale.clear_message()
+        self.set_result_stale(False)
 
     def show_result(
         self, image: QImage, result: GenerateResult, photo: LoadedPhoto | None, color: str | None
@@ -181,8 +195,10 @@ class ResultPanel(QWidget):
             text += "\n" + self.tr(
                 "The rectangle on the result is approximate (derived from the cut-out)."
             )
+        from idphoto_desktop.ui import i18n
+
         for warning in result.warnings:
-            text += f"\n{warning}"
+            text += f"\n{i18n.text(warning)}"
         self.result_info.setText(text)
 
     # ----- view tools -----
@@ -201,6 +217,10 @@ class ResultPanel(QWidget):
     def zoom_fit(self) -> None:
         self.original_view.zoom_fit()
         self.result_view.zoom_fit()
+
+    def set_result_stale(self, stale: bool) -> None:
+        """Veil the result while it was made for something other than the current choice."""
+        self.result_view.set_dimmed(stale)
 
     def set_result_actions_enabled(self, save: bool, copy: bool) -> None:
         self.save_button.setEnabled(save)

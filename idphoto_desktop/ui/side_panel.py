@@ -1,8 +1,11 @@
 """The left side of the window: the four steps in the order the clerk works.
 
-1 Photo, 2 Size, 3 Background scroll if the screen is short; 4 Engine and the
-Generate button are pinned at the bottom, so the primary action and what it will
-cost are always on screen. Only layout here: the window connects the signals.
+1 Photo, 2 Size, 3 Background fit a 1366x768 screen (and 1024x700) without
+scrolling: each step's choices share its title row where they fit, the preset list
+keeps twelve rows, the details are cut to their lines. The scroll area is only a
+fallback for smaller screens. 4 Engine and the Generate button are pinned at the
+bottom, so the primary action and what it will cost are always on screen. Only
+layout here: the window connects the signals.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from PySide6.QtWidgets import (
 from idphoto_desktop.ui.background_picker import BackgroundPicker
 from idphoto_desktop.ui.engine_picker import EnginePicker
 from idphoto_desktop.ui.preset_picker import PresetPicker
-from idphoto_desktop.ui.widgets import Banner, section_title
+from idphoto_desktop.ui.widgets import Banner, TranslatedLabel, section_title
 
 PANEL_WIDTH = 400
 
@@ -40,11 +43,10 @@ class SidePanel(QWidget):
         side = QWidget()
         side.setObjectName("sideContent")
         side_layout = QVBoxLayout(side)
-        side_layout.setContentsMargins(18, 8, 18, 8)
-        side_layout.setSpacing(6)
+        side_layout.setContentsMargins(16, 4, 16, 6)
+        side_layout.setSpacing(5)
 
-        # 1 Photo
-        side_layout.addWidget(section_title(1, self.tr("Photo")))
+        # 1 Photo: Open, Paste in the title row; the address below
         photo_row = QHBoxLayout()
         self.open_button = QPushButton(self.tr("Open…"))
         self.open_button.setObjectName("openButton")
@@ -56,10 +58,10 @@ class SidePanel(QWidget):
         self.paste_button.setToolTip(
             self.tr("Paste an image or a file from the clipboard (Ctrl+V)")
         )
+        photo_row.setContentsMargins(0, 0, 0, 0)
         photo_row.addWidget(self.open_button)
         photo_row.addWidget(self.paste_button)
-        photo_row.addStretch(1)
-        side_layout.addLayout(photo_row)
+        side_layout.addWidget(section_title(1, self.tr("Photo"), photo_row))
         url_row = QHBoxLayout()
         self.url_edit = QLineEdit()
         self.url_edit.setObjectName("imageUrl")
@@ -77,9 +79,12 @@ class SidePanel(QWidget):
         self.photo_error = Banner("photoError")
         side_layout.addWidget(self.photo_error)
 
-        # 2 Size
-        side_layout.addWidget(section_title(2, self.tr("Size")))
+        # 2 Size: preset or custom in the title row
         self.preset_picker = PresetPicker()
+        mode = QHBoxLayout()
+        mode.setContentsMargins(0, 0, 0, 0)
+        mode.addWidget(self.preset_picker.mode_bar)
+        side_layout.addWidget(section_title(2, self.tr("Size"), mode))
         side_layout.addWidget(self.preset_picker, 1)
 
         # 3 Background
@@ -93,10 +98,13 @@ class SidePanel(QWidget):
         actions.setObjectName("actionPanel")
         actions.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
         actions_layout = QVBoxLayout(actions)
-        actions_layout.setContentsMargins(18, 4, 18, 10)
-        actions_layout.setSpacing(6)
-        actions_layout.addWidget(section_title(4, self.tr("Engine")))
+        actions_layout.setContentsMargins(16, 2, 16, 8)
+        actions_layout.setSpacing(5)
         self.engine_picker = EnginePicker()
+        engine_row = QHBoxLayout()
+        engine_row.setContentsMargins(0, 0, 0, 0)
+        engine_row.addWidget(self.engine_picker.choice_bar)
+        actions_layout.addWidget(section_title(4, self.tr("Engine"), engine_row))
         actions_layout.addWidget(self.engine_picker)
         self.generate_button = QPushButton(self.tr("Generate"))
         self.generate_button.setObjectName("generateButton")
@@ -108,7 +116,7 @@ class SidePanel(QWidget):
         self.progress.setObjectName("progress")
         self.progress.setRange(0, 100)
         self.progress.setTextVisible(False)
-        self.progress_label = QLabel()
+        self.progress_label = TranslatedLabel()  # the engines' progress, in the clerk's words
         self.progress_label.setObjectName("progressLabel")
         self.progress_label.setProperty("role", "hint")
         self.cancel_button = QPushButton(self.tr("Cancel"))

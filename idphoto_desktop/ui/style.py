@@ -18,7 +18,7 @@ QWidget#sideContent {{ background: #ffffff; }}
 QWidget#actionPanel {{ background: #ffffff; border-top: 1px solid #e6e9ed; }}
 QScrollArea#sideScroll {{ border: none; background: #ffffff; }}
 QLabel#sectionTitle {{
-    font-weight: 600; font-size: 11pt; color: #1f2328; padding-top: 4px;
+    font-weight: 600; font-size: 11pt; color: #1f2328;
 }}
 QLabel#stepBadge {{
     background: {ACCENT}; color: white; border-radius: 10px; font-weight: 700;
@@ -62,4 +62,8 @@ QLabel#dropOverlay {{
     color: {ACCENT_DARK}; font-size: 16pt; font-weight: 700;
 }}
 QLabel#photoInfo {{ color: #3d444d; }}
+QLabel#resultStale {{
+    color: {WARNING}; background: #fff4e5; border: 1px solid #f5d29a; border-radius: 6px;
+    padding: 6px;
+}}
 """

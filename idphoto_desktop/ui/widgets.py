@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
+from PySide6.QtGui import QResizeEvent
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QLayout, QSizePolicy, QWidget
 
 
-def section_title(number: int, text: str) -> QWidget:
-    """"1  Photo": the steps read top to bottom, in the order the clerk works."""
+def section_title(number: int, text: str, extra: QLayout | None = None) -> QWidget:
+    """"1  Photo": the steps read top to bottom, in the order the clerk works. ``extra``
+    (the step's first choices) sits at the right of the title, saving a row."""
     box = QWidget()
     row = QHBoxLayout(box)
-    row.setContentsMargins(0, 6, 0, 0)
+    row.setContentsMargins(0, 4, 0, 0)
     row.setSpacing(8)
     badge = QLabel(str(number))
     badge.setObjectName("stepBadge")
@@ -19,6 +21,8 @@ def section_title(number: int, text: str) -> QWidget:
     title.setObjectName("sectionTitle")
     row.addWidget(badge)
     row.addWidget(title, 1)
+    if extra is not None:
+        row.addLayout(extra)
     return box
 
 
@@ -34,6 +38,11 @@ class Banner(QLabel):
         self.hide()
 
     def show_message(self, text: str, role: str = "error") -> None:
+        """``text`` in the clerk's language: a message made in core/, api/ or engines/ is
+        translated here, where it is shown (``core.i18n``)."""
+        from idphoto_desktop.core.i18n import translate
+
+        text = translate(text)
         self.setText(text)
         self.setProperty("role", role)
         self.style().unpolish(self)
@@ -47,3 +56,49 @@ class Banner(QLabel):
     @property
     def role(self) -> str:
         return str(self.property("role") or "")
+
+
+class ElidedLines(QLabel):
+    """One line per line of text, each cut with "…" to the width; the whole text in the
+    tooltip. The details stay four short lines, so the steps below stay on screen."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._full = ""
+        self.setTextFormat(Qt.TextFormat.PlainText)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+
+    def setText(self, text: str) -> None:
+        self._full = text
+        self.setToolTip(text)
+        self._elide()
+
+    def text(self) -> str:
+        return self._full
+
+    def shown_text(self) -> str:
+        return super().text()
+
+    def _elide(self) -> None:
+        metrics = self.fontMetrics()
+        margins = self.contentsMargins()
+        width = max(40, self.width() - margins.left() - margins.right() - 14)
+        lines = [
+            metrics.elidedText(line, Qt.TextElideMode.ElideRight, width)
+            for line in self._full.splitlines()
+        ]
+        super().setText("\n".join(lines))
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._elide()
+
+
+class TranslatedLabel(QLabel):
+    """A label for text made outside the window (progress from an engine): translated
+    when set, through the message catalogue (``core.i18n``)."""
+
+    def setText(self, text: str) -> None:
+        from idphoto_desktop.core.i18n import translate
+
+        super().setText(translate(text))

@@ -340,8 +340,12 @@
         <translation>✗ 不符合 {0} 的要求：</translation>
     </message>
     <message>
-        <source>Nothing could be measured for this result (no face guides).</source>
-        <translation>这张结果无法测量（没有人脸参考线）。</translation>
+        <source>Crown, chin and eye line were not measured on this result (no face landmarks; the offline engine gives them), so no guides are drawn.</source>
+        <translation>这张结果没有测量头顶、下巴和眼睛位置（没有人脸关键点，离线引擎才提供），因此不画参考线。</translation>
+    </message>
+    <message>
+        <source>Only the crown was measured (the top of the person&apos;s rectangle); chin and eye line need face landmarks and are not drawn.</source>
+        <translation>只测到了头顶（人像框的上边）；下巴和眼睛位置需要人脸关键点，未画出。</translation>
     </message>
 </context>
 <context>
@@ -400,6 +404,45 @@
     <message>
         <source>The history is empty ({0} results deleted).</source>
         <translation>历史记录已清空（删除了 {0} 张）。</translation>
+    </message>
+</context>
+<context>
+    <name>ImageView</name>
+    <message>
+        <source>above the photo</source>
+        <translation>超出照片上边</translation>
+    </message>
+    <message>
+        <source>below the photo</source>
+        <translation>超出照片下边</translation>
+    </message>
+    <message>
+        <source>past both sides</source>
+        <translation>超出左右两边</translation>
+    </message>
+    <message>
+        <source>past the left edge</source>
+        <translation>超出左边</translation>
+    </message>
+    <message>
+        <source>past the right edge</source>
+        <translation>超出右边</translation>
+    </message>
+    <message>
+        <source>The rectangle extends {0}</source>
+        <translation>人像框{0}</translation>
+    </message>
+    <message>
+        <source>, </source>
+        <translation>，</translation>
+    </message>
+    <message>
+        <source>Rectangle: wholly outside this picture</source>
+        <translation>人像框：完全在这张图之外</translation>
+    </message>
+    <message>
+        <source>Tilted {0}° by the straightening</source>
+        <translation>摆正时旋转了 {0}°</translation>
     </message>
 </context>
 <context>
@@ -977,6 +1020,25 @@
     <message>
         <source>Print the sheet</source>
         <translation>打印排版</translation>
+    </message>
+</context>
+<context>
+    <name>ResultNotes</name>
+    <message>
+        <source>This result was made for {0}, not for the size chosen now. Press Generate to make it for the new choice.</source>
+        <translation>这张结果是按“{0}”制作的，不是现在所选的尺寸。请点“生成”按新的选择重新制作。</translation>
+    </message>
+    <message>
+        <source>The rules for {0} forbid a {1} background: this photo would be rejected. Choose an allowed colour in step 3.</source>
+        <translation>{0} 的要求不允许使用{1}背景：这张照片会被拒收。请在第 3 步选择允许的颜色。</translation>
+    </message>
+    <message>
+        <source>Save this result anyway?</source>
+        <translation>仍然保存这张结果吗？</translation>
+    </message>
+    <message>
+        <source>Save a photo that may be rejected?</source>
+        <translation>保存可能被拒收的照片？</translation>
     </message>
 </context>
 <context>

@@ -1,0 +1,220 @@
+"""Messages made outside the window, in the clerk's language: marked where made,
+translated where shown.
+
+Why: errors, hints, warnings and progress come from core/, api/, engines/ and
+storage/, which must not import Qt. They keep writing plain English (``N_`` marks a
+literal that is not already an error's message or hint); the window and the CLI
+translate the text at display time with :func:`translate`, which looks it up in one
+catalogue per language (``data/i18n/messages_<lang>.json``: English template ->
+translation). Templates have named fields (``{path_name} was not found.``), so a
+message built with an f-string is still recognised; each field's value is itself
+translated when the catalogue knows it. A text of several sentences (a message and
+its hint) is translated sentence by sentence. Unknown text is shown as it is: a
+message is never lost for lack of a translation. ``scripts/extract_messages.py``
+finds the templates in the code; tests/test_core_i18n.py fails while one has none.
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import json
+import os
+import re
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+SOURCE_LANGUAGE = "en"
+LANGUAGES = ("en", "zh_CN")
+CATALOGUE_DIR = Path(__file__).resolve().parent.parent / "data" / "i18n"
+
+_language = SOURCE_LANGUAGE
+_lock = threading.Lock()
+_FIELD = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+_SENTENCE_END = re.compile(r"(?<=[.!?;:)])\s+(?=[A-Z{(\"'])")
+_DECOR = re.compile(r"^([^\w{(\"']*)(.*?)(\s*)$", re.S)
+_MAX_DEPTH = 3
+
+
+def N_(text: str) -> str:
+    """Mark ``text`` as a message to translate where it is shown; returns it unchanged."""
+    return text
+
+
+def set_language(language: str) -> None:
+    """The language of this process (the window sets it with its own; the CLI from the
+    locale). Unknown languages fall back to English."""
+    global _language
+    with _lock:
+        _language = language if language in LANGUAGES else SOURCE_LANGUAGE
+
+
+def current_language() -> str:
+    return _language
+
+
+def language_from_environment(environ: Mapping[str, str] | None = None) -> str:
+    """The language the locale asks for (LC_ALL, LC_MESSAGES, LANG, LANGUAGE), as gettext
+    reads them: "zh_CN" for any Chinese locale, else English."""
+    env = os.environ if environ is None else environ
+    for name in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
+        value = env.get(name, "")
+        if not value:
+            continue
+        first = value.split(":")[0]
+        if first.lower().startswith("zh"):
+            return "zh_CN"
+        if first not in ("C", "POSIX", "C.UTF-8"):
+            return SOURCE_LANGUAGE
+    return SOURCE_LANGUAGE
+
+
+@dataclass(frozen=True)
+class _Template:
+    source: str
+    target: str
+    pattern: re.Pattern[str]
+    greedy: re.Pattern[str]  # for fields that hold brackets themselves (preset names)
+    literal_length: int
+
+
+def _literal(text: str) -> str:
+    return re.escape(text.replace("{{", "{").replace("}}", "}"))
+
+
+def _compile(source: str, greedy: bool = False) -> re.Pattern[str]:
+    parts: list[str] = []
+    position = 0
+    seen: set[str] = set()
+    for match in _FIELD.finditer(source):
+        parts.append(_literal(source[position : match.start()]))
+        name = match.group(1)
+        field = "(?P<{0}>.+)" if greedy else "(?P<{0}>.+?)"
+        parts.append(f"(?P={name})" if name in seen else field.format(name))
+        seen.add(name)
+        position = match.end()
+    parts.append(_literal(source[position:]))
+    return re.compile("".join(parts) + r"\Z", re.S)
+
+
+class Catalogue:
+    """One language's messages: exact texts and templates with fields."""
+
+    def __init__(self, messages: Mapping[str, str]) -> None:
+        self.exact: dict[str, str] = {}
+        templates: list[_Template] = []
+        for source, target in messages.items():
+            if not target:
+                continue  # not translated yet: shown in English
+            if _FIELD.search(source):
+                literal = len(_FIELD.sub("", source))
+                templates.append(
+                    _Template(source, target, _compile(source), _compile(source, True), literal)
+                )
+            else:
+                self.exact[source] = target
+        # The most specific template first: "{text} is not a size." before "{a} is {b}."
+        self.templates = sorted(templates, key=lambda t: -t.literal_length)
+
+    @classmethod
+    def load(cls, path: Path) -> Catalogue:
+        data = json.loads(path.read_text("utf-8"))
+        messages = data.get("messages", {})
+        if not isinstance(messages, dict):
+            raise ValueError(f"{path}: no messages table")
+        return cls({str(k): str(v) for k, v in messages.items()})
+
+    def translate(self, text: str, depth: int = 0) -> str | None:
+        """The translation of one message, or None when it is not known."""
+        found = self.exact.get(text)
+        if found is not None:
+            return found
+        for template in self.templates:
+            match = template.pattern.match(text)
+            if match is None:
+                continue
+            if not all(_balanced(v) for v in match.groupdict().values()):
+                match = template.greedy.match(text) or match
+            if any(_SENTENCE_END.search(v) for v in match.groupdict().values()):
+                continue  # a field may not swallow a whole next sentence (a message's hint)
+            fields = {
+                name: (self.translate(value, depth + 1) or value) if depth < _MAX_DEPTH else value
+                for name, value in match.groupdict().items()
+            }
+            try:
+                return template.target.format(**fields)
+            except (KeyError, IndexError, ValueError):
+                continue  # a broken translation: try the next template
+        if "; " in text and depth < _MAX_DEPTH:  # a list of rules: "white; off-white"
+            items = text.split("; ")
+            done = [self.translate(item, depth + 1) for item in items]
+            if any(d is not None for d in done):
+                return "；".join(d or item for d, item in zip(done, items, strict=True))
+        return None
+
+
+def _balanced(text: str) -> bool:
+    depth = 0
+    for ch in text:
+        depth += {"(": 1, ")": -1}.get(ch, 0)
+        if depth < 0:
+            return False
+    return depth == 0
+
+
+@functools.lru_cache(maxsize=4)
+def catalogue(language: str) -> Catalogue:
+    path = CATALOGUE_DIR / f"messages_{language}.json"
+    if language == SOURCE_LANGUAGE or not path.is_file():
+        return Catalogue({})
+    return Catalogue.load(path)
+
+
+def _translate_piece(piece: str, book: Catalogue) -> tuple[str, bool]:
+    match = _DECOR.match(piece)
+    assert match is not None
+    lead, body, tail = match.groups()
+    found = book.translate(body)
+    return (f"{lead}{found}{tail}", True) if found is not None else (piece, False)
+
+
+def translate(text: str, language: str | None = None) -> str:
+    """``text`` in ``language`` (default: this process's), as far as the catalogue knows it.
+
+    Lines are translated one by one; a line the catalogue does not know as a whole is
+    tried sentence by sentence (a message followed by its hint).
+    """
+    language = language or _language
+    if language == SOURCE_LANGUAGE or not text:
+        return text
+    book = catalogue(language)
+    out_lines: list[str] = []
+    for line in text.split("\n"):
+        translated, ok = _translate_piece(line, book)
+        if not ok:
+            sentences = _SENTENCE_END.split(line)
+            if len(sentences) > 1:
+                pieces = [_translate_piece(s, book) for s in sentences]
+                if any(done for _, done in pieces):
+                    translated = pieces[0][0]
+                    chinese = language.startswith("zh")
+                    for (_, done_before), (piece, done) in itertools.pairwise(pieces):
+                        glue = "" if chinese and done_before and done else " "
+                        translated += glue + piece
+        out_lines.append(translated)
+    return "\n".join(out_lines)
+
+
+def error_text(error: BaseException, language: str | None = None) -> str:
+    """An error's message and hint in the clerk's language (``IdPhotoError.full_text``)."""
+    message = getattr(error, "message", None)
+    hint = getattr(error, "hint", "")
+    if not isinstance(message, str):
+        return translate(str(error), language)
+    parts = [translate(message, language)]
+    if isinstance(hint, str) and hint:
+        parts.append(translate(hint, language))
+    joiner = "" if (language or _language).startswith("zh") else " "
+    return joiner.join(parts).strip()

@@ -1,0 +1,128 @@
+"""Messages made outside the window reach a Chinese clerk in Chinese: every template in
+the code has a translation, fields survive, the window and the CLI translate at display."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+from idphoto_desktop.core import i18n
+from idphoto_desktop.core.errors import NetworkError
+from idphoto_desktop.core.presets import load_presets
+
+ROOT = Path(__file__).resolve().parent.parent
+FIELD = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def _extractor() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("extract_messages", ROOT / "scripts" /
+                                                  "extract_messages.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture
+def chinese() -> Iterator[None]:
+    i18n.set_language("zh_CN")
+    yield
+    i18n.set_language("en")
+
+
+def test_every_message_made_outside_the_window_is_translated() -> None:
+    extractor = _extractor()
+    found = extractor.collect()
+    assert len(found) > 150  # the extractor itself works
+    assert "The service could not be reached." in found
+    catalogue = extractor.load_catalogue()
+    missing = sorted(t for t in found if not catalogue.get(t))
+    assert not missing, "run scripts/extract_messages.py --update and translate: " + repr(missing)
+    broken = [
+        (source, target)
+        for source, target in catalogue.items()
+        if target and set(FIELD.findall(source)) != set(FIELD.findall(target))
+    ]
+    assert not broken, broken
+    worded = [s for s in catalogue if re.search(r"[A-Za-z]{3}", FIELD.sub("", s))]
+    untranslated = [s for s in worded if not CJK.search(catalogue[s])]
+    assert not untranslated, untranslated
+
+
+def test_templates_fields_sentences_and_lists(chinese: None) -> None:
+    assert i18n.translate("customer.jpg was not found.") == "找不到 customer.jpg。"
+    err = NetworkError("The service could not be reached.")
+    assert i18n.error_text(err) == "无法连接到服务。请检查网络连接，或改用离线引擎。"
+    assert i18n.translate(err.full_text()) == i18n.error_text(err)
+    line = "Background: not allowed for United States passport (2x2 in) (only white; off-white)."
+    assert i18n.translate(line) == "背景：美国护照（2x2 英寸） 不允许（只允许 白色；米白色）。"
+    check = "Head height: 30.1 mm (59.0% of the height): 2.1 mm, 5.2 % too small (allowed 1-2 mm)."
+    assert i18n.translate(check) == (
+        "头部高度：30.1 毫米（占高度 59.0%）：偏小 2.1 毫米，即 5.2%（允许 1-2 毫米）。"
+    )
+    # unknown text is kept, never lost; a known sentence after it is still translated
+    assert i18n.translate("Zorblax. Wait a moment and try again.") == "Zorblax. 请稍等片刻再试。"
+    assert i18n.translate("⚠ Use another photo.") == "⚠ 请换一张照片。"
+    assert i18n.translate("Use another photo.", "en") == "Use another photo."
+
+
+def test_every_preset_has_a_chinese_name(chinese: None) -> None:
+    from idphoto_desktop.ui.preset_entries import preset_name
+
+    english = [p.id for p in load_presets() if not CJK.search(preset_name(p))]
+    assert not english, english
+
+
+def test_language_follows_the_locale() -> None:
+    assert i18n.language_from_environment({"LANG": "zh_CN.UTF-8"}) == "zh_CN"
+    assert i18n.language_from_environment({"LANG": "de_DE.UTF-8"}) == "en"
+    assert i18n.language_from_environment({"LC_ALL": "zh_TW.UTF-8", "LANG": "en_US"}) == "zh_CN"
+    assert i18n.language_from_environment({"LANGUAGE": "en:zh", "LANG": "zh_CN"}) == "en"
+    assert i18n.language_from_environment({}) == "en"
+
+
+@pytest.mark.parametrize(("lang", "expected"), [("zh_CN.UTF-8", "找不到"), ("C", "not found")])
+def test_the_cli_follows_the_locale(
+    lang: str, expected: str, private_app_home: Path, tmp_path: Path
+) -> None:
+    env = {**os.environ, "LANG": lang, "LC_ALL": lang, "IDPHOTO_HOME": str(private_app_home)}
+    env.pop("LANGUAGE", None)
+    proc = subprocess.run(
+        [sys.executable, "-m", "idphoto_desktop.cli", "generate", str(tmp_path / "none.jpg"),
+         "--preset", "us_passport", "--engine", "offline", "-o", str(tmp_path / "out.jpg")],
+        env=env, capture_output=True, text=True, timeout=120, check=False,
+    )
+    assert proc.returncode == 1
+    assert expected in proc.stderr, proc.stderr
+
+
+@pytest.mark.gui
+def test_the_window_shows_core_errors_in_chinese(
+    qtbot: Any, make_window: Callable[..., Any], ui_services: Callable[..., Any], tmp_path: Path
+) -> None:
+    from idphoto_desktop.ui import i18n as ui_i18n
+    from tests.fixtures.ui import drop_paths
+
+    assert ui_i18n.install("zh_CN")
+    try:
+        window = make_window(ui_services())
+        bad = tmp_path / "notes.jpg"
+        bad.write_text("this is not a photo", "utf-8")
+        with qtbot.waitSignal(window.photoRejected, timeout=10_000):
+            drop_paths(window, [bad])
+        shown = window.photo_error.text()
+        assert "notes.jpg" in shown and CJK.search(shown), shown
+        assert "not an image" not in shown and "Choose another" not in shown
+    finally:
+        ui_i18n.remove()
+    assert i18n.current_language() == "en"
