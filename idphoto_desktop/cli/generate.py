@@ -12,6 +12,8 @@ from idphoto_desktop.cli.common import progress as _progress
 from idphoto_desktop.core.errors import IdPhotoError
 
 if TYPE_CHECKING:
+    from PIL import Image
+
     from idphoto_desktop.core.job import GenerateParams, GenerateResult
     from idphoto_desktop.engines.base import Engine
 
@@ -55,6 +57,13 @@ def _make_engine(args: argparse.Namespace) -> Engine:
     return CloudEngine(ProviderClient(token, base_url=args.api_url))
 
 
+def _estimate_head(image: Image.Image) -> float | None:
+    """The face detector's head estimate; loaded only for a photo larger than the need."""
+    from idphoto_desktop.engines.offline.headsize import estimate_head_height
+
+    return estimate_head_height(image)
+
+
 def _describe(result: GenerateResult, out: Path, seconds: float, reused: bool) -> None:
     print(f"wrote {out} ({result.width}x{result.height} {result.format.value}, "
           f"engine {result.engine}{', reused from history' if reused else ''})")
@@ -69,7 +78,7 @@ def _describe(result: GenerateResult, out: Path, seconds: float, reused: bool) -
 def cmd_generate(args: argparse.Namespace) -> int:
     from idphoto_desktop.core import validation
     from idphoto_desktop.core.export import write_atomic
-    from idphoto_desktop.core.imageprep import prepare_photo
+    from idphoto_desktop.core.imageprep import prepare_photo, upload_need
     from idphoto_desktop.core.job import CancelToken
     from idphoto_desktop.storage.history import History
 
@@ -78,7 +87,10 @@ def cmd_generate(args: argparse.Namespace) -> int:
     out = Path(args.output)
     if out.exists() and not args.overwrite:
         raise IdPhotoError(f"{out} already exists.", hint="Use --overwrite to replace it.")
-    photo = prepare_photo(Path(args.photo))
+    photo = prepare_photo(
+        Path(args.photo), need=upload_need(params.size, params.geometry),
+        estimate_head=_estimate_head,
+    )
     request = validation.make_request(params, photo=photo, sync=args.sync)
     history = History()
     try:

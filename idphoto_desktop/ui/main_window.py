@@ -38,7 +38,7 @@ from idphoto_desktop.core.errors import (
     StorageError,
     ValidationError,
 )
-from idphoto_desktop.core.job import CancelToken, OutputFormat, ProgressCallback
+from idphoto_desktop.core.job import CancelToken, OutputFormat, PhotoSize, ProgressCallback
 from idphoto_desktop.ui import jobs
 from idphoto_desktop.ui.menus import install_actions
 from idphoto_desktop.ui.result_panel import ResultPanel
@@ -48,6 +48,7 @@ from idphoto_desktop.ui.style import STYLESHEET
 from idphoto_desktop.ui.workers import TaskFn, TaskHandle, TaskRunner
 
 if TYPE_CHECKING:
+    from idphoto_desktop.core.imageprep import UploadNeed
     from idphoto_desktop.core.job import GenerateRequest
     from idphoto_desktop.core.presets import Preset
     from idphoto_desktop.ui.studio import Studio
@@ -289,8 +290,9 @@ class MainWindow(QMainWindow):
 
     def open_path(self, path: Path) -> None:
         """Read a photo file in the background; the current photo stays until it is ready."""
+        need = self._upload_need()
         self._start_load(
-            lambda progress, cancel: jobs.load_photo_file(path, progress, cancel),
+            lambda progress, cancel: jobs.load_photo_file(path, progress, cancel, need),
             self.tr("Reading {0}…").format(path.name),
             folder=str(path.parent),
         )
@@ -556,6 +558,15 @@ class MainWindow(QMainWindow):
             sync=self.settings.sync_mode == "sync",
         )
 
+    def _upload_need(self) -> UploadNeed | None:
+        """What the chosen output needs from the upload (None: nothing chosen yet)."""
+        from idphoto_desktop.core.imageprep import upload_need
+
+        if self.preset_picker.is_custom():
+            return upload_need(PhotoSize(*self.preset_picker.custom_size()))
+        preset = self.current_preset()
+        return None if preset is None else upload_need(preset.size, preset.geometry)
+
     def generate(self) -> None:
         """Validate, then run the engine in a worker; the button stays locked until done."""
         if self._job is not None:
@@ -611,11 +622,12 @@ class MainWindow(QMainWindow):
         preset_id = request.params.preset_id
         chosen = self.current_preset()
         what = chosen.label if chosen is not None and preset_id else f"{request.params.size} px"
+        source = self._photo
 
         def work(progress: ProgressCallback, cancel: CancelToken) -> jobs.GeneratedImage:
             return jobs.generate(
                 lambda: record(self.services.engine(kind, token, api_url)),
-                request, color, progress, cancel,
+                request, color, progress, cancel, photo=source,
             )
 
         handle: list[TaskHandle] = []
@@ -628,6 +640,8 @@ class MainWindow(QMainWindow):
             if photo_seq != self._photo_seq:
                 return  # belongs to an earlier photo: never shown as the current one
             assert isinstance(value, jobs.GeneratedImage)
+            if value.photo is not None:
+                self._photo = value.photo  # its upload was sized for this output
             self._generated = value
             self._generated_key = key
             self.result_panel.result_caption.setText(self.tr("Result · {0}").format(what))
