@@ -400,6 +400,10 @@ HEAD_MIN_FRACTION = 0.2
 height (head and shoulders ~0.3-0.5, half body ~0.2; the shared full-body photos 0.17-0.21
 are the far shots the capture check flags). Used only to decide how much to decode."""
 
+MEASURE_ABOVE_PIXELS = 4_000_000
+"""Smaller photos go as they are (within the limits): measuring the head costs more than
+the bytes it could save."""
+
 HeadEstimator = Callable[["Image.Image"], "float | None"]
 """Head height (crown to chin) in the given image's pixels, or None when unknown."""
 
@@ -540,10 +544,11 @@ def prepare_from(
     notes = list(decoded.notes)
     original_w, original_h = decoded.original_width, decoded.original_height
     image = decoded.image
-    # A head cannot be taller than its photo: at or below the need, nothing to measure.
+    # A head cannot be taller than its photo: at or below the need, nothing to measure;
+    # nor is a small photo worth a face detector (a few hundred KB either way).
     if (
         need is not None and head_px is None and estimate_head is not None
-        and original_h > need.head_px
+        and original_h > need.head_px and original_w * original_h > MEASURE_ABOVE_PIXELS
     ):
         measured = estimate_head(image)
         if measured is not None and measured > 0:
