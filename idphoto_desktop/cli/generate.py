@@ -55,7 +55,8 @@ def _make_engine(args: argparse.Namespace) -> Engine:
             hint="Run 'idphoto token set', set IDPHOTO_TOKEN, or use --engine offline.",
         )
     register_secret(token)
-    return CloudEngine(ProviderClient(token, base_url=args.api_url))
+    # No preview here: the crop estimate (numpy and a search) would only cost time.
+    return CloudEngine(ProviderClient(token, base_url=args.api_url), estimate_crop=False)
 
 
 def _estimate_head(image: Image.Image) -> float | None:
