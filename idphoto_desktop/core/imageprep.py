@@ -24,7 +24,9 @@ from pathlib import Path
 from PIL import Image, ImageCms, ImageOps
 
 from idphoto_desktop.core.errors import ImageError
-from idphoto_desktop.core.job import CropGeometry, PhotoSize, PreparedPhoto
+from idphoto_desktop.core.job import PreparedPhoto
+from idphoto_desktop.core.uploadneed import HEAD_MIN_FRACTION, UploadNeed
+from idphoto_desktop.core.uploadneed import upload_need as upload_need  # re-exported
 
 # The provider's input limits (NOTES.md): under 15 MB, at most 4096x4096 pixels.
 PROVIDER_MAX_BYTES = 15_000_000
@@ -381,39 +383,12 @@ def prepare_photo_bytes(
 # ------------------------------------------------------------------ one decode, sized upload
 
 
-@dataclass(frozen=True)
-class UploadNeed:
-    """What the output needs from the upload: the head's height in output pixels.
-
-    ``head_px`` is the largest crown-to-chin height the output will be made with (the
-    output's height times the upper bound of its head fraction), so a provider placing
-    the head anywhere in the preset's range, or a little larger, is never short.
-    """
-
-    head_px: float
-
-
-DEFAULT_HEAD_FRACTION = 0.8  # no rule known (custom size): the largest any spec asks (ICAO)
-PROVIDER_CROP_MARGIN = 1.05  # the provider's own crop may make the head a little larger
-HEAD_MIN_FRACTION = 0.2
-"""Without a measured head: a usable ID shot's head is at least this part of the photo's
-height (head and shoulders ~0.3-0.5, half body ~0.2; the shared full-body photos 0.17-0.21
-are the far shots the capture check flags). Used only to decide how much to decode."""
-
 MEASURE_ABOVE_PIXELS = 4_000_000
 """Smaller photos go as they are (within the limits): measuring the head costs more than
 the bytes it could save."""
 
 HeadEstimator = Callable[["Image.Image"], "float | None"]
 """Head height (crown to chin) in the given image's pixels, or None when unknown."""
-
-
-def upload_need(size: PhotoSize, geometry: CropGeometry | None = None) -> UploadNeed:
-    """The need of one output size and its head rule (the preset's, or the default)."""
-    fraction = DEFAULT_HEAD_FRACTION
-    if geometry is not None and geometry.head_fraction is not None:
-        fraction = max(geometry.head_fraction)
-    return UploadNeed(size.height * fraction * PROVIDER_CROP_MARGIN)
 
 
 def upload_height(photo_height: int, need: UploadNeed, head_px: float | None) -> int:

@@ -29,7 +29,8 @@ from idphoto_desktop.core.job import (
 if TYPE_CHECKING:
     from PIL import Image
 
-    from idphoto_desktop.core.imageprep import DecodedPhoto, UploadNeed
+    from idphoto_desktop.core.imageprep import DecodedPhoto
+    from idphoto_desktop.core.uploadneed import UploadNeed
     from idphoto_desktop.engines.base import Engine
 
 DISPLAY_LONGEST_SIDE = 2400
@@ -210,7 +211,7 @@ def generate(
     if photo is not None and photo.decoded is not None and request.photo is not None:
         from dataclasses import replace
 
-        from idphoto_desktop.core.imageprep import upload_need
+        from idphoto_desktop.core.uploadneed import upload_need
 
         need = upload_need(request.params.size, request.params.geometry)
         if need != photo.need:

@@ -48,9 +48,9 @@ from idphoto_desktop.ui.style import STYLESHEET
 from idphoto_desktop.ui.workers import TaskFn, TaskHandle, TaskRunner
 
 if TYPE_CHECKING:
-    from idphoto_desktop.core.imageprep import UploadNeed
     from idphoto_desktop.core.job import GenerateRequest
     from idphoto_desktop.core.presets import Preset
+    from idphoto_desktop.core.uploadneed import UploadNeed
     from idphoto_desktop.ui.studio import Studio
 
 log = logging.getLogger(__name__)
@@ -560,7 +560,7 @@ class MainWindow(QMainWindow):
 
     def _upload_need(self) -> UploadNeed | None:
         """What the chosen output needs from the upload (None: nothing chosen yet)."""
-        from idphoto_desktop.core.imageprep import upload_need
+        from idphoto_desktop.core.uploadneed import upload_need
 
         if self.preset_picker.is_custom():
             return upload_need(PhotoSize(*self.preset_picker.custom_size()))
