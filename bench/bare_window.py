@@ -7,7 +7,9 @@ the process's peak RSS in MB (VmHWM) on stdout before exiting (the memory figure
 
 from __future__ import annotations
 
+import os
 import sys
+import time
 from pathlib import Path
 
 from PySide6.QtCore import QEvent, QObject, QTimer
@@ -22,6 +24,9 @@ class _FirstPaint(QObject):
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() == QEvent.Type.Paint:
             watched.removeEventFilter(self)
+            target = os.environ.get("IDPHOTO_SMOKE_PAINT_FILE")
+            if target:  # as idphoto-desktop --smoke does, for bench/startup.py
+                Path(target).write_text(repr(time.monotonic()), encoding="ascii")
             QTimer.singleShot(0, self._app.quit)
         return False
 

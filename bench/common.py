@@ -223,6 +223,65 @@ def clean_upright(*, quick: bool) -> Any:
     return source.resize((height, width), Image.Resampling.LANCZOS, box=box)
 
 
+PHONE_SIZE = (4032, 3024)  # 12 MP as a phone stores it held upright (EXIF orientation 6)
+QUICK_PHONE_SIZE = (2016, 1512)
+PHONE_SOURCE = PHOTOS / "hivision_test0.jpg"  # 576x768 JPEG, studio-style head and shoulders
+
+
+def phone_jpeg(*, quick: bool) -> Path:
+    """A 12 MP phone-like JPEG built from a shared photo (once per run, then reused).
+
+    Cropped to 3:4, upscaled with Lanczos to 3024x4032, given a phone's sensor noise
+    (read noise 3, shot noise), stored landscape with EXIF orientation 6 at quality 95
+    (what phones write), as a phone held upright does.
+    """
+    width, height = QUICK_PHONE_SIZE if quick else PHONE_SIZE
+    path = work_dir() / f"phone_{width}x{height}.jpg"
+    if path.is_file():
+        return path
+    import numpy as np
+    from PIL import Image
+
+    with Image.open(PHONE_SOURCE) as opened:
+        source = opened.convert("RGB")
+    sw, sh = source.size
+    crop_w = min(sw, sh * height // width)
+    crop_h = crop_w * width // height
+    box = ((sw - crop_w) / 2, (sh - crop_h) / 2, (sw + crop_w) / 2, (sh + crop_h) / 2)
+    upright = source.resize((height, width), Image.Resampling.LANCZOS, box=box)
+    pixels = np.asarray(upright)
+    rng = np.random.default_rng(12)
+    noise = rng.standard_normal(pixels.shape, dtype=np.float32)
+    noise *= np.sqrt(9.0 + 0.03 * pixels.astype(np.float32))
+    noisy = np.clip(pixels + noise + 0.5, 0, 255).astype(np.uint8)
+    stored = Image.fromarray(noisy).transpose(Image.Transpose.ROTATE_90)
+    exif = Image.Exif()
+    exif[0x010F] = "BenchPhone"
+    exif[0x0112] = 6
+    partial = path.with_suffix(".part")
+    stored.save(partial, "JPEG", exif=exif.tobytes(), quality=95)
+    partial.replace(path)
+    return path
+
+
+def clean_camera_jpeg(*, quick: bool) -> Path:
+    """A clean 24 MP camera JPEG (no added noise, quality 92), stored as a camera does."""
+    width, height = QUICK_CAMERA_SIZE if quick else CAMERA_SIZE
+    path = work_dir() / f"clean_camera_{width}x{height}.jpg"
+    if path.is_file():
+        return path
+    from PIL import Image
+
+    stored = clean_upright(quick=quick).transpose(Image.Transpose.ROTATE_90)
+    exif = Image.Exif()
+    exif[0x010F] = "BenchCam"
+    exif[0x0112] = 6
+    partial = path.with_suffix(".part")
+    stored.save(partial, "JPEG", exif=exif.tobytes(), quality=92)
+    partial.replace(path)
+    return path
+
+
 def camera_jpeg(*, quick: bool, twenty_mb: bool = False) -> Path:
     """A camera-like JPEG built from a shared photo (built once per run, then reused).
 

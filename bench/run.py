@@ -30,10 +30,13 @@ if str(ROOT) not in sys.path:
 
 from bench.common import OUT, Figure, validate_figure  # noqa: E402
 
+# One registration line a figure: name -> module with ``main(quick) -> dict`` (bench/common.py).
 FIGURES: dict[str, str] = {
     "startup": "bench.startup",
     "client_overhead": "bench.client_overhead",
+    "cli_process": "bench.cli_process",
     "upload_size": "bench.upload_size",
+    "open_photo": "bench.open_photo",
     "responsiveness": "bench.responsiveness",
     "offline": "bench.offline_figure",
     "memory": "bench.memory",

@@ -23,12 +23,23 @@ PHASES = Path(__file__).with_name("startup_phases.py")
 LAZY_MODULES = ("requests", "keyring", "cv2", "numpy", "PIL", "urllib3", "secretstorage")
 
 
-def _timed(argv: list[str], env: dict[str, str]) -> float:
-    started = time.perf_counter()
-    done = subprocess.run(argv, env=env, cwd=ROOT, capture_output=True, text=True, timeout=120)
-    elapsed = time.perf_counter() - started
-    if done.returncode != 0:
-        raise RuntimeError(f"{argv[0]} exited {done.returncode}: {done.stderr[-2000:]}")
+def _timed(argv: list[str], env: dict[str, str], paints: list[float] | None = None) -> float:
+    """Spawn to exit; with ``paints``, also append spawn to first paint (same clock)."""
+    with tempfile.TemporaryDirectory(prefix="bench-paint-") as tmp:
+        paint_file = Path(tmp) / "paint"
+        env = dict(env, IDPHOTO_SMOKE_PAINT_FILE=str(paint_file))
+        spawned = time.monotonic()
+        started = time.perf_counter()
+        done = subprocess.run(
+            argv, env=env, cwd=ROOT, capture_output=True, text=True, timeout=120
+        )
+        elapsed = time.perf_counter() - started
+        if done.returncode != 0:
+            raise RuntimeError(f"{argv[0]} exited {done.returncode}: {done.stderr[-2000:]}")
+        if paints is not None:
+            if not paint_file.is_file():
+                raise RuntimeError(f"{argv[0]} did not note its first paint")
+            paints.append(float(paint_file.read_text(encoding="ascii")) - spawned)
     return elapsed
 
 
@@ -91,21 +102,27 @@ def main(quick: bool) -> Figure:
         _timed(bare_cmd, env)
         app_s: list[float] = []
         bare_s: list[float] = []
+        app_paint: list[float] = []
+        bare_paint: list[float] = []
         for i in range(runs):
             # Alternate which goes first, so neither always follows the other.
             if i % 2 == 0:
-                app_s.append(_timed(app_cmd, env))
-                bare_s.append(_timed(bare_cmd, env))
+                app_s.append(_timed(app_cmd, env, app_paint))
+                bare_s.append(_timed(bare_cmd, env, bare_paint))
             else:
-                bare_s.append(_timed(bare_cmd, env))
-                app_s.append(_timed(app_cmd, env))
+                bare_s.append(_timed(bare_cmd, env, bare_paint))
+                app_s.append(_timed(app_cmd, env, app_paint))
         profile = import_profile(env)
         steps = step_times(env, 1 if quick else 5)
     app_med, bare_med = median(app_s), median(bare_s)
     ratio = app_med / bare_med
+    paint_ratio = median(app_paint) / median(bare_paint)
     notes = [
         "Spawn to exit of each process, quitting at the first paint; includes the "
         "interpreter's own start (about the same for both).",
+        f"Spawn to first paint (each process notes the monotonic clock at its first paint): "
+        f"ours {median(app_paint):.3f} s, bare {median(bare_paint):.3f} s, "
+        f"{paint_ratio:.2f}x; the rest is quitting (closing, saving settings, Qt teardown).",
     ]
     heavy = profile["heavy_imported_at_startup"]
     notes.append(
@@ -115,7 +132,7 @@ def main(quick: bool) -> Figure:
     notes.append(
         "In-process steps (median ms): " + ", ".join(f"{k} {v}" for k, v in steps.items())
     )
-    if ratio > TARGET_RATIO:
+    if min(ratio, paint_ratio) > TARGET_RATIO:
         notes.append(
             "Slowest top-level imports (cumulative ms): "
             + ", ".join(f"{m} {ms}" for m, ms in profile["top_level_ms"][:8])
@@ -134,12 +151,17 @@ def main(quick: bool) -> Figure:
         baseline_label=f"bare PySide6 QMainWindow shown and closed, median of {runs}",
         ratio=ratio,
         ratio_label="x the bare window",
-        targets=[target("start-up vs bare window", ratio, "<=", TARGET_RATIO, "x")],
+        targets=[
+            target("spawn to exit vs bare window", ratio, "<=", TARGET_RATIO, "x"),
+            target("spawn to first paint vs bare window", paint_ratio, "<=", TARGET_RATIO, "x"),
+        ],
         quick=quick,
         details={
             "app_runs_s": [round(x, 4) for x in app_s],
             "bare_runs_s": [round(x, 4) for x in bare_s],
             "extra_ms": round((app_med - bare_med) * 1000, 1),
+            "app_first_paint_s": [round(x, 4) for x in app_paint],
+            "bare_first_paint_s": [round(x, 4) for x in bare_paint],
             "import_profile": profile,
             "steps_ms": steps,
         },

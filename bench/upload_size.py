@@ -1,16 +1,18 @@
-"""Upload size: bytes our client sends for a 24-megapixel camera JPEG, against the file.
+"""Upload size: bytes sent for a 12 MP phone photo and a clean 24 MP camera JPEG.
 
-``prepare_photo`` output is what the client uploads; a byte-counting TCP relay between
-the client and the sandbox confirms what really goes over the wire for the create call
-(multipart envelope and headers included). Quality: the offline engine finds the final
-crop on the uploaded photo at the largest output size (2000 px tall, 35x45 mm aspect);
-the same crop is then rendered from the original and from the upload and compared
-(PSNR, dB). The camera file carries sensor-like noise, so part of any difference is
-noise the upload no longer has.
+Both are prepared as ``idphoto generate`` prepares them for the largest preset
+(hk_passport_digital, 1280x1600, head 64-72 %): sized from the output's need with the
+face detector's head estimate. Rows: bytes of the file over bytes uploaded (target
+>= 4x), and the head's height in the upload as the offline engine measures it (crown to
+chin) over the largest head the output is made with (1600 x 0.72; target >= 1.0, never
+enlarged). A byte-counting TCP relay between the client and the sandbox confirms what
+goes over the wire for the camera photo's create call (multipart envelope included).
+Quality: the engine's final crop rendered from the original and from the upload (PSNR).
 """
 
 from __future__ import annotations
 
+import math
 import socket
 import threading
 import time
@@ -18,19 +20,20 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import (
+    MODELS,
     SANDBOX_TOKEN,
     Figure,
     SandboxProcess,
-    camera_jpeg,
-    clean_upright,
+    clean_camera_jpeg,
     figure,
+    phone_jpeg,
     psnr,
     target,
 )
 
 TARGET_FEWER = 4.0
-FINAL = (1556, 2000)  # 35x45 mm at the largest side the provider makes (2000 px)
-GEOMETRY_HEAD = (0.711, 0.8)  # icao_35x45 in ../shared/specs/id_specs.json (as bench/offline.py)
+TARGET_HEAD = 1.0
+PRESET = "hk_passport_digital"  # the largest preset: 1280x1600, head 0.64-0.72
 
 
 class CountingRelay:
@@ -99,122 +102,150 @@ def _inverse(a: float, b: float, c: float, d: float, e: float, f: float) -> tupl
     return (ia, ib, -(ia * c + ib * f), id_, ie, -(id_ * c + ie * f))
 
 
-def final_crop_psnr(original_path: Path, prepared: Any, *, quick: bool) -> dict[str, Any]:
-    """PSNR of the final crop from the original against the same crop from the upload."""
+def _engine_crop(prepared: Any) -> tuple[Any, Any, tuple[int, int]]:
+    """The offline engine on the upload, for the preset: (result, crop map, size)."""
+    from idphoto_desktop.core.job import GenerateParams, GenerateRequest, OutputFormat
+    from idphoto_desktop.core.presets import get_preset
+    from idphoto_desktop.engines.offline import OfflineEngine
+
+    preset = get_preset(PRESET)
+    params = GenerateParams(preset.size, OutputFormat.PNG, geometry=preset.geometry)
+    result = OfflineEngine(MODELS).generate(GenerateRequest(params, photo=prepared))
+    if result.crop is None or result.guides is None:
+        raise RuntimeError("the offline engine gave no crop map or guides")
+    return result, result.crop, (preset.width_px, preset.height_px)
+
+
+def head_in_upload(prepared: Any) -> float:
+    """Crown-to-chin height of the head in uploaded pixels (the offline engine's measure)."""
+    result, crop, _size = _engine_crop(prepared)
+    return float(result.guides.head_height / math.hypot(crop.a, crop.d))
+
+
+def final_crop_psnr(original_path: Path, prepared: Any) -> float:
+    """PSNR of the final crop rendered from the original against the same from the upload."""
     import io
 
     from PIL import Image, ImageOps
 
-    from idphoto_desktop.core.job import (
-        CropGeometry,
-        GenerateParams,
-        GenerateRequest,
-        OutputFormat,
-        PhotoSize,
-    )
-    from idphoto_desktop.engines.offline import OfflineEngine
-
-    params = GenerateParams(
-        PhotoSize(*FINAL), OutputFormat.PNG, geometry=CropGeometry(head_fraction=GEOMETRY_HEAD)
-    )
-    result = OfflineEngine().generate(GenerateRequest(params, photo=prepared))
-    crop = result.crop
-    if crop is None:
-        raise RuntimeError("the offline engine gave no crop map")
+    _result, crop, size = _engine_crop(prepared)
     with Image.open(io.BytesIO(prepared.data)) as opened:
         uploaded = opened.convert("RGB")
     with Image.open(original_path) as opened:
         original = ImageOps.exif_transpose(opened).convert("RGB")
-    if original.size != (prepared.original_width, prepared.original_height):
-        raise RuntimeError("the original's upright size differs from prepare_photo's")
     s = prepared.scale
-    # uploaded px -> result px is ``crop``; original px -> uploaded px is ``scale``.
-    from_upload = _render(uploaded, _inverse(crop.a, crop.b, crop.c, crop.d, crop.e, crop.f),
-                          FINAL)
+    from_upload = _render(uploaded, _inverse(crop.a, crop.b, crop.c, crop.d, crop.e, crop.f), size)
     from_original = _render(
-        original, _inverse(crop.a * s, crop.b * s, crop.c, crop.d * s, crop.e * s, crop.f),
-        FINAL,
+        original, _inverse(crop.a * s, crop.b * s, crop.c, crop.d * s, crop.e * s, crop.f), size
     )
-    original.close()
-    clean_map = _inverse(crop.a * s, crop.b * s, crop.c, crop.d * s, crop.e * s, crop.f)
-    from_clean = _render(clean_upright(quick=quick), clean_map, FINAL)
-    return {
-        "psnr_db": round(psnr(from_original, from_upload), 2),
-        "psnr_original_vs_noise_free_db": round(psnr(from_original, from_clean), 2),
-        "psnr_upload_vs_noise_free_db": round(psnr(from_upload, from_clean), 2),
-        "final_size": f"{FINAL[0]}x{FINAL[1]}",
-        "original_px_per_result_px": round(1.0 / (crop.a * s), 3),
-        "uploaded_px_per_result_px": round(1.0 / crop.a, 3),
-    }
+    return round(psnr(from_original, from_upload), 2)
+
+
+def _prepare(path: Path) -> tuple[Any, float]:
+    """What ``idphoto generate --preset hk_passport_digital`` uploads, and seconds taken."""
+    from idphoto_desktop.core.imageprep import prepare_photo, upload_need
+    from idphoto_desktop.core.presets import get_preset
+    from idphoto_desktop.engines.offline.headsize import estimate_head_height
+
+    preset = get_preset(PRESET)
+    started = time.perf_counter()
+    prepared = prepare_photo(
+        path,
+        need=upload_need(preset.size, preset.geometry),
+        estimate_head=lambda image: estimate_head_height(image, MODELS),
+    )
+    return prepared, time.perf_counter() - started
 
 
 def main(quick: bool) -> Figure:
     from idphoto_desktop.api.client import ProviderClient
     from idphoto_desktop.core.imageprep import prepare_photo
-    from idphoto_desktop.core.job import GenerateParams, GenerateRequest, OutputFormat, PhotoSize
+    from idphoto_desktop.core.job import GenerateParams, GenerateRequest, OutputFormat
+    from idphoto_desktop.core.presets import get_preset
 
-    path = camera_jpeg(quick=quick)
-    file_bytes = path.stat().st_size
-    started = time.perf_counter()
-    prepared = prepare_photo(path)
-    prepare_s = time.perf_counter() - started
-    sent = len(prepared.data)
+    preset = get_preset(PRESET)
+    assert preset.geometry.head_fraction is not None
+    output_head = preset.height_px * max(preset.geometry.head_fraction)
+    photos = {"phone": phone_jpeg(quick=quick), "camera": clean_camera_jpeg(quick=quick)}
+    rows: dict[str, dict[str, Any]] = {}
+    for kind, path in photos.items():
+        prepared, seconds = _prepare(path)
+        legacy = prepare_photo(path)  # before: no need given (kept <= 4096, else 2500 px)
+        head = head_in_upload(prepared)
+        rows[kind] = {
+            "prepared": prepared,
+            "file_bytes": path.stat().st_size,
+            "sent_bytes": len(prepared.data),
+            "fewer": path.stat().st_size / len(prepared.data),
+            "head_px": round(head, 1),
+            "head_vs_need": head / output_head,
+            "legacy_fewer": round(path.stat().st_size / len(legacy.data), 2),
+            "legacy_head_vs_need": round(head_in_upload(legacy) / output_head, 3),
+            "prepare_s": round(seconds, 3),
+            "psnr_db": final_crop_psnr(path, prepared),
+            "upload": f"{prepared.width}x{prepared.height}",
+            "original": f"{prepared.original_width}x{prepared.original_height}",
+        }
+    camera = rows["camera"]
     request = GenerateRequest(
-        GenerateParams(PhotoSize(*FINAL), OutputFormat.PNG), photo=prepared, sync=True
+        GenerateParams(preset.size, OutputFormat.PNG, geometry=preset.geometry),
+        photo=camera["prepared"],
+        sync=True,
     )
     with SandboxProcess(engine="cropresize") as sandbox:
         relay = CountingRelay(int(sandbox.base_url.rsplit(":", 1)[1]))
         try:
             with ProviderClient(SANDBOX_TOKEN, base_url=f"http://127.0.0.1:{relay.port}") as c:
                 c.generate(request)
-            wire = relay.sent  # the create call (the result comes from the sandbox directly)
+            wire = relay.sent
         finally:
             relay.close()
-    quality = final_crop_psnr(path, prepared, quick=quick)
-    fewer = file_bytes / sent
+    targets = []
+    notes = []
+    names = {"phone": "12 MP phone photo", "camera": "24 MP camera JPEG (clean, q92)"}
+    for kind, row in rows.items():
+        targets.append(target(f"{kind}: x fewer bytes", row["fewer"], ">=", TARGET_FEWER, "x"))
+    for kind, row in rows.items():
+        targets.append(
+            target(f"{kind}: head vs need", row["head_vs_need"], ">=", TARGET_HEAD, "x")
+        )
+    for kind, row in rows.items():
+        notes.append(
+            f"{names[kind]} {row['original']}: {row['file_bytes'] / 1e6:.2f} MB -> "
+            f"{row['upload']} {row['sent_bytes'] / 1e6:.2f} MB ({row['fewer']:.2f}x fewer); "
+            f"head {row['head_px']:.0f} px vs {output_head:.0f} px needed "
+            f"({row['head_vs_need']:.2f}x); before this change {row['legacy_fewer']}x fewer "
+            f"with the head at {row['legacy_head_vs_need']}x the need; prepared in "
+            f"{row['prepare_s']:.2f} s; final crop PSNR original vs upload {row['psnr_db']} dB."
+        )
+    notes.append(
+        f"On the wire the camera photo's create call sent {wire / 1e6:.3f} MB (multipart "
+        f"envelope included): {camera['file_bytes'] / wire:.2f}x fewer than the file."
+    )
+    notes.append(
+        "Never enlarged and >= 4x fewer bytes pull apart when the head is a third of the "
+        "photo's height: the head alone then needs most of the pixels; only cropping the "
+        "upload to the person (an offset in PreparedPhoto) would give both."
+    )
     return figure(
         "upload_size",
-        "Upload size: bytes sent for a 24-megapixel camera JPEG",
+        "Upload size: bytes sent for the largest preset, 12 MP phone and 24 MP camera photos",
         unit="MB",
-        value=sent / 1e6,
-        value_label=f"prepare_photo output, {prepared.width}x{prepared.height} {prepared.mime}",
-        baseline=file_bytes / 1e6,
-        baseline_label=(
-            f"the camera file, {prepared.original_width}x{prepared.original_height} "
-            f"({prepared.original_width * prepared.original_height / 1e6:.1f} MP)"
-        ),
-        ratio=fewer,
+        value=camera["sent_bytes"] / 1e6,
+        value_label=f"camera photo's upload, {camera['upload']}",
+        baseline=camera["file_bytes"] / 1e6,
+        baseline_label=f"the camera file, {camera['original']}",
+        ratio=camera["fewer"],
         ratio_label="x fewer bytes than the file",
-        targets=[target("times fewer bytes", fewer, ">=", TARGET_FEWER, "x")],
+        targets=targets,
         quick=quick,
         details={
-            "file_bytes": file_bytes,
-            "prepared_bytes": sent,
             "wire_bytes_create_call": wire,
-            "wire_fewer": round(file_bytes / wire, 2),
-            "prepare_s": round(prepare_s, 3),
-            "prepare_notes": list(prepared.notes),
-            **quality,
+            "output_head_px": output_head,
+            **{
+                kind: {k: v for k, v in row.items() if k != "prepared"}
+                for kind, row in rows.items()
+            },
         },
-        notes=[
-            f"On the wire the create call sent {wire / 1e6:.3f} MB "
-            f"(multipart envelope included): {file_bytes / wire:.2f}x fewer than the file.",
-            f"PSNR of the final {quality['final_size']} crop, from the original vs from the "
-            f"upload: {quality['psnr_db']:.2f} dB (result px per uploaded px "
-            f"{1 / quality['uploaded_px_per_result_px']:.2f}).",
-            "Against the noise-free scene the same crop scores "
-            f"{quality['psnr_original_vs_noise_free_db']:.2f} dB from the original and "
-            f"{quality['psnr_upload_vs_noise_free_db']:.2f} dB from the upload "
-            + (
-                "(the upload is closer to the scene: what it drops is mostly sensor noise)."
-                if quality["psnr_upload_vs_noise_free_db"]
-                >= quality["psnr_original_vs_noise_free_db"]
-                else "(the upload is further from the scene: it loses detail)."
-            ),
-            "The built photo's real detail is that of its ~1000 px source; a camera photo "
-            "with finer detail (hair) would lose what a "
-            f"{1 / quality['uploaded_px_per_result_px']:.2f}x enlargement of the upload "
-            "cannot give back at this output size.",
-            f"prepare_photo took {prepare_s:.2f} s.",
-        ],
+        notes=notes,
     )

@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from idphoto_desktop.cli.common import EXIT_OK
+from idphoto_desktop.cli.common import EXIT_FAILED, EXIT_OK
 from idphoto_desktop.cli.common import progress as _progress
 from idphoto_desktop.core.errors import IdPhotoError
 
@@ -59,7 +59,8 @@ def _make_engine(args: argparse.Namespace) -> Engine:
             hint="Run 'idphoto token set', set IDPHOTO_TOKEN, or use --engine offline.",
         )
     register_secret(token)
-    return CloudEngine(client_from_settings(token, base_url=args.api_url))
+    # No preview here: the crop estimate (numpy and a search) would only cost time.
+    return CloudEngine(client_from_settings(token, base_url=args.api_url), estimate_crop=False)
 
 
 def _describe(ctx: JobContext, seconds: float) -> None:
@@ -153,6 +154,37 @@ def cmd_generate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_generate_many(args: argparse.Namespace) -> int:
+    """Several photos in one process (imports and connections paid once): ``-o`` a folder.
+
+    Each photo goes through :func:`cmd_generate` as if run alone, its output named after
+    it (``NAME.png``/``NAME.jpg``) in the folder; a failure is reported and the others
+    go on. One photo with ``-o`` naming a file behaves as before.
+    """
+    photos = [str(p) for p in args.photo]
+    folder = Path(args.output)
+    if len(photos) == 1 and not folder.is_dir():
+        return cmd_generate(argparse.Namespace(**{**vars(args), "photo": photos[0]}))
+    if not folder.is_dir():
+        raise IdPhotoError(
+            f"{folder} is not a folder.", hint="With several photos, -o names a folder."
+        )
+    extension = ".jpg" if str(args.format).lower() in ("jpg", "jpeg") else ".png"
+    failed = 0
+    for photo in photos:
+        out = folder / (Path(photo).stem + extension)
+        one = argparse.Namespace(**{**vars(args), "photo": photo, "output": str(out)})
+        try:
+            cmd_generate(one)
+        except IdPhotoError as err:
+            failed += 1
+            print(f"idphoto: {photo}: {err.full_text()}", file=sys.stderr)
+    if failed:
+        print(f"idphoto: {failed} of {len(photos)} photos failed", file=sys.stderr)
+        return EXIT_FAILED
+    return EXIT_OK
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     """Generate one ID photo end to end through the real client and the sandbox server."""
     from idphoto_desktop.api.client import ProviderClient
@@ -201,7 +233,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def register(sub: Any) -> None:
     """Add ``generate`` and ``demo`` to the ``idphoto`` parser."""
     gen = sub.add_parser("generate", help="make an ID photo from a photo")
-    gen.add_argument("photo")
+    gen.add_argument("photo", nargs="+", help="one photo, or several with -o a folder")
     size = gen.add_mutually_exclusive_group(required=True)
     size.add_argument("--preset", help="preset id (see 'idphoto presets')")
     size.add_argument("--size", help="custom size in pixels, e.g. 300x400")
@@ -227,8 +259,8 @@ def register(sub: Any) -> None:
     )
     gen.add_argument("--customer", help="customer's name or order number, kept in the history")
     gen.add_argument("--overwrite", action="store_true", help="replace an existing output")
-    gen.add_argument("-o", "--output", required=True)
-    gen.set_defaults(func=cmd_generate)
+    gen.add_argument("-o", "--output", required=True, help="output file, or a folder")
+    gen.set_defaults(func=cmd_generate_many)
 
     demo = sub.add_parser("demo", help="end-to-end run through the sandbox server")
     demo_photo = Path("..") / "shared" / "photos" / "hivision_test0.jpg"

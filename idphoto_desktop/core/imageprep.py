@@ -17,6 +17,7 @@ import io
 import math
 import threading
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,6 +26,8 @@ from PIL import Image, ImageCms, ImageOps
 from idphoto_desktop.core.errors import ImageError
 from idphoto_desktop.core.job import PreparedPhoto
 from idphoto_desktop.core.readfile import read_regular_file
+from idphoto_desktop.core.uploadneed import HEAD_MIN_FRACTION, UploadNeed
+from idphoto_desktop.core.uploadneed import upload_need as upload_need  # re-exported
 
 # The provider's input limits (NOTES.md): under 15 MB, at most 4096x4096 pixels.
 PROVIDER_MAX_BYTES = 15_000_000
@@ -366,28 +369,117 @@ def _upright(image: Image.Image) -> Image.Image:
 
 
 def prepare_photo_bytes(
-    data: bytes, filename: str, *, longest_side: int | None = None
+    data: bytes,
+    filename: str,
+    *,
+    longest_side: int | None = None,
+    need: UploadNeed | None = None,
+    head_px: float | None = None,
+    estimate_head: HeadEstimator | None = None,
 ) -> PreparedPhoto:
     """Prepare the bytes of a photo file for upload (see the module docstring for why).
 
-    ``longest_side`` caps the uploaded photo's longest side; ``None`` keeps a photo that
-    is within the provider's limits at full size and brings a larger one down to
-    2500 px. Raises :class:`ImageError` with a clerk's message for anything unusable.
+    With ``need`` (see :func:`upload_need`) the upload is sized from what the output
+    needs (:func:`upload_height` states the rule); ``head_px`` is the head's measured
+    crown-to-chin height in original pixels, or ``estimate_head`` measures it on the
+    decoded photo. Without ``need``: a photo within the provider's limits is kept at
+    full size and a larger one brought down to 2500 px. ``longest_side`` caps the
+    upload's longest side in both cases. Raises :class:`ImageError` with a clerk's
+    message for anything unusable.
     """
     _check_longest_side(longest_side)
+    if need is None:
+        opened = _open(data, Path(filename).name or "The file")
+        width, height = opened.oriented_size
+        opened.image.close()
+        min_height = _target_size(width, height, longest_side)[1]
+    else:
+        min_height = decode_height(need)
+    decoded = decode_photo(data, filename, min_height=min_height)
+    return prepare_from(
+        decoded, need, longest_side=longest_side, head_px=head_px, estimate_head=estimate_head
+    )
+
+
+# ------------------------------------------------------------------ one decode, sized upload
+
+
+MEASURE_ABOVE_PIXELS = 4_000_000
+"""Smaller photos go as they are (within the limits): measuring the head costs more than
+the bytes it could save."""
+
+HeadEstimator = Callable[["Image.Image"], "float | None"]
+"""Head height (crown to chin) in the given image's pixels, or None when unknown."""
+
+
+def upload_height(photo_height: int, need: UploadNeed, head_px: float | None) -> int:
+    """Upright upload height: the head at ``need.head_px``, never enlarged.
+
+    The rule: with the head's height known (``head_px``, original pixels) the upload is
+    scaled so that the head measures ``need.head_px`` (the largest output's head height,
+    provider margin included); without it, the head is assumed to be
+    :data:`HEAD_MIN_FRACTION` of the photo's height (a conservative, larger upload). The
+    photo is never enlarged: a head already smaller than the need is sent at full size.
+    """
+    head = head_px if head_px is not None and head_px > 0 else HEAD_MIN_FRACTION * photo_height
+    return min(photo_height, math.ceil(photo_height * need.head_px / head))
+
+
+def decode_height(need: UploadNeed, *, preview_side: int = 0) -> int:
+    """How tall (upright) one decode must be for ``need`` before the head is measured.
+
+    Enough for a head of :data:`HEAD_MIN_FRACTION` of the photo's height, and for a
+    preview of ``preview_side``; a JPEG much larger than that is decoded at 1/2..1/8.
+    """
+    return max(preview_side, math.ceil(need.head_px / HEAD_MIN_FRACTION))
+
+
+@dataclass(frozen=True)
+class DecodedPhoto:
+    """A photo decoded once, upright and in RGB/RGBA, shared by the preview and the upload.
+
+    ``image`` may be smaller than the original (a JPEG decoded at 1/2..1/8 scale when
+    that still covers what was asked); ``full`` says it is not. ``data`` is kept so a
+    rare later need for more pixels can decode again.
+    """
+
+    image: Image.Image
+    original_width: int
+    original_height: int
+    source_sha256: str
+    filename: str
+    data: bytes
+    full: bool
+    had_metadata: bool
+    notes: tuple[str, ...]
+
+
+def decode_photo(data: bytes, filename: str, *, min_height: int | None = None) -> DecodedPhoto:
+    """Check and decode a photo once; ``min_height`` (upright) allows a reduced JPEG decode.
+
+    ``None`` decodes at full size, except that a JPEG over 64 megapixels is decoded at a
+    reduced scale to bound memory.
+    """
     display_name = Path(filename).name or "The file"
     notes: list[str] = []
     opened = _open(data, display_name)
     original_w, original_h = opened.oriented_size
-    target_w, target_h = _target_size(original_w, original_h, longest_side)
+    raw_long = max(opened.raw_width, opened.raw_height)
+    draft_side: int | None = None
+    if min_height is not None and min_height < original_h:
+        draft_side = math.ceil(raw_long * min_height / original_h)
+    raw_pixels = opened.raw_width * opened.raw_height
+    if raw_pixels > MAX_DECODE_PIXELS:
+        halvings = math.ceil(math.log2(math.sqrt(raw_pixels / MAX_DECODE_PIXELS)))
+        bound = math.ceil(raw_long / 2**halvings)
+        draft_side = bound if draft_side is None else min(draft_side, bound)
     frames = getattr(opened.image, "n_frames", 1)
     had_metadata = bool(opened.image.info.get("exif")) or bool(
         opened.image.getexif()
     ) or any(k in opened.image.info for k in ("xmp", "XML:com.adobe.xmp", "comment"))
-    image = _decode(opened, display_name, max(target_w, target_h))
+    image = _decode(opened, display_name, draft_side)
     if isinstance(frames, int) and frames > 1:
         notes.append(f"The file holds {frames} frames; the first one was used.")
-
     expected_kind = _EXTENSION_KINDS.get(Path(filename).suffix.lower())
     if expected_kind is not None and expected_kind != opened.kind:
         notes.append(
@@ -398,8 +490,72 @@ def prepare_photo_bytes(
         image = _upright(image)
         notes.append("Turned upright using the camera's orientation tag.")
     image = _normalise_mode(image, notes)
+    return DecodedPhoto(
+        image=image,
+        original_width=original_w,
+        original_height=original_h,
+        source_sha256=hashlib.sha256(data).hexdigest(),
+        filename=filename,
+        data=data,
+        full=image.size == (original_w, original_h),
+        had_metadata=had_metadata,
+        notes=tuple(notes),
+    )
+
+
+def preview_from(decoded: DecodedPhoto, max_side: int) -> Image.Image:
+    """A display copy at most ``max_side`` long, from the one decode."""
+    image = decoded.image
+    if max(image.size) > max_side:
+        image = image.copy()
+        image.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
+    return image
+
+
+def _sized_target(
+    decoded: DecodedPhoto, need: UploadNeed | None, head_px: float | None,
+    longest_side: int | None,
+) -> tuple[int, int]:
+    w, h = decoded.original_width, decoded.original_height
+    if need is None:
+        return _target_size(w, h, longest_side)
+    height = upload_height(h, need, head_px)
+    cap = PROVIDER_MAX_SIDE if longest_side is None else min(PROVIDER_MAX_SIDE, longest_side)
+    factor = min(height / h, cap / max(w, h), 1.0)
+    if factor >= 1.0:
+        return w, h
+    return max(1, round(w * factor)), max(1, round(h * factor))
+
+
+def prepare_from(
+    decoded: DecodedPhoto,
+    need: UploadNeed | None,
+    *,
+    longest_side: int | None = None,
+    head_px: float | None = None,
+    estimate_head: HeadEstimator | None = None,
+) -> PreparedPhoto:
+    """The upload made from a decoded photo (see :func:`prepare_photo_bytes`)."""
+    _check_longest_side(longest_side)
+    notes = list(decoded.notes)
+    original_w, original_h = decoded.original_width, decoded.original_height
+    image = decoded.image
+    # A head cannot be taller than its photo: at or below the need, nothing to measure;
+    # nor is a small photo worth a face detector (a few hundred KB either way).
+    if (
+        need is not None and head_px is None and estimate_head is not None
+        and original_h > need.head_px and original_w * original_h > MEASURE_ABOVE_PIXELS
+    ):
+        measured = estimate_head(image)
+        if measured is not None and measured > 0:
+            head_px = measured * original_h / image.height
+    target_w, target_h = _sized_target(decoded, need, head_px, longest_side)
+    if target_h > image.height and not decoded.full:
+        # The head is smaller than the rule assumed: decode again with more pixels.
+        image = decode_photo(decoded.data, decoded.filename, min_height=target_h).image
     if image.size != (target_w, target_h):
         image = image.resize((target_w, target_h), Image.Resampling.LANCZOS, reducing_gap=3.0)
+    if (target_w, target_h) != (original_w, original_h):
         notes.append(
             f"Downscaled from {original_w}x{original_h} to {target_w}x{target_h} pixels "
             "for upload."
@@ -415,7 +571,7 @@ def prepare_photo_bytes(
             f"Downscaled further to {image.width}x{image.height} pixels to stay under "
             f"{PROVIDER_MAX_BYTES // 1_000_000} MB."
         )
-    if had_metadata:
+    if decoded.had_metadata:
         notes.append("Removed the camera's metadata (EXIF, GPS position) before upload.")
     width, height = image.size
     extension = ".png" if mime == "image/png" else ".jpg"
@@ -429,7 +585,7 @@ def prepare_photo_bytes(
         original_width=original_w,
         original_height=original_h,
         scale=width / original_w,
-        source_sha256=hashlib.sha256(data).hexdigest(),
+        source_sha256=decoded.source_sha256,
         notes=tuple(notes),
     )
 
@@ -439,10 +595,25 @@ def _read_file(path: Path) -> bytes:
     return read_regular_file(path, MAX_FILE_BYTES, what="The photo")
 
 
-def prepare_photo(path: Path, *, longest_side: int | None = None) -> PreparedPhoto:
+def prepare_photo(
+    path: Path,
+    *,
+    longest_side: int | None = None,
+    need: UploadNeed | None = None,
+    head_px: float | None = None,
+    estimate_head: HeadEstimator | None = None,
+) -> PreparedPhoto:
     """Prepare a photo file for upload; ``source_sha256`` is of the file's bytes."""
     path = Path(path)
-    return prepare_photo_bytes(_read_file(path), path.name, longest_side=longest_side)
+    return prepare_photo_bytes(
+        _read_file(path), path.name, longest_side=longest_side, need=need, head_px=head_px,
+        estimate_head=estimate_head,
+    )
+
+
+def read_photo(path: Path) -> bytes:
+    """A photo file's bytes, with a clerk's message when it cannot be read."""
+    return _read_file(Path(path))
 
 
 def load_oriented(path: Path, *, max_side: int | None = None) -> Image.Image:

@@ -31,8 +31,6 @@ import warnings
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-import numpy as np
-import numpy.typing as npt
 from PIL import Image, ImageFilter
 
 from idphoto_desktop.api.client import ProviderClient
@@ -45,6 +43,9 @@ from idphoto_desktop.core.job import (
 )
 
 if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+
     from idphoto_desktop.storage.settings import Settings
 
 log = logging.getLogger("idphoto_desktop.engines.cloud")
@@ -84,6 +85,8 @@ def _load_rgba(data: bytes) -> Image.Image | None:
 
 
 def _grey(data: bytes) -> npt.NDArray[np.float32] | None:
+    import numpy as np  # here, not at import: the CLI may never need it
+
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -101,6 +104,8 @@ def _sample_source(
     crop: Affine,
 ) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.bool_]]:
     """Grey levels of the upload under result points (nearest pixel), and which landed."""
+    import numpy as np  # here, not at import: the CLI may never need it
+
     sx = np.floor((px - crop.c) / crop.a).astype(np.int64)
     sy = np.floor((py - crop.f) / crop.e).astype(np.int64)
     height, width = source.shape
@@ -111,6 +116,8 @@ def _sample_source(
 
 
 def _correlation(a: npt.NDArray[np.float32], b: npt.NDArray[np.float32]) -> float:
+    import numpy as np  # here, not at import: the CLI may never need it
+
     a = a - a.mean()
     b = b - b.mean()
     denominator = float(np.sqrt((a * a).sum() * (b * b).sum()))
@@ -132,6 +139,8 @@ def _search(
     Only maps that put the crown on ``rect.y`` and keep the visible person inside the
     mapped rectangle are tried: a coarse grid, then two finer passes around the best.
     """
+    import numpy as np  # here, not at import: the CLI may never need it
+
     source = _grey(uploaded)
     if source is None:
         return None
@@ -192,6 +201,8 @@ def estimate_crop(
     result_image: bytes, rect: Rect | None, uploaded: bytes | None = None
 ) -> Affine | None:
     """An approximate map from uploaded pixels to result pixels, or None (module doc)."""
+    import numpy as np  # here, not at import: the CLI may never need it
+
     if rect is None or rect.width <= 0 or rect.height <= 0:
         return None
     image = _load_rgba(result_image)
@@ -224,8 +235,11 @@ class CloudEngine:
     name: str = "cloud"
     costs_money: bool = True
 
-    def __init__(self, client: ProviderClient) -> None:
+    def __init__(self, client: ProviderClient, *, estimate_crop: bool = True) -> None:
+        """``estimate_crop=False`` skips deriving the crop (numpy, a search): for callers
+        that show no preview, such as the command line."""
         self.client = client
+        self.estimate_crop = estimate_crop
 
     def __repr__(self) -> str:
         return f"CloudEngine({self.client!r})"
@@ -243,7 +257,7 @@ class CloudEngine:
         started = time.perf_counter()
         uploaded = request.photo.data if request.photo is not None else None
         try:
-            crop = estimate_crop(result.image, rect, uploaded)
+            crop = estimate_crop(result.image, rect, uploaded) if self.estimate_crop else None
         except Exception as exc:  # a paid result must never be lost to a helper's bug
             log.warning("No crop estimate for this result (%s).", type(exc).__name__)
             log.debug("crop estimation failed", exc_info=True)

@@ -20,6 +20,8 @@ from idphoto_desktop.pipeline.context import Checker, JobContext
 from idphoto_desktop.pipeline.questions import Pending
 
 if TYPE_CHECKING:
+    from PIL import Image
+
     from idphoto_desktop.pipeline.run import JobRun
 
 log = logging.getLogger(__name__)
@@ -57,10 +59,24 @@ def prepare(ctx: JobContext, run: JobRun) -> None:
     if ctx.source is None:
         raise ValidationError("No photo was given.", hint="Open a photo file.")
     from idphoto_desktop.core.imageprep import prepare_photo
+    from idphoto_desktop.core.uploadneed import upload_need
 
-    ctx.photo = prepare_photo(ctx.source)
+    # Sized from the need: never more pixels than the output needs, never fewer (the
+    # face detector's head estimate is used only for a photo larger than the need).
+    ctx.photo = prepare_photo(
+        ctx.source,
+        need=upload_need(ctx.params.size, ctx.params.geometry),
+        estimate_head=_estimate_head,
+    )
     if not ctx.source_name:
         ctx.source_name = ctx.source.name
+
+
+def _estimate_head(image: Image.Image) -> float | None:
+    """The offline detector's head height (loaded only for a photo larger than the need)."""
+    from idphoto_desktop.engines.offline.headsize import estimate_head_height
+
+    return estimate_head_height(image)
 
 
 # --------------------------------------------------------------------------- check

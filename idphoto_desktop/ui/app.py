@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -39,6 +41,13 @@ def _parse(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument("--show-history", action="store_true", help=hidden)
     parser.add_argument("--quit-after-ms", type=int, default=0, help=hidden)
     return parser.parse_args(list(argv))
+
+
+def _note_first_paint() -> None:
+    """With ``--smoke``: the monotonic time of the first paint, for bench/startup.py."""
+    target = os.environ.get("IDPHOTO_SMOKE_PAINT_FILE")
+    if target:
+        Path(target).write_text(repr(time.monotonic()), encoding="ascii")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -101,6 +110,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             if event.type() == QEvent.Type.Paint:
                 watched.removeEventFilter(self)
                 if args.smoke:
+                    _note_first_paint()
                     QTimer.singleShot(0, app.quit)
                 QTimer.singleShot(1000, start_rotation)  # a second over 1 MB is harmless
                 QTimer.singleShot(0, _set_icon)  # decoding the PNG is not first-paint work

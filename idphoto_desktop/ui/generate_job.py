@@ -50,6 +50,23 @@ class _Plan:
     photo_seq: int
     key: tuple[int, str, str]
     what: str
+    loaded: jobs.LoadedPhoto | None = None  # the opened photo, to size its upload again
+
+
+def _sized_for(plan: _Plan) -> jobs.LoadedPhoto | None:
+    """Worker: when the photo's upload was sized for another output, size it for this one
+    (from the one decode kept at opening) and use it; the window then keeps it."""
+    from idphoto_desktop.core.uploadneed import upload_need
+
+    loaded, ctx = plan.loaded, plan.ctx
+    if loaded is None or loaded.decoded is None or ctx.photo is None:
+        return None
+    need = upload_need(ctx.params.size, ctx.params.geometry)
+    if need == loaded.need:
+        return None
+    resized = jobs.upload_for(loaded, need)
+    ctx.photo = resized.prepared
+    return resized
 
 
 class GenerateController(QObject):
@@ -166,20 +183,21 @@ class GenerateController(QObject):
         what = chosen.label if chosen is not None and params.preset_id else f"{params.size} px"
         use_kept = True if self._kept_for == w.photo_seq else None
         answers = Answers(use_stored=use_kept, go_on_despite_check=None, overwrite=False)
-        self._submit(_Plan(ctx, answers, w.photo_seq, key, what))
+        self._submit(_Plan(ctx, answers, w.photo_seq, key, what, photo))
 
     def _submit(self, plan: _Plan) -> None:
         clerk = CancelToken()
         color = self.window.chosen_color()
 
         def work(progress: ProgressCallback, abort: CancelToken) -> JobOutcome:
+            resized = _sized_for(plan)
             ctx = run_job(
                 plan.ctx, questions=FixedQuestions(plan.answers), progress=progress,
                 cancel=clerk, abort=abort,
             )
             if ctx.pending is not None or ctx.result is None:
                 return ctx, None
-            return ctx, jobs.to_generated(ctx.result, color)
+            return ctx, jobs.to_generated(ctx.result, color, resized)
 
         ids: list[int] = []
         handle = self.window.runner.submit(
@@ -218,6 +236,8 @@ class GenerateController(QObject):
         assert generated is not None
         self._kept_for = None
         w = self.window
+        if generated.photo is not None:
+            w.keep_resized_upload(generated.photo)
         if ctx.stored is not None:
             w.show_stored(generated, w.studio.stored_caption(ctx.stored))
             w.message.show_message(

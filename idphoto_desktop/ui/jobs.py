@@ -27,6 +27,8 @@ from idphoto_desktop.core.job import (
 if TYPE_CHECKING:
     from PIL import Image
 
+    from idphoto_desktop.core.imageprep import DecodedPhoto
+    from idphoto_desktop.core.uploadneed import UploadNeed
 
 DISPLAY_LONGEST_SIDE = 2400
 """The original is shown from a copy at most this long: enough for zoom, light on memory."""
@@ -44,6 +46,8 @@ class LoadedPhoto:
     original: QImage | None = None
     display_scale: float = 1.0  # display pixels per original pixel
     source_path: Path | None = None
+    decoded: DecodedPhoto | None = None  # the one decode, kept to size another upload
+    need: UploadNeed | None = None  # what ``prepared`` was sized for
 
     def overlay_on_original(self, rect: Rect) -> list[tuple[float, float]] | None:
         """The provider's rectangle (uploaded pixels) on the shown original."""
@@ -62,6 +66,7 @@ class GeneratedImage:
     transparent: QImage
     shown: QImage
     shown_color: str | None  # RRGGBB composited under ``shown``, None for transparent
+    photo: LoadedPhoto | None = None  # set when the upload was sized again for this output
 
 
 def pil_to_qimage(image: Image.Image) -> QImage:
@@ -86,21 +91,53 @@ def _display_copy(image: Image.Image) -> tuple[QImage, float]:
     return pil_to_qimage(image), scale
 
 
-def load_photo_file(path: Path, progress: ProgressCallback, cancel: CancelToken) -> LoadedPhoto:
-    """Prepare a file for upload and make the original's display copy."""
-    from idphoto_desktop.core.imageprep import load_oriented, prepare_photo
+def estimate_head(image: Image.Image) -> float | None:
+    """The offline detector's head estimate for sizing uploads (None without models)."""
+    from idphoto_desktop.engines.offline.headsize import estimate_head_height
+
+    return estimate_head_height(image)
+
+
+def load_photo_file(
+    path: Path,
+    progress: ProgressCallback,
+    cancel: CancelToken,
+    need: UploadNeed | None = None,
+) -> LoadedPhoto:
+    """Decode a file once: the upload (sized for ``need``) and the display copy from it."""
+    from idphoto_desktop.core import imageprep
 
     progress(10, QCoreApplication.translate("Jobs", "Reading the photo"))
-    prepared = prepare_photo(path)
+    data = imageprep.read_photo(path)
+    min_height = None if need is None else imageprep.decode_height(
+        need, preview_side=DISPLAY_LONGEST_SIDE
+    )
+    decoded = imageprep.decode_photo(data, path.name, min_height=min_height)
+    cancel.raise_if_cancelled()
+    prepared = imageprep.prepare_from(
+        decoded, need, estimate_head=estimate_head if need is not None else None
+    )
     cancel.raise_if_cancelled()
     progress(60, QCoreApplication.translate("Jobs", "Making the preview"))
-    shown = load_oriented(path, max_side=DISPLAY_LONGEST_SIDE)
+    shown = imageprep.preview_from(decoded, DISPLAY_LONGEST_SIDE)
     original = pil_to_qimage(shown)
     scale = shown.width / prepared.original_width
     return LoadedPhoto(
         label=path.name, prepared=prepared, original=original, display_scale=scale,
-        source_path=path,
+        source_path=path, decoded=decoded if need is not None else None, need=need,
     )
+
+
+def upload_for(photo: LoadedPhoto, need: UploadNeed) -> LoadedPhoto:
+    """The same photo with its upload sized for another output (on a worker: it encodes)."""
+    from dataclasses import replace
+
+    from idphoto_desktop.core import imageprep
+
+    if photo.decoded is None or photo.need == need:
+        return photo
+    prepared = imageprep.prepare_from(photo.decoded, need, estimate_head=estimate_head)
+    return replace(photo, prepared=prepared, need=need)
 
 
 def load_photo_bytes(
@@ -153,12 +190,17 @@ def recolor(png: bytes, rrggbb: str) -> QImage:
     return pil_to_qimage(composite_image(open_result(png), rrggbb))
 
 
-def to_generated(result: GenerateResult, color: str | None) -> GeneratedImage:
-    """Worker: the result as pictures to show, on ``color`` when one is chosen."""
+def to_generated(
+    result: GenerateResult, color: str | None, resized: LoadedPhoto | None = None
+) -> GeneratedImage:
+    """Worker: the result as pictures to show, on ``color`` when one is chosen.
+
+    ``resized``: the photo whose upload was sized again for this output, if it was.
+    """
     transparent = decode_image(result.image)
     if color is not None and result.format is OutputFormat.PNG:
-        return GeneratedImage(result, transparent, recolor(result.image, color), color)
-    return GeneratedImage(result, transparent, transparent, None)
+        return GeneratedImage(result, transparent, recolor(result.image, color), color, resized)
+    return GeneratedImage(result, transparent, transparent, None, resized)
 
 
 def encode_for_save(result: GenerateResult, fmt: OutputFormat, color: str | None) -> bytes:

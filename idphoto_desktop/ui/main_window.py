@@ -41,7 +41,7 @@ from idphoto_desktop.core.errors import (
     IdPhotoError,
     StorageError,
 )
-from idphoto_desktop.core.job import CancelToken, OutputFormat, ProgressCallback
+from idphoto_desktop.core.job import CancelToken, OutputFormat, PhotoSize, ProgressCallback
 from idphoto_desktop.ui import jobs
 from idphoto_desktop.ui.dialogs import replace_dialog
 from idphoto_desktop.ui.errors import clerk_text
@@ -56,6 +56,7 @@ from idphoto_desktop.ui.workers import TaskFn, TaskRunner
 
 if TYPE_CHECKING:
     from idphoto_desktop.core.presets import Preset
+    from idphoto_desktop.core.uploadneed import UploadNeed
     from idphoto_desktop.ui.preferences import PreferencesDialog
     from idphoto_desktop.ui.studio import Studio
 
@@ -328,8 +329,9 @@ class MainWindow(QMainWindow):
 
     def open_path(self, path: Path) -> None:
         """Read a photo file in the background; the current photo stays until it is ready."""
+        need = self._upload_need()
         self._start_load(
-            lambda progress, cancel: jobs.load_photo_file(path, progress, cancel),
+            lambda progress, cancel: jobs.load_photo_file(path, progress, cancel, need),
             self.tr("Reading {0}…").format(path.name),
             folder=str(path.parent),
         )
@@ -467,6 +469,10 @@ class MainWindow(QMainWindow):
     def photo(self) -> jobs.LoadedPhoto | None:
         return self._photo
 
+    def keep_resized_upload(self, photo: jobs.LoadedPhoto) -> None:
+        """The current photo, its upload now sized for the output just made."""
+        self._photo = photo
+
     @property
     def photo_seq(self) -> int:
         """Which photo is loaded: outcomes for an earlier one are dropped."""
@@ -562,6 +568,15 @@ class MainWindow(QMainWindow):
     def generate(self) -> None:
         """One pipeline job in a worker; the button stays locked until done."""
         self.generator.start()
+
+    def _upload_need(self) -> UploadNeed | None:
+        """What the chosen output needs from the upload (None: nothing chosen yet)."""
+        from idphoto_desktop.core.uploadneed import upload_need
+
+        if self.preset_picker.is_custom():
+            return upload_need(PhotoSize(*self.preset_picker.custom_size()))
+        preset = self.current_preset()
+        return None if preset is None else upload_need(preset.size, preset.geometry)
 
     def cancel_job(self) -> None:
         """The window is free at once (a paid call may finish in the background)."""

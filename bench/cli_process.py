@@ -1,0 +1,168 @@
+"""The whole ``idphoto generate`` process against curl's, and many photos in one process.
+
+The sandbox runs in its own process (crop-and-resize engine, no delay, no rate limit).
+Ours: ``idphoto generate PHOTO --preset us_passport --force`` as installed, timed from
+spawn to exit (interpreter start, imports, history, upload, download, write). Baseline:
+curl POST of the same bytes plus curl GET of the result, two processes, spawn to exit.
+Rounds alternate. Then 10 photos: 10 ``idphoto generate`` processes against one
+process given the 10 photos and ``-o`` a folder. ``python -X importtime`` of one
+generate names what the process imports.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from bench.client_overhead import _curl_round
+from bench.common import (
+    PHOTOS,
+    PYTHON,
+    ROOT,
+    SANDBOX_TOKEN,
+    Figure,
+    SandboxProcess,
+    app_env,
+    figure,
+    median,
+    target,
+    work_dir,
+)
+
+TARGET_RATIO = 3.0
+TARGET_BATCH = 2.0
+PHOTO = PHOTOS / "hivision_test0.jpg"  # 576x768, sent as it is
+HEAVY = ("numpy", "requests", "urllib3", "cv2", "keyring", "PIL.Image", "sqlite3")
+
+
+def _cli() -> list[str]:
+    script = Path(PYTHON).parent / "idphoto"
+    return [str(script)] if script.is_file() else [PYTHON, "-m", "idphoto_desktop.cli"]
+
+
+def _run(argv: list[str], env: dict[str, str]) -> float:
+    started = time.perf_counter()
+    done = subprocess.run(argv, env=env, cwd=ROOT, capture_output=True, text=True, timeout=120)
+    elapsed = time.perf_counter() - started
+    if done.returncode != 0:
+        raise RuntimeError(f"{' '.join(argv[:3])} exited {done.returncode}: {done.stderr[-2000:]}")
+    return elapsed
+
+
+def _imports(argv: list[str], env: dict[str, str]) -> dict[str, Any]:
+    done = subprocess.run(
+        [PYTHON, "-X", "importtime", "-m", "idphoto_desktop.cli", *argv],
+        env=env, cwd=ROOT, capture_output=True, text=True, timeout=120,
+    )
+    cumulative: dict[str, float] = {}
+    for line in done.stderr.splitlines():
+        if line.startswith("import time:") and "imported package" not in line:
+            _self, cum, name = line[len("import time:") :].split("|", 2)
+            cumulative.setdefault(name.strip(), int(cum) / 1000.0)
+    return {m: round(cumulative[m], 1) for m in HEAVY if m in cumulative}
+
+
+def main(quick: bool) -> Figure:
+    if shutil.which("curl") is None:
+        raise RuntimeError("curl is not installed: the baseline cannot be measured")
+    from idphoto_desktop.core.imageprep import prepare_photo
+
+    rounds = 3 if quick else 15
+    prepared = prepare_photo(PHOTO)  # what the CLI sends (this photo needs no resizing)
+    upload = work_dir() / "cli_process_upload.jpg"
+    upload.write_bytes(prepared.data)
+    ours_s: list[float] = []
+    curl_s: list[float] = []
+    with tempfile.TemporaryDirectory(prefix="bench-cli-") as tmp, SandboxProcess(
+        engine="cropresize"
+    ) as sandbox:
+        home = Path(tmp)
+        env = app_env(home, IDPHOTO_TOKEN=SANDBOX_TOKEN)
+        out = home / "out.png"
+        common = ["--preset", "us_passport", "--api-url", sandbox.base_url, "--force"]
+        ours_argv = [*_cli(), "generate", str(PHOTO), *common, "--overwrite", "-o", str(out)]
+
+        def ours() -> float:
+            return _run(ours_argv, env)
+
+        def curl() -> float:
+            return _curl_round(sandbox.base_url, upload, prepared.mime, home / "curl.png")[0]
+
+        ours(), curl()  # warm-up: bytecode, the history file, the sandbox's first task
+        for i in range(rounds):
+            if i % 2 == 0:
+                ours_s.append(ours())
+                curl_s.append(curl())
+            else:
+                curl_s.append(curl())
+                ours_s.append(ours())
+        python_s = median(
+            [_run([sys.executable, "-c", "pass"], env) for _ in range(max(3, rounds // 3))]
+        )
+        imports = _imports(["generate", str(PHOTO), *common, "--overwrite", "-o", str(out)], env)
+        # Ten photos (copies under other names, so each is its own job).
+        photos = []
+        for n in range(10):
+            copy = home / f"photo{n}.jpg"
+            shutil.copyfile(PHOTO, copy)
+            photos.append(copy)
+        batch_runs = 1 if quick else 3
+        ten_s: list[float] = []
+        one_s: list[float] = []
+        for b in range(batch_runs):
+            folder = home / f"batch{b}"
+            folder.mkdir()
+            started = time.perf_counter()
+            for n, photo in enumerate(photos):
+                _run([*_cli(), "generate", str(photo), *common, "-o", str(folder / f"{n}.png")],
+                     env)
+            ten_s.append(time.perf_counter() - started)
+            folder = home / f"one{b}"
+            folder.mkdir()
+            one_s.append(
+                _run([*_cli(), "generate", *map(str, photos), *common, "-o", str(folder)], env)
+            )
+            made = sorted(p.name for p in folder.iterdir())
+            if made != sorted(f"photo{n}.png" for n in range(10)):
+                raise RuntimeError(f"the one-process batch wrote {made}")
+    ours_med, curl_med = median(ours_s), median(curl_s)
+    ratio = ours_med / curl_med
+    ten_med, one_med = median(ten_s), median(one_s)
+    batch = ten_med / one_med
+    return figure(
+        "cli_process",
+        "idphoto generate as a process vs curl POST + GET, and 10 photos in one process",
+        unit="s",
+        value=ours_med,
+        value_label=f"idphoto generate (spawn to exit), median of {rounds}",
+        baseline=curl_med,
+        baseline_label=f"curl POST + curl GET (processes), median of {rounds}",
+        ratio=ratio,
+        ratio_label="x curl",
+        targets=[
+            target("CLI process vs curl", ratio, "<=", TARGET_RATIO, "x"),
+            target("10 processes vs one process for 10 photos", batch, ">=", TARGET_BATCH, "x"),
+        ],
+        quick=quick,
+        details={
+            "ours_runs_s": [round(x, 4) for x in ours_s],
+            "curl_runs_s": [round(x, 4) for x in curl_s],
+            "python_pass_s": round(python_s, 4),
+            "import_ms": imports,
+            "ten_processes_s": [round(x, 3) for x in ten_s],
+            "one_process_s": [round(x, 3) for x in one_s],
+        },
+        notes=[
+            f"Photo {PHOTO.name} ({PHOTO.stat().st_size / 1e3:.0f} KB); `python -c pass` takes "
+            f"{python_s:.3f} s here, so the CLI's own part is {ours_med - python_s:.3f} s.",
+            "Cumulative import ms in one generate: "
+            + ", ".join(f"{m} {ms}" for m, ms in imports.items()),
+            f"10 photos: 10 processes {ten_med:.2f} s, one process {one_med:.2f} s "
+            f"({batch:.2f}x).",
+        ],
+    )

@@ -1,0 +1,48 @@
+"""What an output needs from the upload: light (no Pillow), so the window can ask on its thread.
+
+The sizing itself is in :mod:`idphoto_desktop.core.imageprep` (:func:`upload_height`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from idphoto_desktop.core.job import CropGeometry, PhotoSize
+
+__all__ = [
+    "DEFAULT_HEAD_FRACTION",
+    "HEAD_MIN_FRACTION",
+    "PROVIDER_CROP_MARGIN",
+    "UploadNeed",
+    "upload_need",
+]
+
+
+@dataclass(frozen=True)
+class UploadNeed:
+    """What the output needs from the upload: the head's height in output pixels.
+
+    ``head_px`` is the largest crown-to-chin height the output will be made with (the
+    output's height times the upper bound of its head fraction), so a provider placing
+    the head anywhere in the preset's range, or a little larger, is never short.
+    """
+
+    head_px: float
+
+
+DEFAULT_HEAD_FRACTION = 0.8  # no rule known (custom size): the largest any spec asks (ICAO)
+PROVIDER_CROP_MARGIN = 1.05  # the provider's own crop may make the head a little larger
+HEAD_MIN_FRACTION = 0.2
+"""Without a measured head: a usable ID shot's head is at least this part of the photo's
+height (head and shoulders 0.3-0.5, half body about 0.2; the shared full-body photos,
+0.17-0.21, are far shots that only a high-resolution camera makes usable). It decides
+how much of a JPEG to decode before the head is measured, and sizes the upload when no
+head can be measured (no face models): a larger upload, never a smaller one."""
+
+
+def upload_need(size: PhotoSize, geometry: CropGeometry | None = None) -> UploadNeed:
+    """The need of one output size and its head rule (the preset's, or the default)."""
+    fraction = DEFAULT_HEAD_FRACTION
+    if geometry is not None and geometry.head_fraction is not None:
+        fraction = max(geometry.head_fraction)
+    return UploadNeed(size.height * fraction * PROVIDER_CROP_MARGIN)

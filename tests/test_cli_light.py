@@ -1,0 +1,77 @@
+"""A light command line: nothing heavy imported before it is needed; many photos, one process."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from idphoto_desktop.cli import main
+from idphoto_desktop.sandbox.server import SandboxServer
+
+ROOT = Path(__file__).resolve().parent.parent
+
+_PROBE = """
+import contextlib, io, json, sys
+from idphoto_desktop.cli import main
+with contextlib.redirect_stdout(io.StringIO()):
+    try:
+        code = main(sys.argv[1:])
+    except SystemExit as exit:
+        code = exit.code
+heavy = ("numpy", "requests", "cv2", "urllib3", "keyring")
+print(json.dumps({"code": code, "heavy": [m for m in heavy if m in sys.modules]}))
+"""
+
+
+@pytest.mark.parametrize(
+    "argv", [["--help"], ["presets"], ["presets", "--country", "US"], ["generate", "--help"]]
+)
+def test_help_and_presets_import_nothing_heavy(argv: list[str]) -> None:
+    """A fresh interpreter: ``--help`` and ``presets`` never pay for numpy/requests/cv2."""
+    done = subprocess.run(
+        [sys.executable, "-c", _PROBE, *argv],
+        capture_output=True, text=True, timeout=60, cwd=ROOT, check=True,
+    )
+    report = json.loads(done.stdout.strip().splitlines()[-1])
+    assert report["code"] == 0
+    assert report["heavy"] == []
+
+
+def test_several_photos_in_one_process_land_in_the_folder(
+    sandbox: SandboxServer,
+    sandbox_token: str,
+    photos_dir: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("IDPHOTO_TOKEN", sandbox_token)
+    photos = [photos_dir / "hivision_test0.jpg", photos_dir / "hivision_test3.jpg"]
+    broken = tmp_path / "broken.jpg"
+    broken.write_bytes(b"\xff\xd8\xff\xe0" + b"\x00" * 300)
+    out = tmp_path / "out"
+    out.mkdir()
+    argv = [
+        "generate", str(photos[0]), str(broken), str(photos[1]), "--size", "300x400",
+        "--format", "jpg", "--bg", "FFFFFF", "--api-url", sandbox.base_url, "-o", str(out),
+    ]
+    assert main(argv) == 1  # one photo failed: the others are still made
+    err = capsys.readouterr().err
+    assert "broken.jpg" in err and "1 of 3 photos failed" in err
+    for photo in photos:
+        with Image.open(out / f"{photo.stem}.jpg") as made:
+            assert made.size == (300, 400)
+    assert not (out / "broken.jpg").exists()
+    assert sandbox.request_counts["POST /task/pic/idphoto"] == 2
+
+
+def test_several_photos_need_a_folder(photos_dir: Path, tmp_path: Path) -> None:
+    photo = str(photos_dir / "hivision_test0.jpg")
+    code = main(["generate", photo, photo, "--size", "300x400", "-o", str(tmp_path / "x.png")])
+    assert code == 1
+    assert not (tmp_path / "x.png").exists()
