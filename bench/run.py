@@ -37,6 +37,7 @@ FIGURES: dict[str, str] = {
     "responsiveness": "bench.responsiveness",
     "offline": "bench.offline_figure",
     "memory": "bench.memory",
+    "watch_latency": "bench.watch_latency",
 }
 QUICK_TIMEOUT_S = 170.0
 FULL_TIMEOUT_S = 1200.0

@@ -12,10 +12,10 @@ from __future__ import annotations
 import inspect
 import logging
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from idphoto_desktop.core.errors import IdPhotoError
 from idphoto_desktop.core.export import OutputExistsError, write_atomic
@@ -38,6 +38,7 @@ log = logging.getLogger(__name__)
 
 MAX_NAME_TRIES = 999
 VERDICT_UNCHECKED = "unchecked"
+CHECK_SIDE = 2000  # a JPEG is decoded for the check at no less than this (the largest output)
 
 
 @dataclass(frozen=True)
@@ -89,13 +90,21 @@ def output_stem(source: Path, what: str) -> str:
     return f"{source.stem}-{what}"
 
 
-def check_shot(image: Image.Image, preset: Preset | None) -> Verdict:
-    """The capture check's verdict (``capture.check_photo``), when that package is here."""
+def _capture_check() -> Callable[..., Any] | None:
+    """``capture.check_photo`` when that package is here (it arrives from another branch)."""
     import importlib
 
-    try:  # the capture package arrives from another branch; the watch works without it
-        check_photo = importlib.import_module("idphoto_desktop.capture").check_photo
+    try:
+        module = importlib.import_module("idphoto_desktop.capture")
+        return cast("Callable[..., Any]", module.check_photo)
     except (ImportError, AttributeError):
+        return None
+
+
+def check_shot(image: Image.Image, preset: Preset | None) -> Verdict:
+    """The capture check's verdict for the upright original (ok / check / retake)."""
+    check_photo = _capture_check()
+    if check_photo is None:
         return Verdict(VERDICT_UNCHECKED, ("the capture check is not installed in this build",))
     report: Any = check_photo(image, preset=preset)
     reasons = tuple(str(getattr(r, "message", r)) for r in getattr(report, "reasons", ()))
@@ -218,8 +227,12 @@ def _verdict(data: bytes, source: Path, documents: Sequence[Document]) -> Verdic
     from PIL import Image, ImageOps
 
     preset = next((d.preset for d in documents if d.preset is not None), None)
+    if _capture_check() is None:  # nothing to decode for
+        return check_shot(Image.new("RGB", (1, 1)), preset)
     try:
         with Image.open(io.BytesIO(data)) as raw:
+            if raw.format == "JPEG":  # a camera JPEG at 1/2..1/8 scale: ample for a check
+                raw.draft("RGB", (CHECK_SIDE, CHECK_SIDE))
             upright = ImageOps.exif_transpose(raw) or raw
             image = upright.convert("RGB")
         return check_shot(image, preset)
