@@ -53,4 +53,6 @@ def private_app_home(
     monkeypatch.setenv("IDPHOTO_HOME", str(home))
     monkeypatch.setenv("IDPHOTO_MODELS_DIR", str(models_dir))
     monkeypatch.delenv("IDPHOTO_TOKEN", raising=False)
+    monkeypatch.delenv("IDPHOTO_DATABASE_URL", raising=False)  # never a real shared history
+    monkeypatch.delenv("IDPHOTO_COUNTER", raising=False)
     yield home

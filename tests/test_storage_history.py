@@ -247,7 +247,11 @@ def test_a_damaged_database_is_set_aside(caplog: pytest.LogCaptureFixture) -> No
     with History() as history:
         assert history.list() == []
         history.add(_sha(b"p"), PARAMS, _result(_png(413, 531, (0, 0, 0, 255))))
-    assert db.with_name(db.name + ".bad").read_bytes().startswith(b"this is not")
+    backups = sorted(db.parent.glob(db.name + ".*.bad"))
+    assert [b.name for b in backups if not b.name.endswith(("-wal.bad", "-shm.bad"))] == [
+        backups[0].name
+    ]
+    assert backups[0].read_bytes().startswith(b"this is not")
     assert "damaged" in caplog.text
 
 

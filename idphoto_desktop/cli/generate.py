@@ -12,8 +12,10 @@ from idphoto_desktop.cli.common import progress as _progress
 from idphoto_desktop.core.errors import IdPhotoError
 
 if TYPE_CHECKING:
-    from idphoto_desktop.core.job import GenerateParams, GenerateResult
+    from idphoto_desktop.core.job import GenerateParams
     from idphoto_desktop.engines.base import Engine
+    from idphoto_desktop.pipeline import JobContext
+    from idphoto_desktop.storage.history import HistoryStore
 
 
 def _params_from_args(args: argparse.Namespace) -> GenerateParams:
@@ -55,46 +57,80 @@ def _make_engine(args: argparse.Namespace) -> Engine:
     return CloudEngine(ProviderClient(token, base_url=args.api_url))
 
 
-def _describe(result: GenerateResult, out: Path, seconds: float, reused: bool) -> None:
-    print(f"wrote {out} ({result.width}x{result.height} {result.format.value}, "
-          f"engine {result.engine}{', reused from history' if reused else ''})")
+def _describe(ctx: JobContext, seconds: float) -> None:
+    result = ctx.result
+    assert result is not None and ctx.written is not None
+    fmt = ctx.output_format.value if ctx.output_format is not None else result.format.value
+    if ctx.stored is not None:
+        made = ctx.stored.created_at.astimezone().strftime("%Y-%m-%d %H:%M")
+        how = f"reused from history, made by {ctx.stored.engine} on {made}, no new call"
+    else:
+        how = f"engine {result.engine}"
+    colour = f" on #{ctx.color}" if ctx.color else ""
+    print(f"wrote {ctx.written} ({result.width}x{result.height} {fmt}{colour}, {how})")
     if result.foreground_rect is not None:
         x, y, w, h = result.foreground_rect.as_ints()
         print(f"foreground_rect x={x} y={y} width={w} height={h} (uploaded image pixels)")
+    verdict = getattr(ctx.report, "verdict", None)
+    if verdict is not None:
+        reasons = "; ".join(str(getattr(r, "message", r)) for r in ctx.report.reasons)
+        print(f"capture check: {verdict}{': ' + reasons if reasons else ''}")
     print(f"took {seconds:.2f} s")
-    for warning in result.warnings:
+    for warning in (*result.warnings, *ctx.warnings):
         print(f"warning: {warning}")
 
 
+class _LazyHistory:
+    """Opened on first use by the pipeline; a history that cannot be opened is the
+    pipeline's warning, not the end of the job."""
+
+    def __init__(self) -> None:
+        self._store: HistoryStore | None = None
+
+    def __call__(self) -> HistoryStore:
+        if self._store is None:
+            from idphoto_desktop.storage.history import open_history
+
+            self._store = open_history()
+        return self._store
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+
+
 def cmd_generate(args: argparse.Namespace) -> int:
-    from idphoto_desktop.core import validation
-    from idphoto_desktop.core.export import write_atomic
-    from idphoto_desktop.core.imageprep import prepare_photo
-    from idphoto_desktop.core.job import CancelToken
-    from idphoto_desktop.storage.history import History
+    """One pipeline job: the engine is asked for a transparent PNG once, the format and
+    colour are composed here, the file is written before the history record."""
+    from idphoto_desktop.core.presets import get_preset
+    from idphoto_desktop.pipeline import Answers, FixedQuestions, JobContext, run_job
 
     started = time.perf_counter()
     params = _params_from_args(args)
-    out = Path(args.output)
-    if out.exists() and not args.overwrite:
-        raise IdPhotoError(f"{out} already exists.", hint="Use --overwrite to replace it.")
-    photo = prepare_photo(Path(args.photo))
-    request = validation.make_request(params, photo=photo, sync=args.sync)
-    history = History()
+    history = _LazyHistory()
+    ctx = JobContext(
+        params=params,
+        engine_name=args.engine,
+        engine_factory=lambda: _make_engine(args),
+        paid=args.engine == "cloud",
+        source=Path(args.photo),
+        output_format=params.format,
+        color=params.bg_color,
+        out_path=Path(args.output),
+        overwrite=args.overwrite,
+        sync=args.sync,
+        force=args.force,
+        history=history,
+        preset=get_preset(args.preset) if args.preset else None,
+    )
+    answers = Answers(
+        use_stored=True, go_on_despite_check=args.ignore_check, overwrite=args.overwrite
+    )
     try:
-        reused = False
-        found = None if args.force else history.find(photo.source_sha256, params)
-        if found is not None:
-            result = found.to_result()
-            reused = True
-        else:
-            engine = _make_engine(args)
-            result = engine.generate(request, progress=_progress, cancel=CancelToken())
-            history.add(photo.source_sha256, params, result, source_name=Path(args.photo).name)
+        run_job(ctx, questions=FixedQuestions(answers), progress=_progress)
     finally:
         history.close()
-    write_atomic(out, result.image, overwrite=args.overwrite)
-    _describe(result, out, time.perf_counter() - started, reused)
+    _describe(ctx, time.perf_counter() - started)
     return EXIT_OK
 
 
@@ -102,12 +138,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
     """Generate one ID photo end to end through the real client and the sandbox server."""
     from idphoto_desktop.api.client import ProviderClient
     from idphoto_desktop.core import validation
-    from idphoto_desktop.core.export import write_atomic
-    from idphoto_desktop.core.imageprep import prepare_photo
     from idphoto_desktop.core.presets import get_preset
     from idphoto_desktop.engines.cloud import CloudEngine
     from idphoto_desktop.engines.offline import OfflineEngine
     from idphoto_desktop.engines.offline.models import ensure_models
+    from idphoto_desktop.pipeline import Answers, FixedQuestions, JobContext, run_job
     from idphoto_desktop.sandbox.server import SandboxServer
 
     started = time.perf_counter()
@@ -120,18 +155,27 @@ def cmd_demo(args: argparse.Namespace) -> int:
         preset_id=preset.id,
         geometry=preset.geometry,
     )
-    photo = prepare_photo(Path(args.photo))
     import secrets
 
     token = secrets.token_urlsafe(24)  # the sandbox's own, for this run only
-    out = Path(args.output)
     with SandboxServer(OfflineEngine(), token, rate_limit_per_s=None) as server:
         print(f"sandbox server on {server.base_url}")
-        engine = CloudEngine(ProviderClient(token, base_url=server.base_url))
-        request = validation.make_request(params, photo=photo, sync=args.sync)
-        result = engine.generate(request, progress=_progress)
-    write_atomic(out, result.image, overwrite=True)
-    _describe(result, out, time.perf_counter() - started, False)
+        ctx = JobContext(
+            params=params,
+            engine_name="cloud",
+            engine_factory=lambda: CloudEngine(ProviderClient(token, base_url=server.base_url)),
+            paid=False,  # the sandbox's calls cost nothing: no history, no question
+            source=Path(args.photo),
+            output_format=params.format,
+            color=params.bg_color,
+            out_path=Path(args.output),
+            overwrite=True,
+            sync=args.sync,
+            history=None,
+            preset=preset,
+        )
+        run_job(ctx, questions=FixedQuestions(Answers(overwrite=True)), progress=_progress)
+    _describe(ctx, time.perf_counter() - started)
     return EXIT_OK
 
 
@@ -150,6 +194,10 @@ def register(sub: Any) -> None:
     mode.add_argument("--sync", dest="sync", action="store_true", default=True)
     mode.add_argument("--async", dest="sync", action="store_false")
     gen.add_argument("--force", action="store_true", help="new call even if history has it")
+    gen.add_argument(
+        "--ignore-check", action="store_true",
+        help="pay for a provider call even when the capture check says retake",
+    )
     gen.add_argument("--overwrite", action="store_true", help="replace an existing output")
     gen.add_argument("-o", "--output", required=True)
     gen.set_defaults(func=cmd_generate)

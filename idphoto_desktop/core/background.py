@@ -12,6 +12,7 @@ import io
 from PIL import Image
 
 from idphoto_desktop.core.errors import ImageError
+from idphoto_desktop.core.job import OutputFormat
 from idphoto_desktop.core.validation import normalize_bg_color
 
 # A result is at most 2000x2000 (the provider's cap); allow generous headroom but stay
@@ -101,3 +102,36 @@ def composite(
 ) -> bytes:
     """A transparent PNG result over ``rrggbb``, as JPEG bytes (no new engine call)."""
     return encode_jpeg(composite_image(open_result(png_bytes), rrggbb), quality=quality, dpi=dpi)
+
+
+_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def compose(
+    image: bytes,
+    fmt: OutputFormat,
+    color: str | None,
+    *,
+    dpi: int | None = None,
+    quality: int = JPEG_QUALITY,
+) -> bytes:
+    """The one way a result becomes the file asked for: the window, the CLI and export.
+
+    Engines are asked for a transparent PNG once; every format and colour is made here:
+    PNG without a colour stays transparent (the engine's bytes when nothing changes),
+    PNG with a colour is the photo on that colour, JPEG is on ``color`` (white when None).
+    ``dpi`` is written into the file (print labs size photos by it).
+    """
+    if fmt is OutputFormat.PNG and color is None and dpi is None and image[:8] == _PNG_SIGNATURE:
+        return image
+    opened = open_result(image)
+    if fmt is OutputFormat.JPG:
+        pair = (dpi, dpi) if dpi is not None else None
+        return encode_jpeg(to_opaque(opened, color), quality=quality, dpi=pair)
+    picture = composite_image(opened, color) if color is not None else opened
+    buf = io.BytesIO()
+    options: dict[str, object] = {}
+    if dpi is not None:
+        options["dpi"] = (dpi, dpi)
+    picture.save(buf, format="PNG", **options)
+    return buf.getvalue()

@@ -72,6 +72,20 @@ class GenerateParams:
         bg = self.bg_color if self.format is OutputFormat.JPG else ""
         return f"{self.size}|{self.format.value}|{bg or ''}|{self.preset_id or ''}"
 
+    def framing_key(self) -> str:
+        """What identifies the engine's cut-out: size, preset and geometry, NOT format or
+        colour (engines are asked for a transparent PNG; colours are composed locally)."""
+        g = self.geometry
+        geometry = (
+            ""
+            if g is None
+            else ";".join(
+                "" if pair is None else f"{pair[0]:g}-{pair[1]:g}"
+                for pair in (g.head_fraction, g.top_margin_fraction, g.eye_from_bottom_fraction)
+            )
+        )
+        return f"{self.size}|{self.preset_id or ''}|{geometry}"
+
 
 @dataclass(frozen=True)
 class PreparedPhoto:

@@ -1,141 +1,179 @@
 """Every result, kept the moment it arrives, so a paid result is never lost or paid twice.
 
-One SQLite file (``paths.history_db_path()``) in WAL mode with ``synchronous=FULL``;
+Two backends with one set of methods (:class:`HistoryStore`): :class:`History`, one
+SQLite file per counter (the default), and ``history_pg.PgHistory``, one PostgreSQL
+database shared by every counter of a studio. :func:`open_history` picks the configured
+one.
+
+The SQLite file (``paths.history_db_path()``) is in WAL mode with ``synchronous=FULL``;
 each :meth:`History.add` is its own committed transaction, so a result survives a crash
 of the app (and of the machine) once ``add`` returns. Rows hold the result image and
 what produced it, keyed by the SHA-256 of the input photo and
-``GenerateParams.cache_key()``. The customer's photo itself is never stored: only its
-hash and the file's base name. Deleted rows are overwritten (``secure_delete``).
+``GenerateParams.cache_key()`` (:meth:`find`) or :func:`history_key`
+(:meth:`find_candidates`). The customer's photo itself is never stored: only its hash,
+the file's base name and, when the clerk gives one, the customer's name or order
+number. Deleted rows are overwritten (``secure_delete``). The file is private to the
+user (0600 in a 0700 folder); a damaged file is set aside under a new timestamped name
+and a fresh history is started, so nothing on disk stops the counter.
+
+Schema versions live in ``PRAGMA user_version`` and move forward one numbered step at a
+time (:data:`_MIGRATIONS`), each step in one transaction.
 """
 
 from __future__ import annotations
 
 import builtins
 import datetime as _dt
-import json
 import logging
 import os
-import re
+import socket
 import sqlite3
 import threading
-from contextlib import suppress
-from dataclasses import asdict, dataclass, field
-from pathlib import Path, PurePath
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager, suppress
+from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from idphoto_desktop.core.errors import StorageError
-from idphoto_desktop.core.geometry import Affine, Rect
-from idphoto_desktop.core.job import FaceGuides, GenerateParams, GenerateResult, OutputFormat
-from idphoto_desktop.storage import paths
+from idphoto_desktop.core.job import GenerateParams, GenerateResult
+from idphoto_desktop.storage import history_lock, paths
+from idphoto_desktop.storage.history_rows import (
+    BadRowError,
+    HistoryEntry,
+    HistoryEntrySummary,
+    SpentRow,
+    clean_digest,
+    customer_fold,
+    entry_from_row,
+    history_key,
+    new_row,
+    row_of_entry,
+    summary_from_row,
+    utc_text,
+)
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "EntryNotFoundError",
+    "History",
+    "HistoryEntry",
+    "HistoryEntrySummary",
+    "HistoryStore",
+    "SpentRow",
+    "counter_name",
+    "history_key",
+    "open_history",
+]
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 1
-_SHA256 = re.compile(r"[0-9a-f]{64}")
+SCHEMA_VERSION = 2
+QUICK_CHECK_MAX_BYTES = 256 * 1024 * 1024
+"""Files up to this size get ``PRAGMA quick_check`` on open (a few hundred ms at most);
+bigger ones are checked when a query first reports damage."""
+_CORRUPT_CODES = {11, 26}  # SQLITE_CORRUPT, SQLITE_NOTADB
+_T = TypeVar("_T")
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS results (
-    id               INTEGER PRIMARY KEY AUTOINCREMENT,
-    created_at       TEXT    NOT NULL,
-    input_sha256     TEXT    NOT NULL,
-    params_key       TEXT    NOT NULL,
-    preset_id        TEXT,
-    width            INTEGER NOT NULL,
-    height           INTEGER NOT NULL,
-    format           TEXT    NOT NULL,
-    bg_color         TEXT,
-    engine           TEXT    NOT NULL,
-    foreground_rect  TEXT,
-    crop             TEXT,
-    crop_approximate INTEGER NOT NULL DEFAULT 0,
-    guides           TEXT,
-    timings          TEXT    NOT NULL DEFAULT '{}',
-    warnings         TEXT    NOT NULL DEFAULT '[]',
-    task_id          TEXT,
-    image            BLOB    NOT NULL,
-    source_name      TEXT    NOT NULL DEFAULT ''
-);
-CREATE INDEX IF NOT EXISTS results_lookup ON results (input_sha256, params_key, id);
-"""
+_MIGRATIONS: dict[int, tuple[str, ...]] = {
+    1: (
+        """CREATE TABLE IF NOT EXISTS results (
+            id               INTEGER PRIMARY KEY AUTOINCREMENT,
+            created_at       TEXT    NOT NULL,
+            input_sha256     TEXT    NOT NULL,
+            params_key       TEXT    NOT NULL,
+            preset_id        TEXT,
+            width            INTEGER NOT NULL,
+            height           INTEGER NOT NULL,
+            format           TEXT    NOT NULL,
+            bg_color         TEXT,
+            engine           TEXT    NOT NULL,
+            foreground_rect  TEXT,
+            crop             TEXT,
+            crop_approximate INTEGER NOT NULL DEFAULT 0,
+            guides           TEXT,
+            timings          TEXT    NOT NULL DEFAULT '{}',
+            warnings         TEXT    NOT NULL DEFAULT '[]',
+            task_id          TEXT,
+            image            BLOB    NOT NULL,
+            source_name      TEXT    NOT NULL DEFAULT ''
+        )""",
+        "CREATE INDEX IF NOT EXISTS results_lookup ON results (input_sha256, params_key, id)",
+    ),
+    # 2: customers, the counter that made a row, the framing key, a row id that is the
+    # same on every database (for `history push`), and what was already pushed.
+    2: (
+        "ALTER TABLE results ADD COLUMN customer TEXT",
+        "ALTER TABLE results ADD COLUMN customer_search TEXT",
+        "ALTER TABLE results ADD COLUMN counter TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE results ADD COLUMN framing_key TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE results ADD COLUMN uid TEXT",
+        "ALTER TABLE results ADD COLUMN pushed_at TEXT",
+        "UPDATE results SET framing_key = params_key, uid = lower(hex(randomblob(16)))",
+        "CREATE UNIQUE INDEX IF NOT EXISTS results_uid ON results (uid)",
+        "CREATE INDEX IF NOT EXISTS results_framing ON results (input_sha256, framing_key, id)",
+    ),
+}
 
-# Whole statements as literals (no string building around SQL). Column order matters:
-# _summary_values and _entry_from_row read rows by position.
+# Whole statements as literals (no string building around SQL); rows are read by column
+# name (history_rows.summary_values), so the column order does not matter.
 _SELECT_DETAIL_BY_ID = """
-SELECT id, created_at, input_sha256, params_key, preset_id, width, height, format, bg_color,
-       engine, task_id, source_name, length(image),
+SELECT id, created_at, input_sha256, params_key, framing_key, preset_id, width, height,
+       format, bg_color, engine, task_id, source_name, customer, counter, uid,
+       length(image) AS image_size,
        foreground_rect, crop, crop_approximate, guides, timings, warnings, image
 FROM results WHERE id = ?
 """
 _SELECT_DETAIL_MATCH = """
-SELECT id, created_at, input_sha256, params_key, preset_id, width, height, format, bg_color,
-       engine, task_id, source_name, length(image),
+SELECT id, created_at, input_sha256, params_key, framing_key, preset_id, width, height,
+       format, bg_color, engine, task_id, source_name, customer, counter, uid,
+       length(image) AS image_size,
        foreground_rect, crop, crop_approximate, guides, timings, warnings, image
 FROM results
 WHERE input_sha256 = ? AND params_key = ? AND (? IS NULL OR engine = ?)
-ORDER BY id DESC LIMIT 1
+ORDER BY id DESC
+"""
+_SELECT_CANDIDATES = """
+SELECT id, created_at, input_sha256, params_key, framing_key, preset_id, width, height,
+       format, bg_color, engine, task_id, source_name, customer, counter, uid,
+       length(image) AS image_size,
+       foreground_rect, crop, crop_approximate, guides, timings, warnings, image
+FROM results WHERE input_sha256 = ? AND framing_key = ?
+ORDER BY id DESC
 """
 _SELECT_SUMMARIES = """
-SELECT id, created_at, input_sha256, params_key, preset_id, width, height, format, bg_color,
-       engine, task_id, source_name, length(image)
-FROM results ORDER BY id DESC LIMIT ?
+SELECT id, created_at, input_sha256, params_key, framing_key, preset_id, width, height,
+       format, bg_color, engine, task_id, source_name, customer, counter, uid,
+       length(image) AS image_size
+FROM results
+WHERE (? IS NULL OR instr(customer_search, ?) > 0) AND (? IS NULL OR created_at >= ?)
+ORDER BY id DESC LIMIT ?
+"""
+_SELECT_UNPUSHED = """
+SELECT id, created_at, input_sha256, params_key, framing_key, preset_id, width, height,
+       format, bg_color, engine, task_id, source_name, customer, counter, uid,
+       length(image) AS image_size,
+       foreground_rect, crop, crop_approximate, guides, timings, warnings, image
+FROM results WHERE pushed_at IS NULL AND id > ? ORDER BY id LIMIT ?
+"""
+_SELECT_SPENT = """
+SELECT counter, substr(created_at, 1, 10) AS day,
+       sum(CASE WHEN engine = 'cloud' THEN 1 ELSE 0 END) AS paid,
+       sum(CASE WHEN engine = 'cloud' THEN 0 ELSE 1 END) AS free
+FROM results WHERE (? IS NULL OR created_at >= ?)
+GROUP BY counter, day ORDER BY day, counter
 """
 _INSERT = """
-INSERT INTO results (created_at, input_sha256, params_key, preset_id, width, height, format,
-                     bg_color, engine, foreground_rect, crop, crop_approximate, guides,
-                     timings, warnings, task_id, image, source_name)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+INSERT INTO results (created_at, input_sha256, params_key, framing_key, preset_id, width,
+                     height, format, bg_color, engine, foreground_rect, crop,
+                     crop_approximate, guides, timings, warnings, task_id, image,
+                     source_name, customer, customer_search, counter, uid)
+VALUES (:created_at, :input_sha256, :params_key, :framing_key, :preset_id, :width, :height,
+        :format, :bg_color, :engine, :foreground_rect, :crop, :crop_approximate, :guides,
+        :timings, :warnings, :task_id, :image, :source_name, :customer, :customer_search,
+        :counter, :uid)
 """
-
-
-@dataclass(frozen=True)
-class HistoryEntrySummary:
-    """One row for the history panel, without the image bytes."""
-
-    id: int
-    created_at: _dt.datetime  # timezone-aware, UTC
-    input_sha256: str
-    params_key: str
-    preset_id: str | None
-    width: int
-    height: int
-    format: OutputFormat
-    bg_color: str | None
-    engine: str
-    task_id: str | None
-    source_name: str
-    image_size: int  # bytes
-
-
-@dataclass(frozen=True)
-class HistoryEntry(HistoryEntrySummary):
-    """A stored result in full; :meth:`to_result` gives it back to the export code."""
-
-    image: bytes = b""
-    foreground_rect: Rect | None = None
-    crop: Affine | None = None
-    crop_is_approximate: bool = False
-    guides: FaceGuides | None = None
-    timings_ms: dict[str, float] = field(default_factory=dict)
-    warnings: tuple[str, ...] = ()
-
-    def to_result(self) -> GenerateResult:
-        """The result as the engine returned it (``raw`` is not kept)."""
-        return GenerateResult(
-            image=self.image,
-            format=self.format,
-            width=self.width,
-            height=self.height,
-            engine=self.engine,
-            foreground_rect=self.foreground_rect,
-            crop=self.crop,
-            crop_is_approximate=self.crop_is_approximate,
-            guides=self.guides,
-            task_id=self.task_id,
-            timings_ms=dict(self.timings_ms),
-            warnings=self.warnings,
-            raw=None,
-        )
 
 
 class EntryNotFoundError(StorageError):
@@ -144,81 +182,130 @@ class EntryNotFoundError(StorageError):
     default_hint = "Refresh the history list."
 
 
-def _dump(value: Rect | Affine | FaceGuides | None) -> str | None:
-    return None if value is None else json.dumps(asdict(value))
+def counter_name(setting: str | None = None) -> str:
+    """This counter's name in shared rows: ``IDPHOTO_COUNTER``, the setting, or the host."""
+    for value in (os.environ.get("IDPHOTO_COUNTER"), setting):
+        text = " ".join((value or "").split())[:100]
+        if text:
+            return text
+    return socket.gethostname() or "counter"
 
 
-def _load_json(text: str | None, what: str, entry_id: int) -> Any:
-    if text is None:
+class HistoryStore(Protocol):
+    """What both history backends offer (SQLite :class:`History`, PostgreSQL ``PgHistory``).
+
+    Every method raises :class:`StorageError` with a plain message when the database
+    cannot be used. Rows that cannot be read back are skipped and counted in
+    :attr:`skipped` (and logged), never raised.
+    """
+
+    counter: str
+    skipped: builtins.list[int]
+    warning: str | None  # a sentence for the clerk (e.g. "working offline"), or None
+
+    def add(
+        self,
+        input_sha256: str,
+        params: GenerateParams,
+        result: GenerateResult,
+        source_name: str | None = "",
+        *,
+        customer: str | None = None,
+        key: str | None = None,
+    ) -> int: ...
+
+    def find(
+        self, input_sha256: str, params: GenerateParams, *, engine: str | None = None
+    ) -> HistoryEntry | None: ...
+
+    def find_candidates(self, source_sha256: str, key: str) -> builtins.list[HistoryEntry]: ...
+
+    def reserve(self, source_sha256: str, key: str) -> AbstractContextManager[None]: ...
+
+    def get(self, entry_id: int) -> HistoryEntry: ...
+
+    def list(
+        self,
+        limit: int = 200,
+        *,
+        customer: str | None = None,
+        since: _dt.datetime | _dt.date | None = None,
+    ) -> builtins.list[HistoryEntrySummary]: ...
+
+    def delete(self, entry_id: int) -> bool: ...
+
+    def clear(self) -> int: ...
+
+    def count(self) -> int: ...
+
+    def spent(self, since: _dt.datetime | _dt.date | None = None) -> builtins.list[SpentRow]: ...
+
+    def close(self) -> None: ...
+
+    def __enter__(self) -> HistoryStore: ...
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+
+def open_history(**kwargs: Any) -> HistoryStore:
+    """The configured history: the shared PostgreSQL database, or this counter's SQLite.
+
+    See :func:`idphoto_desktop.storage.history_open.open_history` for the rules
+    (``IDPHOTO_DATABASE_URL`` / the ``database_url`` setting, falling back to SQLite with
+    a :attr:`HistoryStore.warning` when the database cannot be reached).
+    """
+    from idphoto_desktop.storage import history_open
+
+    return history_open.open_history(**kwargs)
+
+
+def since_moment(since: _dt.datetime | _dt.date | None) -> _dt.datetime | None:
+    """A day means its start (UTC); a naive time is taken as UTC."""
+    if since is None:
         return None
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError:
-        log.warning("History entry %d: unreadable %s, ignored", entry_id, what)
-        return None
+    if not isinstance(since, _dt.datetime):
+        since = _dt.datetime(since.year, since.month, since.day)
+    return since if since.tzinfo is not None else since.replace(tzinfo=_dt.UTC)
 
 
-def _load_dataclass(cls: type[Any], text: str | None, what: str, entry_id: int) -> Any:
-    data = _load_json(text, what, entry_id)
-    if not isinstance(data, dict):
-        return None
-    try:
-        return cls(**{k: float(v) for k, v in data.items()})
-    except (TypeError, ValueError):
-        log.warning("History entry %d: unreadable %s, ignored", entry_id, what)
-        return None
-
-
-def _summary_values(row: sqlite3.Row | tuple[Any, ...]) -> dict[str, Any]:
-    return {
-        "id": row[0],
-        "created_at": _dt.datetime.fromisoformat(row[1]),
-        "input_sha256": row[2],
-        "params_key": row[3],
-        "preset_id": row[4],
-        "width": row[5],
-        "height": row[6],
-        "format": OutputFormat(row[7]),
-        "bg_color": row[8],
-        "engine": row[9],
-        "task_id": row[10],
-        "source_name": row[11],
-        "image_size": row[12] or 0,
-    }
-
-
-def _entry_from_row(row: tuple[Any, ...]) -> HistoryEntry:
-    values = _summary_values(row)
-    entry_id = values["id"]
-    timings = _load_json(row[17], "timings", entry_id)
-    warnings = _load_json(row[18], "warnings", entry_id)
-    return HistoryEntry(
-        **values,
-        foreground_rect=_load_dataclass(Rect, row[13], "foreground_rect", entry_id),
-        crop=_load_dataclass(Affine, row[14], "crop", entry_id),
-        crop_is_approximate=bool(row[15]),
-        guides=_load_dataclass(FaceGuides, row[16], "guides", entry_id),
-        timings_ms=(
-            {str(k): float(v) for k, v in timings.items() if isinstance(v, int | float)}
-            if isinstance(timings, dict)
-            else {}
-        ),
-        warnings=tuple(str(w) for w in warnings) if isinstance(warnings, list) else (),
-        image=bytes(row[19]),
-    )
+def parse_rows(
+    rows: Sequence[Any], parse: Callable[[Any], _T], skipped: builtins.list[int]
+) -> builtins.list[_T]:
+    """Rows parsed; the unreadable ones skipped, logged and added to ``skipped``."""
+    out: builtins.list[_T] = []
+    for row in rows:
+        try:
+            out.append(parse(row))
+        except BadRowError as err:
+            log.warning("Skipped %s", err)
+            with suppress(TypeError, ValueError, KeyError, IndexError):
+                if int(row["id"]) not in skipped:
+                    skipped.append(int(row["id"]))
+    return out
 
 
 class History:
-    """The results database. Thread-safe (one connection behind a lock); close it at exit.
+    """This counter's results database. Thread-safe (one connection behind a lock).
 
-    ``path`` defaults to ``paths.history_db_path()``. Every method raises
+    ``path`` defaults to ``paths.history_db_path()``; ``counter`` names this counter in
+    the rows it writes (default :func:`counter_name`). Every method raises
     :class:`StorageError` with a plain message when the database cannot be used.
     """
 
-    def __init__(self, path: Path | None = None) -> None:
+    def __init__(self, path: Path | None = None, *, counter: str | None = None) -> None:
+        self._default_place = path is None
         self._path = path if path is not None else paths.history_db_path()
         self._lock = threading.RLock()
         self._conn: sqlite3.Connection | None = None
+        self.counter = counter or counter_name()
+        self.skipped: builtins.list[int] = []
+        self.warning: str | None = None
+        self.set_aside_to: Path | None = None  # where a damaged file went, if one did
         with self._lock:
             self._conn = self._open()
 
@@ -244,62 +331,161 @@ class History:
 
     def _open(self) -> sqlite3.Connection:
         try:
-            self._path.parent.mkdir(parents=True, exist_ok=True)
-            return self._connect()
+            self._make_private_place()
+            conn = self._connect()
         except sqlite3.DatabaseError as err:
-            if isinstance(err, sqlite3.OperationalError):
+            if not _is_corrupt(err):
                 raise StorageError(
                     f"The history at {self._path} could not be opened: {err}."
                 ) from None
-            # Not a database, or damaged: keep it aside for recovery and start afresh.
-            log.warning("History database %s is damaged (%s); starting a new one", self._path, err)
-            self._set_aside()
-            try:
-                return self._connect()
-            except sqlite3.Error as err2:
-                raise StorageError(
-                    f"The history at {self._path} could not be created: {err2}."
-                ) from None
+            return self._start_afresh(err)
         except OSError as err:
             raise StorageError(
-                f"The history folder {self._path.parent} could not be created: "
+                f"The history folder {self._path.parent} could not be used: "
                 f"{err.strerror or err}."
+            ) from None
+        problem = self._quick_check(conn)
+        if problem is None:
+            return conn
+        conn.close()
+        return self._start_afresh(problem)
+
+    def _make_private_place(self) -> None:
+        """The folder 0700 and the file 0600 (customers' results are personal data)."""
+        folder = self._path.parent
+        if not folder.is_dir():
+            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        elif self._default_place and os.name == "posix":
+            with suppress(OSError):
+                os.chmod(folder, 0o700)
+        fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600)
+        os.close(fd)
+        if os.name == "posix":
+            for suffix in ("", "-wal", "-shm"):
+                with suppress(FileNotFoundError):
+                    os.chmod(str(self._path) + suffix, 0o600)
+
+    def _quick_check(self, conn: sqlite3.Connection) -> str | None:
+        """None when the file is sound (or too big to check now); else what is wrong."""
+        try:
+            if self._path.stat().st_size > QUICK_CHECK_MAX_BYTES:
+                return None
+            rows = conn.execute("PRAGMA quick_check").fetchall()
+        except sqlite3.DatabaseError as err:
+            return str(err)
+        except OSError:
+            return None
+        verdict = "; ".join(str(r[0]) for r in rows[:3])
+        return None if verdict == "ok" else verdict
+
+    def _start_afresh(self, why: object) -> sqlite3.Connection:
+        log.warning("History database %s is damaged (%s); starting a new one", self._path, why)
+        self.set_aside_to = self._set_aside()
+        if self.set_aside_to is not None:
+            self.warning = (
+                f"The history file was damaged; it was kept as {self.set_aside_to.name} "
+                "and a new history was started."
+            )
+        try:
+            self._make_private_place()
+            return self._connect()
+        except (sqlite3.Error, OSError) as err:
+            raise StorageError(
+                f"The history at {self._path} could not be created: {err}."
             ) from None
 
     def _connect(self) -> sqlite3.Connection:
         conn = sqlite3.connect(
             self._path, timeout=10.0, isolation_level=None, check_same_thread=False
         )
+        conn.row_factory = sqlite3.Row
         try:
             mode = conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
             if str(mode).lower() != "wal":
                 log.warning("History database is in %s mode, not WAL", mode)
             conn.execute("PRAGMA synchronous=FULL")
             conn.execute("PRAGMA secure_delete=ON")
-            version = conn.execute("PRAGMA user_version").fetchone()[0]
-            if version > SCHEMA_VERSION:
-                raise StorageError(
-                    f"The history at {self._path} was written by a newer version of the app.",
-                    hint="Update ID Photo Desktop, or move the history file away.",
-                )
-            conn.executescript(_SCHEMA)  # executescript commits first; fine in autocommit
-            conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+            self._migrate(conn)
         except BaseException:
             conn.close()
             raise
         return conn
 
-    def _set_aside(self) -> None:
-        for suffix in ("", "-wal", "-shm"):
+    def _migrate(self, conn: sqlite3.Connection) -> None:
+        """Bring the schema up to :data:`SCHEMA_VERSION`, one step per transaction."""
+        while True:
+            version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+            if version > SCHEMA_VERSION:
+                raise StorageError(
+                    f"The history at {self._path} was written by a newer version of the app.",
+                    hint="Update ID Photo Desktop, or move the history file away.",
+                )
+            if version == SCHEMA_VERSION:
+                return
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                # Another process may have migrated while we waited for the write lock.
+                if int(conn.execute("PRAGMA user_version").fetchone()[0]) == version:
+                    for statement in _MIGRATIONS[version + 1]:
+                        conn.execute(statement)
+                    conn.execute(f"PRAGMA user_version={version + 1}")
+                conn.execute("COMMIT")
+            except BaseException:
+                with suppress(sqlite3.Error):
+                    conn.execute("ROLLBACK")
+                raise
+
+    def _set_aside(self) -> Path | None:
+        """Move the damaged file (and its WAL) to a new timestamped name; never overwrite."""
+        stamp = _dt.datetime.now(_dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+        for n in range(1000):
+            tag = stamp if n == 0 else f"{stamp}-{n}"
+            targets = {s: Path(f"{self._path}.{tag}{s}.bad") for s in ("", "-wal", "-shm")}
+            if not any(t.exists() for t in targets.values()):
+                break
+        else:  # pragma: no cover - a thousand damaged files in one second
+            tag = uuid.uuid4().hex
+            targets = {s: Path(f"{self._path}.{tag}{s}.bad") for s in ("", "-wal", "-shm")}
+        main: Path | None = None
+        for suffix, target in targets.items():
             source = Path(str(self._path) + suffix)
-            if source.exists():
+            if not source.exists():
+                continue
+            try:
+                os.link(source, target)  # fails rather than replace an existing file
+                os.unlink(source)
+            except FileExistsError:
+                continue
+            except OSError:
                 with suppress(OSError):
-                    os.replace(source, Path(str(self._path) + suffix + ".bad"))
+                    if not target.exists():
+                        os.rename(source, target)
+            if suffix == "":
+                main = target
+        return main
 
     def _db(self) -> sqlite3.Connection:
         if self._conn is None:
             raise StorageError("The history is closed.")
         return self._conn
+
+    def _run(self, work: Callable[[sqlite3.Connection], _T], what: str) -> _T:
+        """``work`` under the lock; a damaged file found now is set aside and retried once."""
+        with self._lock:
+            try:
+                return work(self._db())
+            except sqlite3.DatabaseError as err:
+                if not _is_corrupt(err):
+                    raise StorageError(f"The history could not be {what}: {err}.") from None
+                first = err
+            with suppress(sqlite3.Error):
+                self._db().close()
+            self._conn = None
+            self._conn = self._start_afresh(first)
+            try:
+                return work(self._conn)
+            except sqlite3.Error as err:
+                raise StorageError(f"The history could not be {what}: {err}.") from None
 
     def close(self) -> None:
         """Close the database (idempotent). Later calls raise StorageError."""
@@ -316,72 +502,91 @@ class History:
         input_sha256: str,
         params: GenerateParams,
         result: GenerateResult,
-        source_name: str = "",
+        source_name: str | None = "",
+        *,
+        customer: str | None = None,
+        key: str | None = None,
     ) -> int:
         """Store ``result`` now (committed when this returns); the new entry's id.
 
         ``source_name`` is reduced to the file's base name: folder names can say more
-        about a customer than needed.
+        about a customer than needed. ``customer`` is the clerk's optional name or
+        order number; ``key`` overrides :func:`history_key` (what
+        :meth:`find_candidates` matches).
         """
-        digest = input_sha256.strip().lower()
-        if not _SHA256.fullmatch(digest):
-            raise ValueError("input_sha256 must be a SHA-256 hex digest")
-        if not result.image:
-            raise ValueError("the result has no image bytes")
-        name = PurePath(source_name.replace("\\", "/")).name if source_name else ""
-        row = (
-            _dt.datetime.now(_dt.UTC).isoformat(timespec="microseconds"),
-            digest,
-            params.cache_key(),
-            params.preset_id,
-            result.width,
-            result.height,
-            OutputFormat(result.format).value,
-            params.bg_color if OutputFormat(params.format) is OutputFormat.JPG else None,
-            result.engine,
-            _dump(result.foreground_rect),
-            _dump(result.crop),
-            int(result.crop_is_approximate),
-            _dump(result.guides),
-            json.dumps({str(k): float(v) for k, v in result.timings_ms.items()}),
-            json.dumps([str(w) for w in result.warnings]),
-            result.task_id,
-            sqlite3.Binary(result.image),
-            name,
+        row = new_row(
+            clean_digest(input_sha256), params, result, source_name=source_name,
+            customer=customer, counter=self.counter, key=key, uid=uuid.uuid4().hex,
         )
-        with self._lock:
-            try:
-                cursor = self._db().execute(_INSERT, row)
-            except sqlite3.Error as err:
-                raise StorageError(
-                    f"The result could not be saved in the history: {err}."
-                ) from None
-        entry_id = cursor.lastrowid
-        assert entry_id is not None
-        log.info("History: stored result %d (%s, %s)", entry_id, params.cache_key(), result.engine)
+        entry_id = self._insert(row, "saved")
+        log.info("History: stored result %d (%s, %s)", entry_id, row["params_key"], result.engine)
         return entry_id
+
+    def add_entry(self, entry: HistoryEntry) -> int:
+        """Copy ``entry`` in as it is (same uid, time, counter); unused by the app itself."""
+        return self._insert(row_of_entry(entry), "saved")
+
+    def _insert(self, row: dict[str, Any], verb: str) -> int:
+        values = dict(row)
+        values["created_at"] = utc_text(values["created_at"])
+        values["crop_approximate"] = int(values["crop_approximate"])
+        values["image"] = sqlite3.Binary(values["image"])
+
+        def work(db: sqlite3.Connection) -> int:
+            cursor = db.execute(_INSERT, values)
+            assert cursor.lastrowid is not None
+            return int(cursor.lastrowid)
+
+        try:
+            return self._run(work, verb)
+        except StorageError as err:
+            raise StorageError(f"The result could not be saved in the history: {err}") from None
+
+    def mark_pushed(self, uids: Sequence[str]) -> None:
+        """Note that these rows are now in the shared database (``history push``)."""
+        now = utc_text(_dt.datetime.now(_dt.UTC))
+
+        def work(db: sqlite3.Connection) -> None:
+            db.executemany(
+                "UPDATE results SET pushed_at = ? WHERE uid = ?", [(now, u) for u in uids]
+            )
+
+        self._run(work, "updated")
 
     def delete(self, entry_id: int) -> bool:
         """Remove one entry; False when it was already gone."""
-        with self._lock:
-            try:
-                cursor = self._db().execute("DELETE FROM results WHERE id = ?", (entry_id,))
-            except sqlite3.Error as err:
-                raise StorageError(f"The history entry could not be deleted: {err}.") from None
-        return cursor.rowcount > 0
+
+        def work(db: sqlite3.Connection) -> int:
+            return int(db.execute("DELETE FROM results WHERE id = ?", (entry_id,)).rowcount)
+
+        try:
+            return self._run(work, "changed") > 0
+        except StorageError as err:
+            raise StorageError(f"The history entry could not be deleted: {err}") from None
 
     def clear(self) -> int:
         """Remove every entry and wipe the freed space; how many entries went."""
-        with self._lock:
-            db = self._db()
-            try:
-                count = int(db.execute("DELETE FROM results").rowcount)
-                db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-                db.execute("VACUUM")
-            except sqlite3.Error as err:
-                raise StorageError(f"The history could not be cleared: {err}.") from None
+
+        def work(db: sqlite3.Connection) -> int:
+            count = int(db.execute("DELETE FROM results").rowcount)
+            db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            db.execute("VACUUM")
+            return count
+
+        count = self._run(work, "cleared")
         log.info("History cleared (%d entries)", count)
         return count
+
+    @contextmanager
+    def reserve(self, source_sha256: str, key: str) -> Iterator[None]:
+        """Serialise look-up → engine → record for this photo and key.
+
+        Every thread and process of this counter that reserves the same photo and key
+        waits here until the holder's block ends; it then finds the holder's result
+        with :meth:`find_candidates` instead of paying again.
+        """
+        with history_lock.hold(Path(f"{self._path}.locks"), source_sha256, key):
+            yield
 
     # -- reading --------------------------------------------------------------------
 
@@ -391,38 +596,83 @@ class History:
         """The newest stored result for this photo content and these parameters.
 
         This is what stops a second paid call for the same work. ``engine`` narrows the
-        match (for instance to "cloud" only).
+        match (for instance to "cloud" only). Unreadable rows are skipped.
         """
         args = [input_sha256.strip().lower(), params.cache_key(), engine, engine]
-        row = self._fetchone(_SELECT_DETAIL_MATCH, args, "searched")
-        return None if row is None else _entry_from_row(row)
+        rows = self._fetchall(_SELECT_DETAIL_MATCH, args, "searched")
+        found = parse_rows(rows, entry_from_row, self.skipped)
+        return found[0] if found else None
+
+    def find_candidates(self, source_sha256: str, key: str) -> builtins.list[HistoryEntry]:
+        """Every stored result of this photo whose stored key is ``key``, newest first."""
+        rows = self._fetchall(
+            _SELECT_CANDIDATES, [source_sha256.strip().lower(), key], "searched"
+        )
+        return parse_rows(rows, entry_from_row, self.skipped)
 
     def get(self, entry_id: int) -> HistoryEntry:
         """One entry with its image; :class:`EntryNotFoundError` when it is gone."""
-        row = self._fetchone(_SELECT_DETAIL_BY_ID, [entry_id], "read")
-        if row is None:
+        rows = self._fetchall(_SELECT_DETAIL_BY_ID, [entry_id], "read")
+        if not rows:
             raise EntryNotFoundError("That history entry no longer exists.")
-        return _entry_from_row(row)
+        try:
+            return entry_from_row(rows[0])
+        except BadRowError as err:
+            raise StorageError(f"That history entry cannot be read: {err}.") from None
 
-    def list(self, limit: int = 200) -> builtins.list[HistoryEntrySummary]:
-        """The newest ``limit`` entries, newest first, without image bytes."""
-        with self._lock:
-            try:
-                rows = self._db().execute(_SELECT_SUMMARIES, (max(0, int(limit)),)).fetchall()
-            except sqlite3.Error as err:
-                raise StorageError(f"The history could not be read: {err}.") from None
-        return [HistoryEntrySummary(**_summary_values(row)) for row in rows]
+    def list(
+        self,
+        limit: int = 200,
+        *,
+        customer: str | None = None,
+        since: _dt.datetime | _dt.date | None = None,
+    ) -> builtins.list[HistoryEntrySummary]:
+        """The newest ``limit`` entries, newest first, without image bytes.
+
+        ``customer`` keeps the rows whose customer contains that text (any case);
+        ``since`` the rows made at or after that moment (a day: from its start, UTC).
+        """
+        needle = customer_fold(customer.strip()) if customer and customer.strip() else None
+        moment = since_moment(since)
+        start = None if moment is None else utc_text(moment)
+        rows = self._fetchall(
+            _SELECT_SUMMARIES, [needle, needle, start, start, max(0, int(limit))], "read"
+        )
+        return parse_rows(rows, summary_from_row, self.skipped)
+
+    def unpushed(self, after_id: int = 0, limit: int = 50) -> builtins.list[HistoryEntry]:
+        """Rows not yet in the shared database, oldest first (``history push``)."""
+        rows = self._fetchall(_SELECT_UNPUSHED, [after_id, limit], "read")
+        return parse_rows(rows, entry_from_row, self.skipped)
 
     def count(self) -> int:
-        row = self._fetchone("SELECT count(*) FROM results", [], "read")
-        return int(row[0]) if row else 0
+        rows = self._fetchall("SELECT count(*) FROM results", [], "read")
+        return int(rows[0][0]) if rows else 0
 
-    def _fetchone(
-        self, sql: str, args: builtins.list[Any], verb: str
-    ) -> tuple[Any, ...] | None:
-        with self._lock:
+    def spent(self, since: _dt.datetime | _dt.date | None = None) -> builtins.list[SpentRow]:
+        """Results per counter and day (UTC): paid provider calls and free offline ones."""
+        moment = since_moment(since)
+        start = None if moment is None else utc_text(moment)
+        out: builtins.list[SpentRow] = []
+        for row in self._fetchall(_SELECT_SPENT, [start, start], "read"):
             try:
-                row: tuple[Any, ...] | None = self._db().execute(sql, args).fetchone()
-            except sqlite3.Error as err:
-                raise StorageError(f"The history could not be {verb}: {err}.") from None
-        return row
+                day = _dt.date.fromisoformat(str(row["day"]))
+            except ValueError:
+                log.warning("Skipped history rows with an unreadable date (%r)", row["day"])
+                continue
+            out.append(SpentRow(str(row["counter"] or ""), day, int(row["paid"]),
+                                int(row["free"])))
+        return out
+
+    def _fetchall(self, sql: str, args: builtins.list[Any], verb: str) -> builtins.list[Any]:
+        return self._run(lambda db: db.execute(sql, args).fetchall(), verb)
+
+
+def _is_corrupt(err: sqlite3.DatabaseError) -> bool:
+    """Damage (a bad page, not a database at all), as opposed to locked/full/readonly."""
+    if isinstance(err, sqlite3.IntegrityError | sqlite3.ProgrammingError):
+        return False
+    code = getattr(err, "sqlite_errorcode", None)
+    if code is not None:
+        return int(code) & 0xFF in _CORRUPT_CODES
+    return not isinstance(err, sqlite3.OperationalError)

@@ -1,0 +1,132 @@
+"""Run a job's steps: progress, the clerk's Cancel, shutdown, and never losing a result.
+
+Two stop switches: ``cancel`` is the clerk's (the job stops at the next step; a paid
+call already under way is left to finish, and its result is kept and reported with
+:class:`KeptAfterCancelError`), ``abort`` is the application's at shutdown (passed
+into every engine call, paid or not).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+from idphoto_desktop.core.errors import CancelledError
+from idphoto_desktop.core.job import CancelToken, ProgressCallback
+from idphoto_desktop.pipeline.context import JobContext
+from idphoto_desktop.pipeline.questions import FixedQuestions, Questions
+from idphoto_desktop.pipeline.steps import DEFAULT_STEPS, Step, record
+
+log = logging.getLogger(__name__)
+
+
+class KeptAfterCancelError(CancelledError):
+    """Cancelled, but the paid call had already been made: its result is kept."""
+
+    default_hint = "Press Generate again to use it: nothing more is charged."
+
+    def __init__(self, ctx: JobContext) -> None:
+        where = "in the history" if ctx.entry_id is not None else (
+            f"in {ctx.recovered}" if ctx.recovered is not None else "on the screen"
+        )
+        super().__init__(
+            f"Cancelled, but the provider had already made the photo: it was paid for "
+            f"and kept {where}."
+        )
+        self.context = ctx
+
+
+class _Either(CancelToken):
+    """Cancelled when either token is: the clerk's Cancel or shutdown."""
+
+    def __init__(self, first: CancelToken, second: CancelToken) -> None:
+        super().__init__()
+        self._pair = (first, second)
+
+    def cancel(self) -> None:
+        for token in self._pair:
+            token.cancel()
+
+    @property
+    def cancelled(self) -> bool:
+        return any(token.cancelled for token in self._pair)
+
+    def raise_if_cancelled(self) -> None:
+        if self.cancelled:
+            raise CancelledError("Cancelled.")
+
+    def wait(self, seconds: float) -> bool:
+        step = 0.05
+        waited = 0.0
+        while not self.cancelled and waited < seconds:
+            self._pair[1].wait(min(step, seconds - waited))
+            waited += step
+        return self.cancelled
+
+
+class JobRun:
+    """What the steps need besides the context: questions, progress, the stop switches."""
+
+    def __init__(
+        self,
+        questions: Questions,
+        progress: ProgressCallback,
+        cancel: CancelToken,
+        abort: CancelToken,
+    ) -> None:
+        self.questions = questions
+        self.progress = progress
+        self.cancel = cancel
+        self.abort = abort
+        self.either: CancelToken = cancel if cancel is abort else _Either(cancel, abort)
+
+    def engine_progress(self, percent: int, text: str) -> None:
+        """The engine's own 0..100 mapped into the engine step's share (10..94)."""
+        self.progress(10 + max(0, min(100, int(percent))) * 84 // 100, text)
+
+
+def _no_progress(_percent: int, _text: str) -> None:
+    return None
+
+
+def run_job(
+    ctx: JobContext,
+    steps: Sequence[Step] = DEFAULT_STEPS,
+    *,
+    questions: Questions | None = None,
+    progress: ProgressCallback | None = None,
+    cancel: CancelToken | None = None,
+    abort: CancelToken | None = None,
+) -> JobContext:
+    """Run ``steps`` on ``ctx``; returns it done, or with ``ctx.pending`` set.
+
+    Raises the step's ``IdPhotoError`` (clerk's words) or ``CancelledError``; a fresh
+    result is kept before any error leaves this function.
+    """
+    cancel = cancel if cancel is not None else CancelToken()
+    run = JobRun(
+        questions if questions is not None else FixedQuestions(),
+        progress if progress is not None else _no_progress,
+        cancel,
+        abort if abort is not None else cancel,
+    )
+    ctx.pending = None
+    with ctx.stack:
+        try:
+            for step in steps:
+                if not ctx.fresh:  # once paid for, the result is kept before stopping
+                    run.either.raise_if_cancelled()
+                run.progress(step.percent, step.text)
+                step.fn(ctx, run)
+                if ctx.pending is not None:
+                    return ctx
+        except BaseException:
+            if ctx.fresh and not ctx.kept:
+                record(ctx, run)
+            raise
+    if cancel.cancelled and ctx.fresh:
+        if ctx.paid_call:
+            raise KeptAfterCancelError(ctx)
+        raise CancelledError("Cancelled.")
+    run.progress(100, "Done")
+    return ctx

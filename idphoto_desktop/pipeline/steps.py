@@ -1,0 +1,249 @@
+"""The steps of one job, in order: each reads and adds to the :class:`JobContext`.
+
+prepare → check → validate → look up → engine → compose → write → record.
+Every step skips what is already done, so a job paused at a question runs again from
+the same context without repeating work. A fresh result is kept (history, else the
+recovery folder) even when composing or writing fails: see ``run.keep_result``.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from idphoto_desktop.core.errors import IdPhotoError, StorageError, ValidationError
+from idphoto_desktop.pipeline import rule
+from idphoto_desktop.pipeline.context import Checker, JobContext
+from idphoto_desktop.pipeline.questions import Pending
+
+if TYPE_CHECKING:
+    from idphoto_desktop.pipeline.run import JobRun
+
+log = logging.getLogger(__name__)
+
+StepFn = Callable[[JobContext, "JobRun"], None]
+
+
+@dataclass(frozen=True)
+class Step:
+    """One named step; ``percent`` and ``text`` are the progress shown when it starts."""
+
+    name: str
+    fn: StepFn
+    percent: int
+    text: str
+
+
+class CheckRefusedError(ValidationError):
+    """The capture check says retake and the clerk chose not to pay for a call."""
+
+    default_hint = "Take the photo again, or confirm that it should be sent anyway."
+
+
+def _answer(ctx: JobContext, kind: Any, subject: Any, answer: bool | None) -> bool | None:
+    if answer is None:
+        ctx.pending = Pending(kind, subject)
+    return answer
+
+
+# ------------------------------------------------------------------------- prepare
+def prepare(ctx: JobContext, run: JobRun) -> None:
+    """Read the photo file (type by content, upright, metadata stripped)."""
+    if ctx.photo is not None or ctx.image_url:
+        return
+    if ctx.source is None:
+        raise ValidationError("No photo was given.", hint="Open a photo file.")
+    from idphoto_desktop.core.imageprep import prepare_photo
+
+    ctx.photo = prepare_photo(ctx.source)
+    if not ctx.source_name:
+        ctx.source_name = ctx.source.name
+
+
+# --------------------------------------------------------------------------- check
+def default_checker() -> Checker | None:
+    """``capture.check_photo`` when that package is installed, else no check."""
+    import importlib
+
+    try:  # written in parallel: absent on some branches, so imported by name
+        module = importlib.import_module("idphoto_desktop.capture")
+    except ImportError:
+        return None
+    checker: Checker | None = getattr(module, "check_photo", None)
+    return checker
+
+
+def _run_checker(ctx: JobContext, checker: Checker) -> None:
+    from PIL import Image
+
+    assert ctx.photo is not None
+    with Image.open(io.BytesIO(ctx.photo.data)) as opened:
+        image = opened.convert("RGB")
+    try:
+        ctx.report = checker(image, preset=ctx.preset, size=ctx.params.size)
+    except IdPhotoError as err:  # the photo cannot be checked at all (no face, …)
+        ctx.check_error = str(err)
+    except Exception:  # a checker's bug must not stop the counter; it is logged
+        log.exception("The capture check failed")
+        ctx.warn("The photo could not be checked; look at it carefully.")
+
+
+def check(ctx: JobContext, run: JobRun) -> None:
+    """The capture check; a retake verdict before a paid call asks whether to go on."""
+    if not ctx.checked:
+        checker = default_checker() if ctx.checker == "auto" else ctx.checker
+        if checker is not None and ctx.photo is not None:
+            _run_checker(ctx, checker)
+        ctx.checked = True
+    verdict = getattr(ctx.report, "verdict", None)
+    if not ctx.paid or (verdict != "retake" and ctx.check_error is None):
+        return
+    subject = ctx.report if ctx.report is not None else ctx.check_error
+    go_on = _answer(
+        ctx, "go_on_despite_check", subject, run.questions.go_on_despite_check(ctx, subject)
+    )
+    if go_on is False:
+        raise CheckRefusedError(f"The photo should be taken again: {_reasons(ctx)}.")
+
+
+def _reasons(ctx: JobContext) -> str:
+    if ctx.check_error is not None:
+        return ctx.check_error.rstrip(".")
+    reasons = getattr(ctx.report, "reasons", ()) or ()
+    texts = [str(getattr(r, "message", r)).rstrip(".") for r in reasons]
+    return "; ".join(texts) or "the capture check says retake"
+
+
+# ------------------------------------------------------------------------ validate
+def validate(ctx: JobContext, run: JobRun) -> None:
+    """The request (always a transparent PNG), and the output's folder and name, before
+    anything is paid for."""
+    from idphoto_desktop.core import validation
+
+    ctx.request = validation.make_request(
+        ctx.engine_params, photo=ctx.photo, image_url=ctx.image_url, sync=ctx.sync
+    )
+    out = ctx.out_path
+    if out is None:
+        return
+    if ctx.output_format is None:
+        raise ValueError("an output file needs an output format")
+    if not out.parent.is_dir():
+        raise StorageError(f"The folder {out.parent} does not exist.")
+    if out.exists() and not ctx.overwrite:
+        answer = _answer(ctx, "overwrite", out, run.questions.overwrite(ctx, out))
+        if answer is False:
+            from idphoto_desktop.core.export import OutputExistsError
+
+            raise OutputExistsError(f"{out} already exists.", hint="Use --overwrite to replace it.")
+        ctx.overwrite = bool(answer)
+
+
+# ------------------------------------------------------------------------- look up
+def look_up(ctx: JobContext, run: JobRun) -> None:
+    """Hold the photo's reservation, then use a stored result that serves the request."""
+    if ctx.result is not None or ctx.history is None:
+        return
+    digest = rule.input_digest(ctx.photo.source_sha256 if ctx.photo else None, ctx.image_url)
+    key = ctx.history_key
+    try:
+        store = ctx.history()
+        if ctx.paid:  # two windows or processes never pay twice for the same photo
+            ctx.stack.enter_context(store.reserve(digest, key))
+        if ctx.force:
+            return
+        entry = rule.pick(store.find_candidates(digest, key), ctx.engine_name, ctx.color)
+    except IdPhotoError as err:
+        ctx.warn(f"The history could not be searched ({err}); a new result is made.")
+        return
+    if entry is None:
+        return
+    use = _answer(ctx, "use_stored", entry, run.questions.use_stored(ctx, entry))
+    if use:
+        ctx.result = entry.to_result()
+        ctx.stored = entry
+
+
+# -------------------------------------------------------------------------- engine
+def call_engine(ctx: JobContext, run: JobRun) -> None:
+    """The engine's call. A paid call that has started is not cut off by the clerk's
+    Cancel (only by shutting down): its result is kept, not thrown away."""
+    if ctx.result is not None:
+        return
+    assert ctx.request is not None
+    engine = ctx.engine_factory()
+    costs = bool(engine.costs_money)
+    cancel = run.abort if costs else run.either
+    ctx.result = engine.generate(ctx.request, progress=run.engine_progress, cancel=cancel)
+    ctx.fresh = True
+    ctx.paid_call = costs
+
+
+# ------------------------------------------------------------------ compose, write
+def compose(ctx: JobContext, run: JobRun) -> None:
+    """The format and colour asked for, made locally from the result."""
+    if ctx.output_format is None or ctx.result is None:
+        return
+    from idphoto_desktop.core import background
+
+    image = ctx.result.image
+    if ctx.color is not None and not background.has_transparency(background.open_result(image)):
+        ctx.warn("The result has no transparent background: the colour could not be changed.")
+    ctx.composed = background.compose(image, ctx.output_format, ctx.color, dpi=ctx.dpi)
+
+
+def write(ctx: JobContext, run: JobRun) -> None:
+    """The output file, atomically, before anything else that could fail."""
+    if ctx.out_path is None or ctx.composed is None:
+        return
+    from idphoto_desktop.core.export import write_atomic
+
+    ctx.written = write_atomic(ctx.out_path, ctx.composed, overwrite=ctx.overwrite)
+
+
+# -------------------------------------------------------------------------- record
+def record(ctx: JobContext, run: JobRun) -> None:
+    """Keep a fresh result: the history, else (paid) the recovery folder. A failure
+    here is a warning, never a lost result."""
+    if not ctx.fresh or ctx.kept or ctx.result is None:
+        return
+    ctx.kept = True
+    digest = rule.input_digest(ctx.photo.source_sha256 if ctx.photo else None, ctx.image_url)
+    if ctx.history is not None:
+        try:
+            ctx.entry_id = ctx.history().add(
+                digest, ctx.engine_params, ctx.result, ctx.source_name,
+                customer=ctx.customer, key=ctx.history_key,
+            )
+            return
+        except (IdPhotoError, ValueError, OSError) as err:
+            ctx.warn(f"Not kept in the history: {err}")
+    elif ctx.written is not None:
+        return  # the history is switched off: the file written is the copy kept
+    if not ctx.paid_call:
+        return
+    from idphoto_desktop.pipeline.recovery import keep_in_folder
+
+    try:
+        ctx.recovered = keep_in_folder(ctx.result, digest, ctx.recovery_dir)
+    except (IdPhotoError, OSError) as err:
+        log.error("A paid result could not be kept anywhere: %s", err)
+        if ctx.written is None:
+            ctx.warn(f"The paid result could not be kept anywhere: {err}")
+        return
+    ctx.warn(f"The paid result was kept in {ctx.recovered}.")
+
+
+DEFAULT_STEPS: tuple[Step, ...] = (
+    Step("prepare", prepare, 2, "Reading the photo"),
+    Step("check", check, 5, "Checking the photo"),
+    Step("validate", validate, 8, "Checking the choices"),
+    Step("look_up", look_up, 9, "Looking in the history"),
+    Step("engine", call_engine, 10, "Starting the engine"),
+    Step("compose", compose, 95, "Composing the photo"),
+    Step("write", write, 97, "Writing the file"),
+    Step("record", record, 99, "Keeping the result"),
+)

@@ -1,0 +1,107 @@
+"""``idphoto generate`` runs the job pipeline: one provider call serves every format and
+colour of the same photo and framing; the file is written before the history record."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from idphoto_desktop.cli import main
+from idphoto_desktop.engines.offline import OfflineEngine
+from idphoto_desktop.storage import paths
+from tests.fixtures.sandbox import SandboxFactory
+
+POST = "POST /task/pic/idphoto"
+PHOTO = "hivision_test0.jpg"
+
+
+def _run(photo: Path, out: Path, url: str, *extra: str) -> int:
+    return main(["generate", str(photo), "--preset", "us_passport", "--api-url", url,
+                 "-o", str(out), *extra])
+
+
+def _corner(path: Path) -> tuple[int, int, int]:
+    with Image.open(path) as img:
+        r, g, b = img.convert("RGB").getpixel((2, 2))  # type: ignore[misc]
+        return r, g, b
+
+
+def test_png_then_jpeg_on_two_colours_costs_one_provider_call(
+    sandbox_factory: SandboxFactory,
+    sandbox_token: str,
+    photos_dir: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # GIVEN the provider (sandbox backed by the offline engine: a real cut-out)
+    sandbox = sandbox_factory(engine=OfflineEngine())
+    monkeypatch.setenv("IDPHOTO_TOKEN", sandbox_token)
+    photo = photos_dir / PHOTO
+    # WHEN the same photo is made as PNG, then as JPEG on white and on blue
+    assert _run(photo, tmp_path / "a.png", sandbox.base_url) == 0
+    assert _run(photo, tmp_path / "b.jpg", sandbox.base_url, "--format", "jpg",
+                "--bg", "FFFFFF") == 0
+    assert _run(photo, tmp_path / "c.jpg", sandbox.base_url, "--format", "jpg",
+                "--bg", "#336699") == 0
+    # THEN one call reached the provider
+    assert sandbox.request_counts[POST] == 1
+    printed = capsys.readouterr().out
+    assert printed.count("reused from history, made by cloud") == 2
+    # AND each file is what was asked: transparent PNG, JPEG on each colour
+    with Image.open(tmp_path / "a.png") as png:
+        assert png.format == "PNG" and png.mode == "RGBA" and png.size == (600, 600)
+        assert png.getchannel("A").getextrema()[0] == 0
+    for name, colour in (("b.jpg", (255, 255, 255)), ("c.jpg", (0x33, 0x66, 0x99))):
+        with Image.open(tmp_path / name) as jpg:
+            assert jpg.format == "JPEG" and jpg.size == (600, 600)
+        assert all(abs(a - b) < 10 for a, b in zip(_corner(tmp_path / name), colour, strict=True))
+
+
+def test_offline_is_not_answered_by_a_stored_provider_result(
+    sandbox_factory: SandboxFactory,
+    sandbox_token: str,
+    photos_dir: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    sandbox = sandbox_factory()
+    monkeypatch.setenv("IDPHOTO_TOKEN", sandbox_token)
+    photo = photos_dir / PHOTO
+    assert _run(photo, tmp_path / "a.png", sandbox.base_url) == 0
+    capsys.readouterr()
+    assert _run(photo, tmp_path / "b.png", sandbox.base_url, "--engine", "offline") == 0
+    printed = capsys.readouterr().out
+    assert "engine offline" in printed and "reused" not in printed
+    # and the other way round: the provider is not answered by the offline result
+    assert _run(photo, tmp_path / "c.png", sandbox.base_url) == 0
+    assert "made by cloud" in capsys.readouterr().out
+
+
+def test_an_unusable_history_gives_a_warning_and_the_file(
+    sandbox_factory: SandboxFactory,
+    sandbox_token: str,
+    photos_dir: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # GIVEN a history that cannot be opened or written (a folder where the file goes)
+    sandbox = sandbox_factory()
+    monkeypatch.setenv("IDPHOTO_TOKEN", sandbox_token)
+    paths.history_db_path().mkdir(parents=True)
+    out = tmp_path / "out.jpg"
+    # WHEN a paid photo is made
+    code = _run(photos_dir / PHOTO, out, sandbox.base_url, "--format", "jpg")
+    # THEN the file is there, the clerk is warned, and the paid result is also kept
+    assert code == 0, capsys.readouterr().err
+    with Image.open(out) as img:
+        assert img.format == "JPEG"
+    printed = capsys.readouterr().out
+    assert "warning: Not kept in the history" in printed
+    kept = list((paths.data_dir() / "recovered").iterdir())
+    assert len(kept) == 1 and kept[0].suffix == ".png"
+    assert sandbox.request_counts[POST] == 1
