@@ -52,6 +52,7 @@ class RecordTarget:
     digest: str
     params: GenerateParams
     source_name: str
+    customer: str | None = None
 
 
 class RecordingEngine:
@@ -75,7 +76,9 @@ class RecordingEngine:
         result = self._inner.generate(request, progress=progress, cancel=cancel)
         t = self._target
         try:
-            self.entry_id = self._history().add(t.digest, t.params, result, t.source_name)
+            self.entry_id = self._history().add(
+                t.digest, t.params, result, t.source_name, customer=t.customer
+            )
         except (IdPhotoError, ValueError) as err:
             # The result is still shown and can be saved; the clerk learns it is not kept.
             log.warning("Result not stored in the history: %s", err)

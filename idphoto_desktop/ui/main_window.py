@@ -196,6 +196,9 @@ class MainWindow(QMainWindow):
         self.cancel_action = actions.cancel
         self.overlay_action = actions.overlay
         self.prefs_action = actions.prefs
+        from idphoto_desktop.ui.watch_strip import install_watch_folder
+
+        self.watch_folder = install_watch_folder(self)  # camera folder + customer (issue 16)
 
     # ================================================================ settings
     def _load_presets(self) -> None:

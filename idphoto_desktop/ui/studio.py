@@ -333,7 +333,9 @@ class Studio(QObject):
         name = ""
         if photo is not None:
             name = photo.source_path.name if photo.source_path is not None else photo.label
-        target = RecordTarget(input_digest(request), request.params, name)
+        watch = getattr(self.window, "watch_folder", None)  # its bar holds the customer field
+        customer = watch.strip.customer() if watch is not None else None
+        target = RecordTarget(input_digest(request), request.params, name, customer)
         history = self.services.history
 
         def wrap(engine: Engine) -> Engine:

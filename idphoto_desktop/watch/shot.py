@@ -229,3 +229,16 @@ def engine_choice(name: str, make: Callable[[], Engine]) -> EngineChoice:
         return made[0]
 
     return EngineChoice(name, factory, paid=name == "cloud")
+
+
+def _no_engine() -> Engine:
+    raise RuntimeError("a check alone never calls an engine")
+
+
+def check_file(source: Path, data: bytes, preset: Preset | None) -> Verdict:
+    """The capture check's verdict for a shot (the window shows it beside the result)."""
+    from idphoto_desktop.core.job import PhotoSize
+
+    size = PhotoSize(preset.width_px, preset.height_px) if preset else PhotoSize(600, 600)
+    doc = Document(GenerateParams(size), preset.id if preset else str(size), preset)
+    return verdict_of(check_shot(source, data, doc, EngineChoice("offline", _no_engine, False)))

@@ -1270,6 +1270,84 @@
     </message>
 </context>
 <context>
+    <name>WatchFolder</name>
+    <message>
+        <source>The folder {0} does not exist.</source>
+        <translation>文件夹 {0} 不存在。</translation>
+    </message>
+    <message>
+        <source>Watching {0}: each new photo is opened and made here.</source>
+        <translation>正在监视 {0}：每张新照片都会在这里自动打开并制作。</translation>
+    </message>
+    <message>
+        <source>Watching {0}</source>
+        <translation>正在监视 {0}</translation>
+    </message>
+    <message>
+        <source>No folder watched.</source>
+        <translation>未监视任何文件夹。</translation>
+    </message>
+    <message>
+        <source>{0}: capture check {1}</source>
+        <translation>{0}：拍摄检查 {1}</translation>
+    </message>
+</context>
+<context>
+    <name>WatchStrip</name>
+    <message>
+        <source>Folder the camera writes into</source>
+        <translation>相机写入照片的文件夹</translation>
+    </message>
+    <message>
+        <source>Watch folder…</source>
+        <translation>监视文件夹…</translation>
+    </message>
+    <message>
+        <source>Open every new photo the camera writes into a folder, without a click</source>
+        <translation>自动打开相机写入文件夹的每张新照片，无需点击</translation>
+    </message>
+    <message>
+        <source>Stop watching</source>
+        <translation>停止监视</translation>
+    </message>
+    <message>
+        <source>No folder watched.</source>
+        <translation>未监视任何文件夹。</translation>
+    </message>
+    <message>
+        <source>Customer or order no. (optional)</source>
+        <translation>顾客姓名或订单号（可选）</translation>
+    </message>
+    <message>
+        <source>Kept with each result in the history and printed small on the sheet</source>
+        <translation>随每个结果保存在历史记录中，并以小字印在相纸边缘</translation>
+    </message>
+    <message>
+        <source>Customer</source>
+        <translation>顾客</translation>
+    </message>
+    <message>
+        <source>✓ ok</source>
+        <translation>✓ 合格</translation>
+    </message>
+    <message>
+        <source>⚠ check</source>
+        <translation>⚠ 需检查</translation>
+    </message>
+    <message>
+        <source>✗ retake</source>
+        <translation>✗ 需重拍</translation>
+    </message>
+    <message>
+        <source>not checked</source>
+        <translation>未检查</translation>
+    </message>
+    <message>
+        <source>&amp;Watch folder…</source>
+        <translation>监视文件夹(&amp;W)…</translation>
+    </message>
+</context>
+<context>
     <name>WelcomeDialog</name>
     <message>
         <source>Welcome to ID Photo Desktop</source>
