@@ -55,6 +55,7 @@ class ResultOrigin:
     matches_photo: bool = True  # made from the photo on the left
     entry_id: int | None = None
     when: str = ""
+    customer: str | None = None  # the stored entry's customer (a history result)
 
 
 def _entry_image(entry: HistoryEntry, color: str | None) -> jobs.GeneratedImage:
@@ -333,15 +334,24 @@ class Studio(QObject):
         name = ""
         if photo is not None:
             name = photo.source_path.name if photo.source_path is not None else photo.label
-        watch = getattr(self.window, "watch_folder", None)  # its bar holds the customer field
-        customer = watch.strip.customer() if watch is not None else None
-        target = RecordTarget(input_digest(request), request.params, name, customer)
+        target = RecordTarget(input_digest(request), request.params, name, self.customer_field())
         history = self.services.history
 
         def wrap(engine: Engine) -> Engine:
             return RecordingEngine(engine, history, target)
 
         return wrap
+
+    def customer_field(self) -> str | None:
+        """What the clerk typed in the customer field (the watch bar holds it)."""
+        watch = getattr(self.window, "watch_folder", None)
+        return watch.strip.customer() if watch is not None else None
+
+    def customer(self) -> str | None:
+        """Whose result is shown: a stored result's customer, else the field's."""
+        if self.origin is not None and self.origin.from_history:
+            return self.origin.customer
+        return self.customer_field()
 
     def fresh_result(self, preset_id: str | None) -> None:
         """A new result from the engine for the current photo (already stored)."""
@@ -367,7 +377,9 @@ class Studio(QObject):
             generated, entry = value
             matches = self._photo_digest() == entry.input_sha256
             when = local_time(entry.created_at)
-            self.origin = ResultOrigin(entry.preset_id, True, matches, entry.id, when)
+            self.origin = ResultOrigin(
+                entry.preset_id, True, matches, entry.id, when, entry.customer
+            )
             what = self._preset_name(entry.preset_id)
             if matches:
                 caption = self.tr("Result · {0} (from the history, {1})")
@@ -448,7 +460,7 @@ class Studio(QObject):
         dialog = SheetDialog(
             generated.result, preset, self._color(), self.window.runner,
             self.window.services.dialogs, self.services.setup_printer,
-            self.window.suggested_path(), self.window,
+            self.window.suggested_path(), self.window, caption=self.customer(),
         )
         self.sheet_dialog = dialog
         dialog.open()

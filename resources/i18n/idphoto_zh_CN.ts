@@ -284,6 +284,14 @@
 <context>
     <name>HistoryPanel</name>
     <message>
+        <source>Customer or order no.</source>
+        <translation>顾客或订单号</translation>
+    </message>
+    <message>
+        <source>Only on</source>
+        <translation>仅限日期</translation>
+    </message>
+    <message>
         <source>No results yet. Every result is kept here.</source>
         <translation>还没有结果。每次生成的结果都会保存在这里。</translation>
     </message>
@@ -314,6 +322,14 @@
     <message>
         <source>Delete this result from the history (Del)</source>
         <translation>从历史记录中删除这张结果 (Del)</translation>
+    </message>
+    <message>
+        <source>Customer</source>
+        <translation>顾客</translation>
+    </message>
+    <message>
+        <source>No result matches the filter.</source>
+        <translation>没有符合筛选条件的结果。</translation>
     </message>
     <message>
         <source>Deleted from the history.</source>
