@@ -196,9 +196,11 @@ class MainWindow(QMainWindow):
         self.cancel_action = actions.cancel
         self.overlay_action = actions.overlay
         self.prefs_action = actions.prefs
+        from idphoto_desktop.ui.quick_print import install_quick_print
         from idphoto_desktop.ui.watch_strip import install_watch_folder
 
         self.watch_folder = install_watch_folder(self)  # camera folder + customer (issue 16)
+        self.quick_print = install_quick_print(self)  # one-click print (issue 16)
 
     # ================================================================ settings
     def _load_presets(self) -> None:

@@ -138,6 +138,11 @@ class SheetDialog(QDialog):
         self.copies_spin.valueChanged.connect(self._relayout)
         self._relayout()
 
+    @property
+    def preset_id(self) -> str:
+        """The preset the sheet is for (one-click print remembers the choice under it)."""
+        return self._preset.id
+
     def paper(self) -> PrintPaper | None:
         index = self.paper_combo.currentIndex()
         return self._papers[index] if 0 <= index < len(self._papers) else None

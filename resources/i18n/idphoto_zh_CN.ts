@@ -962,6 +962,49 @@
     </message>
 </context>
 <context>
+    <name>QuickPrint</name>
+    <message>
+        <source>The printer {0} is not available.</source>
+        <translation>打印机 {0} 不可用。</translation>
+    </message>
+    <message>
+        <source>Use Print sheet… (Ctrl+P) to choose another printer.</source>
+        <translation>请用“打印排版…”(Ctrl+P) 选择其他打印机。</translation>
+    </message>
+    <message>
+        <source>Print</source>
+        <translation>打印</translation>
+    </message>
+    <message>
+        <source>&amp;Print now</source>
+        <translation>立即打印(&amp;P)</translation>
+    </message>
+    <message>
+        <source>Print the sheet; the first time, choose the printer and paper</source>
+        <translation>打印排版；第一次需选择打印机和相纸</translation>
+    </message>
+    <message>
+        <source>Print at once on {0} to {1} (Print sheet… to change)</source>
+        <translation>直接用 {0} 相纸在 {1} 上打印（可在“打印排版…”中更改）</translation>
+    </message>
+    <message>
+        <source>the default printer</source>
+        <translation>默认打印机</translation>
+    </message>
+    <message>
+        <source>Printing…</source>
+        <translation>正在打印…</translation>
+    </message>
+    <message>
+        <source>Printed at true size on {0}.</source>
+        <translation>已按实际尺寸打印在 {0} 上。</translation>
+    </message>
+    <message>
+        <source>Not printed</source>
+        <translation>未打印</translation>
+    </message>
+</context>
+<context>
     <name>ResultPanel</name>
     <message>
         <source>Drop a photo here, or press Ctrl+O to open one.</source>
