@@ -37,6 +37,7 @@ FIGURES: dict[str, str] = {
     "responsiveness": "bench.responsiveness",
     "offline": "bench.offline_figure",
     "memory": "bench.memory",
+    "capture": "bench.capture",
     "watch_latency": "bench.watch_latency",
 }
 QUICK_TIMEOUT_S = 170.0

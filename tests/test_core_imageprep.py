@@ -452,3 +452,15 @@ def test_load_oriented_max_side(photos_dir: Path) -> None:
     assert max(image.size) == 600
     full = load_oriented(photos_dir / "hivision_test2.jpg")
     assert full.size == (640, 718) and full.mode in ("RGB", "RGBA")
+
+
+@pytest.mark.parametrize(("fmt", "suffix"), [("PPM", ".ppm"), ("TGA", ".tga"), ("PCX", ".pcx")])
+def test_netpbm_and_other_pillow_formats_are_read(tmp_path: Path, fmt: str, suffix: str) -> None:
+    from idphoto_desktop.core.imageprep import load_oriented
+
+    path = tmp_path / f"photo{suffix}"
+    Image.new("RGB", (120, 90), (200, 100, 50)).save(path, format=fmt)
+    assert sniff_image_type(path.read_bytes()) is not None
+    image = load_oriented(path)
+    assert image.size == (120, 90)
+    assert image.getpixel((5, 5))[:3] == (200, 100, 50)

@@ -49,6 +49,7 @@ _KIND_NAMES = {
     "tiff": "TIFF",
     "heic": "HEIC",
     "avif": "AVIF",
+    "ppm": "PPM/PGM/PBM",
 }
 _EXTENSION_KINDS = {
     ".jpg": "jpeg",
@@ -103,7 +104,26 @@ def sniff_image_type(data: bytes) -> str | None:
         dib_size = int.from_bytes(head[14:18], "little")
         if dib_size in _BMP_DIB_SIZES:
             return "bmp"
-    return None
+        return None
+    if len(head) > 2 and head[0:1] == b"P" and head[1:2] in b"1234567" and head[2:3].isspace():
+        return "ppm"  # Netpbm: PBM/PGM/PPM (ASCII or binary) and PAM
+    return _pillow_kind(data)
+
+
+def _pillow_kind(data: bytes) -> str | None:
+    """Any other format Pillow can identify from the header (ICO, TGA, PCX, JPEG 2000...)."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            with Image.open(io.BytesIO(data)) as image:
+                fmt = image.format
+    except Exception:  # not an image Pillow knows
+        return None
+    if not fmt:
+        return None
+    kind = fmt.lower()
+    _KIND_NAMES.setdefault(kind, fmt)
+    return kind
 
 
 def _describe_non_image(data: bytes) -> str:

@@ -1,0 +1,118 @@
+"""Every limit the capture check applies, with where it comes from.
+
+Head pose, expression, eyes and framing follow ICAO Doc 9303 part 3 (and ISO/IEC 19794-5,
+whose photo rules it takes over); the measures themselves follow ISO/IEC 29794-5 as its
+reference implementation OFIQ defines them (head pose as yaw/pitch/roll, eyes open, mouth
+closed, face size as inter-eye distance, under/over-exposure, illumination uniformity,
+sharpness). Where a preset's specification (``../shared/specs``) says otherwise, the
+preset wins (the US accepts a natural smile). Where a standard gives a limit but a
+measurement here has a known error, the "retake" line sits a stated multiple beyond it
+and the band between is "check": a person looks, nothing is refused on a measuring error.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from idphoto_desktop.core.job import PhotoSize
+from idphoto_desktop.core.presets import Preset
+
+# --- head pose (ICAO 9303-3 / ISO 19794-5: frontal, within ±5° yaw and pitch, ±8° roll)
+YAW_LIMIT = 5.0
+PITCH_LIMIT = 5.0
+ROLL_LIMIT = 8.0
+# The mesh's pose estimate is good to a few degrees: beyond three times ICAO's limit the
+# head is visibly turned whatever the error, below it a person looks. Pitch from one view
+# is less certain (its zero depends on the face's profile and the camera's height: frontal
+# studio portraits spread over about ±7°), so its "retake" line is four times the limit.
+POSE_RETAKE_FACTOR = 3.0
+PITCH_RETAKE_FACTOR = 4.0
+
+# --- eyes open: eye aspect ratio (eyelid gap over eye width, Soukupova & Cech 2016,
+# the landmark form of ISO 29794-5's "eyes open"). Open eyes measure 0.25-0.40 on the mesh,
+# a blink under 0.1; 0.2 is that paper's blink threshold.
+EYES_CLOSED = 0.12
+EYES_NARROW = 0.18
+
+# --- mouth: inner-lip gap over mouth width (ISO 29794-5 "mouth closed" in landmark form).
+# ICAO/Schengen: neutral expression, mouth closed. A closed mouth measures under 0.1.
+MOUTH_CLOSED = 0.10
+# Wide open (talking, shouting, a tongue out) never passes, whatever the preset.
+MOUTH_WIDE_OPEN = 0.40
+
+# --- face size: how far the output enlarges the head. Beyond 1.5x an enlarged face looks
+# soft (the offline engine's own warning); beyond 2x the source has fewer than half the
+# pixels per line the ID photo shows and ICAO's inter-eye minimum (90 px for a full-size
+# digital portrait) cannot be met by real detail.
+ENLARGE_CHECK = 1.5
+ENLARGE_RETAKE = 2.0
+ICAO_MIN_INTER_EYE_PX = 90.0
+# Without a preset and a size: ICAO's 35x45 mm at 300 dpi, head 70-80 % of the height.
+DEFAULT_SIZE = PhotoSize(413, 531)
+DEFAULT_HEAD_FRACTION = 0.75
+
+# --- framing: ICAO needs the whole head and the top of the shoulders. Rows of the ID
+# photo that the source does not reach, below the chin: 10 % of the height is about half of
+# what lies below the chin in a 70-80 % head photo, i.e. the shoulders are missing.
+SHOULDERS_CHECK = 0.03
+SHOULDERS_RETAKE = 0.10
+# A head-top or side follow-line that reaches the photo's edge while still on the person:
+# more than this share of the lines = that part of the head is cut.
+CUT_SHARE = 0.3
+
+# --- other people and objects (ICAO: no other person or object in the photo). Person-mask
+# area outside the head-and-shoulders outline, relative to the head's area.
+FOREIGN_CHECK = 0.10
+FOREIGN_RETAKE = 0.25
+
+# --- exposure (ISO 29794-5 under/over-exposure prevention, luminance of the face region)
+DARK_RETAKE = 45.0  # mean face luminance 0..255
+DARK_CHECK = 65.0
+BRIGHT_LEVEL = 250  # a pixel at or above this is clipped
+BRIGHT_CHECK = 0.10  # share of clipped face pixels
+BRIGHT_RETAKE = 0.30
+# Illumination uniformity: mean luminance of the darker face half over the brighter one
+# (ICAO: no shadows on the face, even lighting).
+UNIFORM_CHECK = 0.60
+UNIFORM_RETAKE = 0.40
+# Sharpness: variance of the Laplacian of the face at the mesh's 192-px crop (a face-size
+# normalised figure), scaled to a standard contrast (grey-level deviation 40) so a dim face
+# is not called blurred; sharp portraits measure 200-600, the offline engine warns under 60.
+SHARP_CHECK = 60.0
+SHARP_RETAKE = 25.0
+
+# --- the made ID photo: share of the band around the person that still looks like the
+# original background.
+LEFTOVER_CHECK = 0.02
+LEFTOVER_RETAKE = 0.10
+
+
+@dataclass(frozen=True)
+class Rules:
+    """The limits for one document (a preset, or ICAO's generic photo)."""
+
+    smile_allowed: bool
+    size: PhotoSize
+    head_fraction: float
+    geometry_preset: Preset | None
+
+    @property
+    def mouth_limit(self) -> float:
+        return MOUTH_WIDE_OPEN if self.smile_allowed else MOUTH_CLOSED
+
+
+def rules_for(preset: Preset | None, size: PhotoSize | None) -> Rules:
+    """The preset's rules where its spec gives them, else ICAO's.
+
+    A natural smile: the US Department of State accepts "a natural smile" (us_* presets,
+    country US); ICAO 9303 and the Schengen/EU rules ask for a neutral expression.
+    """
+    smile = preset is not None and preset.country.upper() == "US"
+    out = size or (preset.size if preset is not None else DEFAULT_SIZE)
+    head = DEFAULT_HEAD_FRACTION
+    pair = preset.head_fraction or preset.head_fraction_source if preset is not None else None
+    if pair is not None:
+        head = (pair[0] + pair[1]) / 2
+    elif preset is not None or size is not None:
+        head = 0.6  # no rule: the offline engine's default head (60 % of the height)
+    return Rules(smile, out, head, preset)

@@ -1,0 +1,126 @@
+"""Face measures from the mesh and the pixels: eyes, mouth, light, sharpness.
+
+Each follows an ISO/IEC 29794-5 (OFIQ) measure in landmark form; all are computed on the
+original photo in its own pixels, inside the face mesh's outline.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+
+F64 = npt.NDArray[np.float64]
+U8 = npt.NDArray[np.uint8]
+
+# Eye contours (image-left eye, image-right eye): corners, then upper/lower lid pairs.
+LEFT_EYE = (33, 133, ((160, 144), (159, 145), (158, 153)))
+RIGHT_EYE = (263, 362, ((387, 373), (386, 374), (385, 380)))
+# Inner lips: upper/lower pairs across the mouth, and the mouth corners.
+INNER_LIPS = ((82, 87), (13, 14), (312, 317))
+MOUTH_CORNERS = (78, 308)
+# The face outline (silhouette) of the 468-point mesh, in order.
+FACE_OVAL = (
+    10, 338, 297, 332, 284, 251, 389, 356, 454, 323, 361, 288, 397, 365, 379, 378, 400,
+    377, 152, 148, 176, 149, 150, 136, 172, 58, 132, 93, 234, 127, 162, 21, 54, 103, 67, 109,
+)  # fmt: skip
+NOSE_BRIDGE = (168, 6, 197, 195, 5, 4, 1)
+
+
+def _d(points: F64, a: int, b: int) -> float:
+    return float(np.linalg.norm(points[a, :2] - points[b, :2]))
+
+
+def eye_openness(points: F64) -> tuple[float, float]:
+    """Eye aspect ratio of each eye: mean eyelid gap over the eye's width."""
+    out = []
+    for outer, inner, lids in (LEFT_EYE, RIGHT_EYE):
+        width = max(_d(points, outer, inner), 1e-6)
+        out.append(sum(_d(points, u, lo) for u, lo in lids) / (len(lids) * width))
+    return out[0], out[1]
+
+
+def mouth_opening(points: F64) -> float:
+    """Inner-lip gap (the widest of three across the mouth) over the mouth's width."""
+    width = max(_d(points, *MOUTH_CORNERS), 1e-6)
+    return max(_d(points, u, lo) for u, lo in INNER_LIPS) / width
+
+
+def inter_eye_distance(points: F64) -> float:
+    """Distance between the eye centres (ISO 19794-5's inter-eye distance), pixels."""
+    left = points[[LEFT_EYE[0], LEFT_EYE[1]], :2].mean(axis=0)
+    right = points[[RIGHT_EYE[0], RIGHT_EYE[1]], :2].mean(axis=0)
+    return float(np.linalg.norm(left - right))
+
+
+@dataclass(frozen=True)
+class Light:
+    """Face luminance figures (0..255 scale)."""
+
+    mean: float
+    clipped: float  # share of face pixels at or above the clipping level
+    uniformity: float  # darker half's mean over the brighter half's, 0..1
+    halves: tuple[float, float]
+
+
+def face_light(image: U8, points: F64, clip_level: int) -> Light:
+    """Luminance inside the face outline, and left/right halves split at the nose line.
+
+    Worked on a crop around the face scaled to at most 256 px, so a big photo costs the
+    same as a small one. ``image`` is BGR.
+    """
+    h, w = image.shape[:2]
+    outline = points[list(FACE_OVAL), :2]
+    x0, y0 = np.floor(outline.min(axis=0)).astype(int)
+    x1, y1 = np.ceil(outline.max(axis=0)).astype(int)
+    x0, y0, x1, y1 = max(0, x0), max(0, y0), min(w, x1), min(h, y1)
+    if x1 - x0 < 4 or y1 - y0 < 4:
+        return Light(float("nan"), float("nan"), float("nan"), (float("nan"), float("nan")))
+    k = min(1.0, 256.0 / max(x1 - x0, y1 - y0))
+    crop: U8 = image[y0:y1, x0:x1]
+    if k < 1.0:
+        crop = cv2.resize(
+            crop,
+            (max(1, round((x1 - x0) * k)), max(1, round((y1 - y0) * k))),
+            interpolation=cv2.INTER_AREA,
+        ).astype(np.uint8)
+    gray = cv2.cvtColor(crop, cv2.COLOR_BGR2GRAY).astype(np.float64)
+    ch, cw = gray.shape
+    local = (outline - np.array([x0, y0])) * np.array([cw / (x1 - x0), ch / (y1 - y0)])
+    mask = np.zeros((ch, cw), np.uint8)
+    cv2.fillPoly(mask, [np.round(local).astype(np.int32)], 255)
+    # leave out the outline's edge (hair, background) and the eyes' and mouth's darkness
+    shrink = max(1, round(0.06 * min(ch, cw)))
+    mask = cv2.erode(mask, np.ones((2 * shrink + 1, 2 * shrink + 1), np.uint8))
+    inside = mask > 0
+    if int(inside.sum()) < 16:
+        return Light(float("nan"), float("nan"), float("nan"), (float("nan"), float("nan")))
+    values = gray[inside]
+    mean = float(values.mean())
+    clipped = float((values >= clip_level).mean())
+    # the midline: a line through the nose bridge points, in crop pixels
+    bridge = (points[list(NOSE_BRIDGE), :2] - np.array([x0, y0])) * np.array(
+        [cw / (x1 - x0), ch / (y1 - y0)]
+    )
+    fit = np.polyfit(bridge[:, 1], bridge[:, 0], 1)  # x as a function of y
+    ys, xs = np.mgrid[0:ch, 0:cw]
+    left_side = xs < (fit[0] * ys + fit[1])
+    a = gray[inside & left_side]
+    b = gray[inside & ~left_side]
+    if a.size < 8 or b.size < 8:
+        return Light(mean, clipped, float("nan"), (float("nan"), float("nan")))
+    ma, mb = float(a.mean()), float(b.mean())
+    uniform = min(ma, mb) / max(ma, mb, 1e-6)
+    return Light(mean, clipped, uniform, (ma, mb))
+
+
+def angle_words(value: float, positive: str, negative: str) -> tuple[float, str]:
+    """(|value| rounded, the word for its sign) for the clerk's sentence."""
+    return abs(value), positive if value >= 0 else negative
+
+
+def finite(value: float) -> bool:
+    return math.isfinite(value)

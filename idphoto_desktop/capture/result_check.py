@@ -1,0 +1,93 @@
+"""The made ID photo: is there a face, and what is left of the original background.
+
+The person in the result is found again with the selfie model. What the result keeps as
+the person (its alpha, or everything unlike the flat background colour) but the model
+calls background, in a band around the person's outline, is old background the cut-out
+kept: a lamp, a chair back, a strip of wall along the hair.
+"""
+
+from __future__ import annotations
+
+import io
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+from PIL import Image
+
+from idphoto_desktop.capture import limits
+from idphoto_desktop.capture.report import CHECK, RETAKE, Reason, make_reason
+from idphoto_desktop.core.job import GenerateResult
+from idphoto_desktop.engines.offline.detector import detect_faces
+from idphoto_desktop.engines.offline.nets import Networks
+
+U8 = npt.NDArray[np.uint8]
+B = npt.NDArray[np.bool_]
+SEG_SIZE = 256
+FLAT_DISTANCE = 40.0  # colour distance (0..441) beyond which a pixel is not the flat background
+
+
+def _decode(result: GenerateResult) -> tuple[U8, B]:
+    """The result as BGR over white, and what it keeps as the person."""
+    with Image.open(io.BytesIO(result.image)) as img:
+        img.load()
+        rgba = np.asarray(img.convert("RGBA"), np.uint8)
+    rgb = rgba[:, :, :3].astype(np.float32)
+    alpha = rgba[:, :, 3].astype(np.float32) / 255.0
+    flat = rgb * alpha[:, :, None] + 255.0 * (1.0 - alpha[:, :, None])
+    bgr = np.ascontiguousarray(np.clip(flat + 0.5, 0, 255).astype(np.uint8)[:, :, ::-1])
+    if float(alpha.min()) < 0.99:
+        kept: B = alpha >= 0.5
+    else:  # a flat colour: the background is the colour along the top edge
+        top = rgb[: max(1, rgb.shape[0] // 50)].reshape(-1, 3)
+        colour = np.median(top, axis=0)
+        kept = np.linalg.norm(rgb - colour, axis=2) > FLAT_DISTANCE
+    return bgr, kept
+
+
+def check_result(
+    nets: Networks, result: GenerateResult, measured: dict[str, float | None]
+) -> list[Reason]:
+    try:
+        bgr, kept = _decode(result)
+    except (OSError, ValueError):
+        return []
+    out: list[Reason] = []
+    if not detect_faces(bgr, nets.detect):
+        measured["result_faces"] = 0.0
+        out.append(make_reason("result_no_face", RETAKE, value=0.0, limit=1.0))
+        return out
+    h, w = kept.shape
+    blob = cv2.dnn.blobFromImage(bgr, 1.0 / 255.0, (SEG_SIZE, SEG_SIZE), swapRB=True)
+    prob = cv2.resize(nets.segment(np.asarray(blob, np.float32)), (w, h))
+    person = prob >= 0.5
+    # the band: within 6 % of the width outside the model's person outline
+    r = max(2, round(0.06 * w))
+    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1))
+    grown = cv2.dilate(person.astype(np.uint8), kernel) > 0
+    band = grown & ~person
+    if not band.any():
+        return out
+    leftover = float((kept & band & (prob < 0.2)).sum()) / float(band.sum())
+    measured["background_left"] = leftover
+    if leftover > limits.LEFTOVER_RETAKE:
+        out.append(
+            make_reason(
+                "background_left",
+                RETAKE,
+                value=leftover,
+                limit=limits.LEFTOVER_RETAKE,
+                percent=100 * leftover,
+            )
+        )
+    elif leftover > limits.LEFTOVER_CHECK:
+        out.append(
+            make_reason(
+                "background_left",
+                CHECK,
+                value=leftover,
+                limit=limits.LEFTOVER_CHECK,
+                percent=100 * leftover,
+            )
+        )
+    return out

@@ -1,0 +1,236 @@
+"""The capture check on real portraits and real transformations of them (no mocked measures).
+
+Each transformation makes one known fault out of a good studio photo (bench/
+capture_transforms.py); the check must name it with the right code and severity.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+from PIL import Image, ImageOps
+
+from bench.capture_transforms import TRANSFORMS, Face
+from idphoto_desktop.capture import CaptureReport, check_photo, messages
+from idphoto_desktop.capture.report import make_reason
+from idphoto_desktop.cli import main
+from idphoto_desktop.core.errors import ValidationError
+from idphoto_desktop.core.presets import get_preset
+
+
+@pytest.fixture(scope="module")
+def studio(photos_dir: Path) -> Image.Image:
+    """A frontal studio portrait on a plain backdrop."""
+    with Image.open(photos_dir / "hivision_test3.jpg") as img:
+        return img.convert("RGB")
+
+
+def _check(img: Image.Image, models_dir: Path, **kw: object) -> CaptureReport:
+    return check_photo(img, models_dir=models_dir, **kw)  # type: ignore[arg-type]
+
+
+def _face(report: CaptureReport) -> Face:
+    assert report.chosen_face is not None
+    box = report.faces[report.chosen_face - 1]
+    return Face(box.x, box.y, box.width, box.height)
+
+
+@pytest.mark.parametrize("name", ["hivision_test1.jpg", "hivision_test3.jpg", "hivision_test4.jpg"])
+def test_frontal_studio_portraits_are_not_retake(
+    photos_dir: Path, models_dir: Path, name: str
+) -> None:
+    with Image.open(photos_dir / name) as img:
+        report = _check(img.convert("RGB"), models_dir)
+    assert report.verdict != "retake", report.to_json()
+    assert len(report.faces) == 1 and report.chosen_face == 1
+    m = report.measures
+    assert m["yaw_deg"] is not None and abs(m["yaw_deg"]) < 5
+    assert m["roll_deg"] is not None and abs(m["roll_deg"]) < 8
+    assert m["eye_openness_left"] is not None and m["eye_openness_left"] > 0.2
+
+
+@pytest.mark.parametrize("name", sorted(TRANSFORMS))
+def test_each_transformation_is_caught_with_its_code(
+    studio: Image.Image, models_dir: Path, name: str
+) -> None:
+    original = _check(studio, models_dir)
+    assert original.verdict == "ok", original.to_json()
+    transform, verdicts, code = TRANSFORMS[name]
+    report = _check(transform(studio, _face(original)), models_dir)
+    assert code in report.codes(), report.to_json()
+    assert report.verdict in verdicts
+    reason = next(r for r in report.reasons if r.code == code)
+    assert reason.message and reason.limit is not None and reason.value is not None
+
+
+def test_a_rotated_copy_measures_the_roll_it_was_given(
+    studio: Image.Image, models_dir: Path
+) -> None:
+    original = _check(studio, models_dir)
+    face = _face(original)
+    before = original.measures["roll_deg"]
+    assert before is not None
+    for degrees in (12.0, -20.0):
+        report = _check(TRANSFORMS["rotated20"][0](studio, face, degrees), models_dir)  # type: ignore[call-arg]
+        roll = report.measures["roll_deg"]
+        assert roll is not None
+        # PIL turns counter-clockwise: the image-right eye goes up, the roll goes negative
+        assert roll == pytest.approx(before - degrees, abs=2.5)
+
+
+def test_a_mirrored_turned_head_turns_the_other_way(photos_dir: Path, models_dir: Path) -> None:
+    with Image.open(photos_dir / "fr_knn_examples_test_johnsnow_test1.jpg") as img:
+        photo = img.convert("RGB")
+    report = _check(photo, models_dir)
+    mirrored = _check(ImageOps.mirror(photo), models_dir)
+    yaw, yaw_m = report.measures["yaw_deg"], mirrored.measures["yaw_deg"]
+    assert yaw is not None and yaw_m is not None
+    assert abs(yaw) > 5 and "head_yaw" in report.codes()
+    assert yaw_m == pytest.approx(-yaw, abs=3.0)
+    sides = {r.fields["side"] for r in (report.reasons + mirrored.reasons) if r.code == "head_yaw"}
+    assert sides == {"customer's left", "customer's right"}
+
+
+def test_two_people_are_listed_left_to_right(photos_dir: Path, models_dir: Path) -> None:
+    with Image.open(photos_dir / "fr_two_people.jpg") as img:
+        photo = img.convert("RGB")
+    report = _check(photo, models_dir)
+    assert len(report.faces) == 2
+    left, right = report.faces
+    assert (left.index, right.index) == (1, 2)
+    assert left.x + left.width / 2 < photo.width / 2 < right.x + right.width / 2
+    assert "several_faces" in report.codes()
+    # the clerk picks the right-hand person: no "which face" reason, the other is far away
+    second = _check(photo, models_dir, face=2)
+    assert second.chosen_face == 2
+    assert "several_faces" not in second.codes()
+    assert "other_face_in_frame" not in second.codes()
+    with pytest.raises(ValidationError):
+        _check(photo, models_dir, face=3)
+
+
+def test_a_photo_without_a_face_is_retake(studio: Image.Image, models_dir: Path) -> None:
+    backdrop = studio.crop((0, 0, studio.width, 120)).resize((400, 300))
+    report = _check(backdrop, models_dir)
+    assert report.verdict == "retake"
+    assert report.codes() == ("no_face",)
+    assert report.faces == () and report.chosen_face is None
+
+
+def test_the_us_accepts_a_natural_smile_schengen_does_not(
+    photos_dir: Path, models_dir: Path
+) -> None:
+    with Image.open(photos_dir / "fr_obama.jpg") as img:
+        photo = img.convert("RGB")
+    schengen = _check(photo, models_dir, preset=get_preset("schengen_visa"))
+    us = _check(photo, models_dir, preset=get_preset("us_passport"))
+    assert schengen.measures["mouth_opening"] == us.measures["mouth_opening"]
+    assert "mouth_open" in schengen.codes()
+    assert "mouth_open" not in us.codes() and "mouth_wide_open" not in us.codes()
+
+
+def test_a_result_is_checked_for_left_over_background(
+    photos_dir: Path, models_dir: Path
+) -> None:
+    from idphoto_desktop.core.imageprep import prepare_photo
+    from idphoto_desktop.core.job import GenerateParams, GenerateRequest, OutputFormat
+    from idphoto_desktop.engines.offline import OfflineEngine
+
+    preset = get_preset("schengen_visa")
+    path = photos_dir / "hivision_test3.jpg"
+    params = GenerateParams(preset.size, OutputFormat.JPG, "FFFFFF", preset.id, preset.geometry)
+    result = OfflineEngine(models_dir).generate(GenerateRequest(params, prepare_photo(path)))
+    with Image.open(path) as img:
+        report = _check(img.convert("RGB"), models_dir, preset=preset, result=result)
+    left = report.measures["background_left"]
+    assert left is not None and 0.0 <= left < 0.1
+    assert "result_no_face" not in report.codes()
+    # a "result" that is the untouched photo keeps all of its background
+    buf = io.BytesIO()
+    with Image.open(path) as img:
+        img.convert("RGB").resize((preset.width_px, preset.height_px)).save(buf, "JPEG")
+    raw = type(result)(buf.getvalue(), OutputFormat.JPG, preset.width_px, preset.height_px, "x")
+    with Image.open(path) as img:
+        bad = _check(img.convert("RGB"), models_dir, preset=preset, result=raw)
+    worse = bad.measures["background_left"]
+    assert worse is not None and worse > left
+
+
+def test_every_code_has_chinese_with_the_same_fields() -> None:
+    assert set(messages.TEMPLATES) == set(messages.ZH)
+    fields = {"value": 1.0, "limit": 2.0, "angle": 3.0, "side": "customer's left",
+              "direction": "up", "count": 2, "chosen": 1, "factor": 2.5, "percent": 12.0}
+    for code in messages.TEMPLATES:
+        english = messages.render(code, fields)
+        chinese = messages.render(code, fields, chinese=True)
+        assert english and chinese and english != chinese
+        assert "customer's" not in chinese
+    reason = make_reason("head_yaw", "check", value=12.0, limit=5.0, angle=12.0,
+                         side="customer's left")
+    assert "12°" in reason.message and "12°" in reason.text(chinese=True)
+    assert messages.is_chinese({"LANG": "zh_CN.UTF-8"})
+    assert not messages.is_chinese({"LANG": "en_US.UTF-8"})
+    assert messages.is_chinese({"LC_ALL": "zh_CN.UTF-8", "LANG": "en_US.UTF-8"})
+
+
+# ----------------------------------------------------------------------------- CLI
+
+
+def test_cli_json_is_one_object_with_the_agreed_shape(
+    photos_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(["check", str(photos_dir / "fr_two_people.jpg"), "--preset", "schengen_visa",
+                 "--json"])
+    assert code == 0
+    out = json.loads(capsys.readouterr().out)
+    assert set(out) >= {"verdict", "reasons", "faces", "measures"}
+    assert out["verdict"] in ("ok", "check", "retake")
+    for reason in out["reasons"]:
+        assert set(reason) >= {"code", "severity", "message", "value", "limit"}
+        assert reason["severity"] in ("check", "retake")
+    boxes = [f["box"] for f in out["faces"]]
+    assert len(boxes) == 2 and all(len(b) == 4 for b in boxes)
+    assert boxes[0][0] < boxes[1][0]
+    assert all(v is None or isinstance(v, (int, float)) for v in out["measures"].values())
+
+
+def test_cli_exits_zero_on_a_retake_and_nonzero_on_an_unreadable_file(
+    photos_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with Image.open(photos_dir / "hivision_test3.jpg") as img:
+        photo = img.convert("RGB")
+    tiny = TRANSFORMS["tiny"][0](photo, Face(142, 146, 216, 216))
+    small = tmp_path / "small.png"
+    tiny.save(small)
+    assert main(["check", str(small)]) == 0
+    assert "retake" in capsys.readouterr().out
+    text = tmp_path / "notes.jpg"
+    text.write_text("not a photo\n", encoding="utf-8")
+    assert main(["check", str(text)]) != 0
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "notes.jpg" in err[0]
+    assert main(["check", str(tmp_path / "missing.jpg")]) != 0
+
+
+def test_cli_reads_a_binary_ppm(
+    photos_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ppm = tmp_path / "portrait.ppm"
+    with Image.open(photos_dir / "hivision_test3.jpg") as img:
+        img.convert("RGB").save(ppm)
+    assert ppm.read_bytes()[:2] == b"P6"
+    assert main(["check", str(ppm), "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert len(out["faces"]) == 1 and out["verdict"] != "retake"
+
+
+def test_cli_speaks_chinese_in_a_chinese_locale(
+    photos_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("LC_ALL", "zh_CN.UTF-8")
+    assert main(["check", str(photos_dir / "fr_two_people.jpg")]) == 0
+    out = capsys.readouterr().out
+    assert "结论" in out and "人脸" in out
