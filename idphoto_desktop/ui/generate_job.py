@@ -212,6 +212,7 @@ class GenerateController(QObject):
             return
         if not self._finish(task_id) or plan.photo_seq != self.window.photo_seq:
             return  # an earlier photo's: never shown as the current one
+        self.window.checkReported.emit(ctx.report)
         if ctx.pending is not None:
             self._ask(plan)
             return

@@ -80,6 +80,7 @@ class MainWindow(QMainWindow):
     resultChanged = Signal()  # a result was shown or recoloured
     stateChanged = Signal(bool)  # buttons were updated; True when a result is shown
     jobStarting = Signal()  # Generate (or an answer to its question) is about to run
+    checkReported = Signal(object)  # the capture report of the last job (None: not checked)
     _painted = False  # class default: Qt sends events before __init__ ends
 
     def __init__(self, services: Services, parent: QWidget | None = None) -> None:
