@@ -12,6 +12,8 @@ echo "== ruff"
 .venv/bin/ruff check idphoto_desktop tests bench scripts packaging
 echo "== mypy"
 .venv/bin/mypy
+echo "== import-linter (layer contracts in .importlinter)"
+.venv/bin/lint-imports
 
 echo "== packaging: frozen bundle build and headless smoke test"
 bash packaging/ci_build_and_smoke.sh

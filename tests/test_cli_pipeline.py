@@ -3,6 +3,7 @@ colour of the same photo and framing; the file is written before the history rec
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -10,11 +11,21 @@ from PIL import Image
 
 from idphoto_desktop.cli import main
 from idphoto_desktop.engines.offline import OfflineEngine
+from idphoto_desktop.sandbox.server import SandboxServer
 from idphoto_desktop.storage import paths
 from tests.fixtures.sandbox import SandboxFactory
 
 POST = "POST /task/pic/idphoto"
 PHOTO = "hivision_test0.jpg"
+
+
+@pytest.fixture
+def provider(
+    sandbox_factory: SandboxFactory, sandbox_token: str, monkeypatch: pytest.MonkeyPatch
+) -> Callable[..., SandboxServer]:
+    """A sandbox provider whose token the CLI finds in IDPHOTO_TOKEN."""
+    monkeypatch.setenv("IDPHOTO_TOKEN", sandbox_token)
+    return sandbox_factory
 
 
 def _run(photo: Path, out: Path, url: str, *extra: str) -> int:
@@ -29,16 +40,13 @@ def _corner(path: Path) -> tuple[int, int, int]:
 
 
 def test_png_then_jpeg_on_two_colours_costs_one_provider_call(
-    sandbox_factory: SandboxFactory,
-    sandbox_token: str,
+    provider: Callable[..., SandboxServer],
     photos_dir: Path,
     tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     # GIVEN the provider (sandbox backed by the offline engine: a real cut-out)
-    sandbox = sandbox_factory(engine=OfflineEngine())
-    monkeypatch.setenv("IDPHOTO_TOKEN", sandbox_token)
+    sandbox = provider(engine=OfflineEngine())
     photo = photos_dir / PHOTO
     # WHEN the same photo is made as PNG, then as JPEG on white and on blue
     assert _run(photo, tmp_path / "a.png", sandbox.base_url) == 0
@@ -61,15 +69,12 @@ def test_png_then_jpeg_on_two_colours_costs_one_provider_call(
 
 
 def test_offline_is_not_answered_by_a_stored_provider_result(
-    sandbox_factory: SandboxFactory,
-    sandbox_token: str,
+    provider: Callable[..., SandboxServer],
     photos_dir: Path,
     tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    sandbox = sandbox_factory()
-    monkeypatch.setenv("IDPHOTO_TOKEN", sandbox_token)
+    sandbox = provider()
     photo = photos_dir / PHOTO
     assert _run(photo, tmp_path / "a.png", sandbox.base_url) == 0
     capsys.readouterr()
@@ -82,16 +87,13 @@ def test_offline_is_not_answered_by_a_stored_provider_result(
 
 
 def test_an_unusable_history_gives_a_warning_and_the_file(
-    sandbox_factory: SandboxFactory,
-    sandbox_token: str,
+    provider: Callable[..., SandboxServer],
     photos_dir: Path,
     tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     # GIVEN a history that cannot be opened or written (a folder where the file goes)
-    sandbox = sandbox_factory()
-    monkeypatch.setenv("IDPHOTO_TOKEN", sandbox_token)
+    sandbox = provider()
     paths.history_db_path().mkdir(parents=True)
     out = tmp_path / "out.jpg"
     # WHEN a paid photo is made
@@ -105,3 +107,51 @@ def test_an_unusable_history_gives_a_warning_and_the_file(
     kept = list((paths.data_dir() / "recovered").iterdir())
     assert len(kept) == 1 and kept[0].suffix == ".png"
     assert sandbox.request_counts[POST] == 1
+
+
+def test_history_switched_off_keeps_nothing_but_the_file(
+    provider: Callable[..., SandboxServer],
+    photos_dir: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from idphoto_desktop.storage.settings import Settings
+
+    Settings().set("history_enabled", False)
+    sandbox = provider()
+    assert _run(photos_dir / PHOTO, tmp_path / "a.png", sandbox.base_url) == 0
+    assert _run(photos_dir / PHOTO, tmp_path / "b.png", sandbox.base_url) == 0
+    assert "reused" not in capsys.readouterr().out
+    assert sandbox.request_counts[POST] == 2  # nothing stored, so nothing to reuse
+    assert not paths.history_db_path().exists()
+    assert not (paths.data_dir() / "recovered").exists()
+    assert (tmp_path / "a.png").is_file() and (tmp_path / "b.png").is_file()
+
+
+class _Retake:
+    verdict = "retake"
+    reasons = (type("Reason", (), {"message": "The face is turned away."})(),)
+
+
+def test_a_retake_verdict_stops_a_paid_call_unless_told_to_go_on(
+    provider: Callable[..., SandboxServer],
+    photos_dir: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from idphoto_desktop.pipeline import steps
+
+    # GIVEN the capture check (injected where capture.check_photo would be) says retake
+    monkeypatch.setattr(steps, "default_checker", lambda: (lambda image, **_kw: _Retake()))
+    sandbox = provider()
+    out = tmp_path / "a.png"
+    # WHEN generating on the provider: one clear line, nothing sent, no file
+    assert _run(photos_dir / PHOTO, out, sandbox.base_url) == 1
+    err = capsys.readouterr().err
+    assert "face is turned away" in err and "--ignore-check" in err
+    assert sandbox.request_counts[POST] == 0 and not out.exists()
+    # WHEN told to go on: the call is made and the verdict is printed with the result
+    assert _run(photos_dir / PHOTO, out, sandbox.base_url, "--ignore-check") == 0
+    assert "capture check: retake: The face is turned away." in capsys.readouterr().out
+    assert sandbox.request_counts[POST] == 1 and out.is_file()

@@ -99,15 +99,32 @@ class _LazyHistory:
             self._store.close()
 
 
+def _history_enabled() -> bool:
+    """The clerk's privacy switch (settings ``history_enabled``), honoured here too."""
+    from idphoto_desktop.storage.settings import Settings
+
+    try:
+        return bool(Settings().history_enabled)
+    except IdPhotoError:  # unreadable settings: keep results (never lose a paid one)
+        return True
+
+
 def cmd_generate(args: argparse.Namespace) -> int:
     """One pipeline job: the engine is asked for a transparent PNG once, the format and
     colour are composed here, the file is written before the history record."""
     from idphoto_desktop.core.presets import get_preset
-    from idphoto_desktop.pipeline import Answers, FixedQuestions, JobContext, run_job
+    from idphoto_desktop.pipeline import (
+        Answers,
+        CheckRefusedError,
+        FixedQuestions,
+        JobContext,
+        run_job,
+    )
 
     started = time.perf_counter()
     params = _params_from_args(args)
     history = _LazyHistory()
+    keep = _history_enabled()
     ctx = JobContext(
         params=params,
         engine_name=args.engine,
@@ -120,7 +137,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
         overwrite=args.overwrite,
         sync=args.sync,
         force=args.force,
-        history=history,
+        history=history if keep else None,
         preset=get_preset(args.preset) if args.preset else None,
     )
     answers = Answers(
@@ -128,6 +145,9 @@ def cmd_generate(args: argparse.Namespace) -> int:
     )
     try:
         run_job(ctx, questions=FixedQuestions(answers), progress=_progress)
+    except CheckRefusedError as err:
+        err.hint = "Take the photo again, or add --ignore-check to pay for a call anyway."
+        raise
     finally:
         history.close()
     _describe(ctx, time.perf_counter() - started)

@@ -10,17 +10,15 @@ when it cannot.
 
 from __future__ import annotations
 
-import contextlib
 import errno
-import os
 import re
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from PIL import Image
 
+from idphoto_desktop.core.atomic import write_bytes_atomic
 from idphoto_desktop.core.background import encode_jpeg, has_transparency, open_result, to_opaque
 from idphoto_desktop.core.errors import StorageError, ValidationError
 from idphoto_desktop.core.presets import Preset, background_allowed
@@ -45,74 +43,25 @@ class OutputExistsError(StorageError, FileExistsError):
 
 
 def write_atomic(path: Path, data: bytes, *, overwrite: bool = False) -> Path:
-    """Write ``data`` to ``path`` all at once: a temp file in the same folder, then rename.
+    """Write ``data`` to ``path`` all at once (``core.atomic``, the one atomic writer).
 
-    Refuses to replace an existing file unless ``overwrite`` is True (the check and
-    the rename are one step where the file system allows it: a hard link fails if
-    the name exists). Raises :class:`StorageError` with a clerk's message.
+    Refuses to replace an existing file unless ``overwrite`` is True. Raises
+    :class:`StorageError` with a clerk's message.
     """
     path = Path(path)
     folder = path.parent
     if not folder.is_dir():
         raise StorageError(f"The folder {folder} does not exist.")
-    if not overwrite and path.exists():
-        raise OutputExistsError(f"{path.name} already exists in {folder}.")
     try:
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+        return write_bytes_atomic(path, data, overwrite=overwrite)
+    except FileExistsError as err:
+        raise OutputExistsError(f"{path.name} already exists in {folder}.") from err
     except PermissionError as err:
         raise StorageError(f"The folder {folder} cannot be written (permission denied).") from err
-    except OSError as err:
-        raise StorageError(f"Cannot write in {folder}: {err.strerror or err}.") from err
-    tmp = Path(tmp_name)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        if overwrite:
-            os.replace(tmp, path)
-        else:
-            _link_no_replace(tmp, path)
-    except OutputExistsError:
-        raise
     except OSError as err:
         if err.errno == errno.ENOSPC:
             raise StorageError(f"The disk is full; {path.name} was not saved.") from err
         raise StorageError(f"{path.name} could not be saved: {err.strerror or err}.") from err
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
-    _fsync_folder(folder)
-    return path
-
-
-def _link_no_replace(tmp: Path, path: Path) -> None:
-    """Give the temp file its final name unless that name exists (atomically if possible)."""
-    try:
-        os.link(tmp, path)
-    except FileExistsError as err:
-        raise OutputExistsError(f"{path.name} already exists in {path.parent}.") from err
-    except OSError:
-        # No hard links here (FAT, some network shares): check, then rename.
-        if path.exists():
-            raise OutputExistsError(f"{path.name} already exists in {path.parent}.") from None
-        os.replace(tmp, path)
-
-
-def _fsync_folder(folder: Path) -> None:
-    """Make the rename itself durable (POSIX); harmless where unsupported."""
-    if os.name != "posix":
-        return
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 @dataclass(frozen=True)

@@ -81,8 +81,8 @@ class JobRun:
         self.either: CancelToken = cancel if cancel is abort else _Either(cancel, abort)
 
     def engine_progress(self, percent: int, text: str) -> None:
-        """The engine's own 0..100 mapped into the engine step's share (10..94)."""
-        self.progress(10 + max(0, min(100, int(percent))) * 84 // 100, text)
+        """The engine's own 0..100, as it says (the call is most of the job's time)."""
+        self.progress(max(0, min(100, int(percent))), text)
 
 
 def _no_progress(_percent: int, _text: str) -> None:

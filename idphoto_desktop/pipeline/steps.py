@@ -207,22 +207,22 @@ def write(ctx: JobContext, run: JobRun) -> None:
 # -------------------------------------------------------------------------- record
 def record(ctx: JobContext, run: JobRun) -> None:
     """Keep a fresh result: the history, else (paid) the recovery folder. A failure
-    here is a warning, never a lost result."""
+    here is a warning, never a lost result. With the history switched off (``history``
+    None, the clerk's privacy choice) nothing is kept on disk besides the output."""
     if not ctx.fresh or ctx.kept or ctx.result is None:
         return
     ctx.kept = True
+    if ctx.history is None:
+        return  # the clerk switched the history off: nothing is kept on disk by choice
     digest = rule.input_digest(ctx.photo.source_sha256 if ctx.photo else None, ctx.image_url)
-    if ctx.history is not None:
-        try:
-            ctx.entry_id = ctx.history().add(
-                digest, ctx.engine_params, ctx.result, ctx.source_name,
-                customer=ctx.customer, key=ctx.history_key,
-            )
-            return
-        except (IdPhotoError, ValueError, OSError) as err:
-            ctx.warn(f"Not kept in the history: {err}")
-    elif ctx.written is not None:
-        return  # the history is switched off: the file written is the copy kept
+    try:  # the history first; the recovery folder when it cannot keep a paid result
+        ctx.entry_id = ctx.history().add(
+            digest, ctx.engine_params, ctx.result, ctx.source_name,
+            customer=ctx.customer, key=ctx.history_key,
+        )
+        return
+    except (IdPhotoError, ValueError, OSError) as err:
+        ctx.warn(f"Not kept in the history: {err}")
     if not ctx.paid_call:
         return
     from idphoto_desktop.pipeline.recovery import keep_in_folder

@@ -6,12 +6,13 @@ The window never calls ``QFileDialog`` or ``QColorDialog`` directly: it asks its
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from typing import Protocol
 
 from PySide6.QtCore import QCoreApplication
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QColorDialog, QFileDialog, QWidget
+from PySide6.QtWidgets import QColorDialog, QDialog, QFileDialog, QWidget
 
 PHOTO_PATTERNS = "*.jpg *.jpeg *.png *.webp *.bmp *.tif *.tiff *.heic *.heif"
 PHOTO_FILTER = f"Photos ({PHOTO_PATTERNS});;All files (*)"
@@ -64,3 +65,13 @@ class NativeDialogs:
         if not color.isValid():
             return None
         return color.name(QColor.NameFormat.HexRgb)[1:].upper()
+
+
+def replace_dialog(old: QDialog | None, new: QDialog) -> None:
+    """One live dialog of a kind: the previous one is closed and deleted, so closed
+    dialogs (and the results they hold) do not pile up for the whole session."""
+    if old is None or old is new:
+        return
+    with contextlib.suppress(RuntimeError):  # already deleted by Qt
+        old.close()
+        old.deleteLater()

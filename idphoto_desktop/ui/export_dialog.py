@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 from idphoto_desktop.core.errors import IdPhotoError, StorageError
 from idphoto_desktop.core.job import CancelToken, GenerateResult, ProgressCallback
 from idphoto_desktop.core.presets import Preset
+from idphoto_desktop.ui.errors import clerk_text
 from idphoto_desktop.ui.widgets import Banner
 
 if TYPE_CHECKING:
@@ -206,7 +207,7 @@ class ExportDialog(QDialog):
         def failed(error: BaseException) -> None:
             if seq != self._seq:
                 return
-            text = error.full_text() if isinstance(error, IdPhotoError) else str(error)
+            text = clerk_text(error)
             self.summary.setText(self.tr("No file could be made."))
             self.message.show_message(text, "error")
 
@@ -256,7 +257,7 @@ class ExportDialog(QDialog):
             self.save_button.setEnabled(True)
             if isinstance(error, OSError) and not isinstance(error, IdPhotoError):
                 error = StorageError(f"{target} could not be written: {error}.")
-            text = error.full_text() if isinstance(error, IdPhotoError) else str(error)
+            text = clerk_text(error)
             self.message.show_message(text, "error")
 
         self._runner.submit(

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from idphoto_desktop.core.errors import IdPhotoError
+from idphoto_desktop.ui.errors import clerk_text
 from idphoto_desktop.ui.widgets import Banner
 
 if TYPE_CHECKING:
@@ -304,4 +305,4 @@ class HistoryPanel(QWidget):
 
     @staticmethod
     def _text(error: BaseException) -> str:
-        return error.full_text() if isinstance(error, IdPhotoError) else str(error)
+        return clerk_text(error)

@@ -1,4 +1,4 @@
-"""What the worker threads do for the window: read photos, generate, recolour, save.
+"""What the worker threads do for the window: read photos, show results, recolour, save.
 
 Plain functions returning plain objects (QImage is safe off the GUI thread), so
 each can be tested without a window. None of them touches a widget.
@@ -7,7 +7,6 @@ each can be tested without a window. None of them touches a widget.
 from __future__ import annotations
 
 import io
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -19,7 +18,6 @@ from idphoto_desktop.core.errors import ImageError
 from idphoto_desktop.core.geometry import Rect
 from idphoto_desktop.core.job import (
     CancelToken,
-    GenerateRequest,
     GenerateResult,
     OutputFormat,
     PreparedPhoto,
@@ -29,7 +27,6 @@ from idphoto_desktop.core.job import (
 if TYPE_CHECKING:
     from PIL import Image
 
-    from idphoto_desktop.engines.base import Engine
 
 DISPLAY_LONGEST_SIDE = 2400
 """The original is shown from a copy at most this long: enough for zoom, light on memory."""
@@ -156,39 +153,19 @@ def recolor(png: bytes, rrggbb: str) -> QImage:
     return pil_to_qimage(composite_image(open_result(png), rrggbb))
 
 
-def generate(
-    engine_for: Callable[[], Engine],
-    request: GenerateRequest,
-    color: str | None,
-    progress: ProgressCallback,
-    cancel: CancelToken,
-) -> GeneratedImage:
-    """Run the engine (always asked for a transparent PNG), then colour it locally."""
-    progress(1, QCoreApplication.translate("Jobs", "Starting the engine"))
-    engine = engine_for()
-    cancel.raise_if_cancelled()
-    result = engine.generate(request, progress=progress, cancel=cancel)
+def to_generated(result: GenerateResult, color: str | None) -> GeneratedImage:
+    """Worker: the result as pictures to show, on ``color`` when one is chosen."""
     transparent = decode_image(result.image)
-    shown = transparent
-    shown_color: str | None = None
     if color is not None and result.format is OutputFormat.PNG:
-        shown = recolor(result.image, color)
-        shown_color = color
-    return GeneratedImage(result, transparent, shown, shown_color)
+        return GeneratedImage(result, transparent, recolor(result.image, color), color)
+    return GeneratedImage(result, transparent, transparent, None)
 
 
 def encode_for_save(result: GenerateResult, fmt: OutputFormat, color: str | None) -> bytes:
-    """The bytes to write: the transparent PNG, or a JPEG on the chosen colour."""
-    if fmt is result.format:
-        return result.image  # a JPG from the engine already has its colour
-    from idphoto_desktop.core.background import encode_jpeg, open_result, to_opaque
+    """The bytes to write: the one compose function (core.background.compose)."""
+    from idphoto_desktop.core.background import compose
 
-    image = open_result(result.image)
-    if fmt is OutputFormat.PNG:
-        out = io.BytesIO()
-        image.save(out, format="PNG")
-        return out.getvalue()
-    return encode_jpeg(to_opaque(image, color), quality=JPEG_QUALITY)
+    return compose(result.image, fmt, color, quality=JPEG_QUALITY)
 
 
 def save_result(

@@ -1,10 +1,13 @@
 """The counter window: photo in, choices, Generate, check the result, save.
 
-The window only wires widgets to work: every read, engine call, recolouring and
-write runs in :class:`TaskRunner`; every outcome comes back tagged with the photo
-it belongs to, so a late result from an earlier photo is dropped, never shown as
-the current one. Messages appear in the window itself; modal questions go through
-the injected :class:`~idphoto_desktop.ui.dialogs.Dialogs`.
+The window only wires widgets to work: every read, recolouring and write runs in
+:class:`TaskRunner`, and Generate is one pipeline job (:mod:`idphoto_desktop.pipeline`,
+run by :class:`~idphoto_desktop.ui.generate_job.GenerateController`); every outcome
+comes back tagged with the photo it belongs to, so a late result from an earlier photo
+is dropped, never shown as the current one. Messages appear in the window itself;
+modal questions go through the injected :class:`~idphoto_desktop.ui.dialogs.Dialogs`.
+Features plug in through extension points: ``add_result_tools``, ``add_side_notice``,
+the menu registry ``menus`` and the signals below.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QByteArray, QCoreApplication, QEvent, QMimeData, Qt, QTimer, Signal
+from PySide6.QtCore import QByteArray, QEvent, QMimeData, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QCloseEvent,
     QDragEnterEvent,
@@ -29,6 +32,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QMainWindow,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -36,20 +40,23 @@ from idphoto_desktop.core.errors import (
     CancelledError,
     IdPhotoError,
     StorageError,
-    ValidationError,
 )
 from idphoto_desktop.core.job import CancelToken, OutputFormat, ProgressCallback
 from idphoto_desktop.ui import jobs
+from idphoto_desktop.ui.dialogs import replace_dialog
+from idphoto_desktop.ui.errors import clerk_text
+from idphoto_desktop.ui.generate_job import GenerateController
+from idphoto_desktop.ui.history_gate import CheckQuestion
 from idphoto_desktop.ui.menus import install_actions
 from idphoto_desktop.ui.result_panel import ResultPanel
-from idphoto_desktop.ui.services import ENGINE_CLOUD, ENGINE_CROPRESIZE, Services
+from idphoto_desktop.ui.services import ENGINE_CROPRESIZE, Services
 from idphoto_desktop.ui.side_panel import SidePanel
 from idphoto_desktop.ui.style import STYLESHEET
-from idphoto_desktop.ui.workers import TaskFn, TaskHandle, TaskRunner
+from idphoto_desktop.ui.workers import TaskFn, TaskRunner
 
 if TYPE_CHECKING:
-    from idphoto_desktop.core.job import GenerateRequest
     from idphoto_desktop.core.presets import Preset
+    from idphoto_desktop.ui.preferences import PreferencesDialog
     from idphoto_desktop.ui.studio import Studio
 
 log = logging.getLogger(__name__)
@@ -58,15 +65,7 @@ IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff", ".h
 DEFAULT_PRESET = "icao_35x45"
 
 
-def plain_error(error: BaseException) -> str:
-    """What the clerk reads: our message and hint, never a traceback."""
-    if isinstance(error, IdPhotoError):
-        return error.full_text()
-    return QCoreApplication.translate(
-        "MainWindow",
-        "Something went wrong ({0}). The photo and your choices are kept; try again, and "
-        "if it happens again send the log file to support.",
-    ).format(type(error).__name__)
+plain_error = clerk_text  # the one way to word a failure for the clerk (ui/errors.py)
 
 
 class MainWindow(QMainWindow):
@@ -77,6 +76,11 @@ class MainWindow(QMainWindow):
     resultShown = Signal()
     jobFailed = Signal(str)
     saved = Signal(str)
+    choicesChanged = Signal()  # preset, size or engine changed (a pending offer is stale)
+    resultChanged = Signal()  # a result was shown or recoloured
+    stateChanged = Signal(bool)  # buttons were updated; True when a result is shown
+    jobStarting = Signal()  # Generate (or an answer to its question) is about to run
+    checkReported = Signal(object)  # the capture report of the last job (None: not checked)
     _painted = False  # class default: Qt sends events before __init__ ends
 
     def __init__(self, services: Services, parent: QWidget | None = None) -> None:
@@ -90,18 +94,19 @@ class MainWindow(QMainWindow):
 
         self._photo: jobs.LoadedPhoto | None = None
         self._photo_seq = 0
-        self._load: TaskHandle | None = None
-        self._job: TaskHandle | None = None
-        self._job_photo_seq = -1
+        self._token: str | None = None
+        self._token_read = False
+        self._token_error: IdPhotoError | None = None
         self._generated: jobs.GeneratedImage | None = None
         self._generated_key: tuple[int, str, str] | None = None
-        self._recolor_seq = 0
         self._presets: dict[str, Preset] = {}
         self._presets_loaded = False  # the list is filled after the first paint
         self._first_run = False
         self._save_busy = False
         self._closing = False
         self._studio: Studio | None = None  # built right after the first paint, or on use
+        self.generator = GenerateController(self)
+        self.preferences_dialog: PreferencesDialog | None = None
 
         self._build_ui()
         self.setStyleSheet(STYLESHEET)  # once, on the finished tree: cheaper than per widget
@@ -134,6 +139,10 @@ class MainWindow(QMainWindow):
         side.preset_picker.changed.connect(self._choices_changed)
         side.background.changed.connect(self._background_changed)
         side.engine_picker.changed.connect(self._choices_changed)
+        self.check_question = CheckQuestion()
+        self.check_question.goOn.connect(self.generator.answer_check)
+        self.add_side_notice(self.check_question)
+        self.jobStarting.connect(self.check_question.withdraw)
         side.generate_button.clicked.connect(self.generate)
         side.cancel_button.clicked.connect(self.cancel_job)
         side.engine_picker.preferencesRequested.connect(self.open_preferences)
@@ -182,9 +191,24 @@ class MainWindow(QMainWindow):
             from idphoto_desktop.ui.studio import Studio
 
             self._studio = Studio(self)
-            self._studio.busyChanged.connect(self._update_state)
+            self._studio.storedAnswered.connect(self.generator.answer_stored)
+            self.jobStarting.connect(self._studio.offer.withdraw)
             self._update_state()
         return self._studio
+
+    # ====================================================== extension points
+    def add_result_tools(self, widget: QWidget) -> None:
+        """A feature's tools under the result's description (guides, export, sheets)."""
+        layout = self.result_panel.layout()
+        assert isinstance(layout, QVBoxLayout)
+        layout.insertWidget(2, widget)
+
+    def add_side_notice(self, widget: QWidget) -> None:
+        """A notice or question beside Generate, where the clerk looks."""
+        holder = self.message.parentWidget()
+        layout = holder.layout() if holder is not None else None
+        assert isinstance(layout, QVBoxLayout)
+        layout.addWidget(widget)
 
     def _build_actions(self) -> None:
         actions = install_actions(self)
@@ -196,6 +220,7 @@ class MainWindow(QMainWindow):
         self.cancel_action = actions.cancel
         self.overlay_action = actions.overlay
         self.prefs_action = actions.prefs
+        self.menus = actions.menus  # features add their actions here
         from idphoto_desktop.ui.quick_print import install_quick_print
         from idphoto_desktop.ui.watch_strip import install_watch_folder
 
@@ -277,13 +302,25 @@ class MainWindow(QMainWindow):
             log.warning("Settings not saved: %s", err)
 
     def refresh_token_state(self) -> None:
-        """Read the keyring after the first paint and say whether a token is set."""
+        """Read the keyring (after the first paint, and after Preferences) and keep the
+        token in memory: Generate never asks the keyring again."""
+        self._token_error = None
         try:
-            has_token: bool | None = bool(self.services.token_store.get())
+            self._token = self.services.token_store.get()
         except IdPhotoError as err:
             log.warning("Token store: %s", err)
-            has_token = False
-        self.engine_picker.set_has_token(has_token)
+            self._token, self._token_error = None, err
+        self._token_read = True
+        self.engine_picker.set_has_token(bool(self._token))
+
+    def token(self) -> str | None:
+        """The provider's token, read once (GUI thread) and handed to the job; the
+        keyring's own error when it could not be read."""
+        if not self._token_read:
+            self.refresh_token_state()
+        if self._token_error is not None:
+            raise self._token_error
+        return self._token
 
     # =============================================================== photo in
     def open_dialog(self) -> None:
@@ -371,35 +408,24 @@ class MainWindow(QMainWindow):
 
     def _start_load(
         self,
-        work: TaskFn,
+        work: TaskFn[jobs.LoadedPhoto],
         text: str,
         folder: str | None = None,
     ) -> None:
-        if self._load is not None:
-            self._load.cancel()
+        """Only the newest photo asked for is ever accepted (``latest``)."""
         self.photo_error.clear_message()
         self.statusBar().showMessage(text)
-        handle: list[TaskHandle] = []
 
-        def done(value: object) -> None:
-            if self._load is None or self._load.id != handle[0].id:
-                return  # a newer photo was asked for meanwhile
-            self._load = None
-            assert isinstance(value, jobs.LoadedPhoto)
+        def done(value: jobs.LoadedPhoto) -> None:
             if folder is not None:
                 self._remember("last_open_dir", folder)
             self._accept_photo(value)
 
         def failed(error: BaseException) -> None:
-            if self._load is None or self._load.id != handle[0].id:
-                return
-            self._load = None
-            if isinstance(error, CancelledError):
-                return
-            self._reject_photo(plain_error(error))
+            if not isinstance(error, CancelledError):
+                self._reject_photo(clerk_text(error))
 
-        handle.append(self.runner.submit(work, on_success=done, on_failure=failed))
-        self._load = handle[0]
+        self.runner.submit(work, on_success=done, on_failure=failed, latest="load")
 
     def _reject_photo(self, text: str) -> None:
         """Say why, in place; whatever photo was there stays."""
@@ -411,9 +437,8 @@ class MainWindow(QMainWindow):
         self.photoRejected.emit(text)
 
     def _accept_photo(self, photo: jobs.LoadedPhoto) -> None:
-        if self._job is not None:
-            self._job.cancel()
-            self._job = None
+        if self.generator.running:
+            self.generator.cancel(say=False)
             self.message.show_message(
                 self.tr("The running job was cancelled because a new photo was opened."), "info"
             )
@@ -444,6 +469,11 @@ class MainWindow(QMainWindow):
     @property
     def photo(self) -> jobs.LoadedPhoto | None:
         return self._photo
+
+    @property
+    def photo_seq(self) -> int:
+        """Which photo is loaded: outcomes for an earlier one are dropped."""
+        return self._photo_seq
 
     # ================================================================ drops
     def _drop_mime_ok(self, mime: QMimeData | None) -> bool:
@@ -494,6 +524,7 @@ class MainWindow(QMainWindow):
     def _choices_changed(self) -> None:
         self._update_background_warning()
         self._update_state()
+        self.choicesChanged.emit()
 
     def _background_changed(self) -> None:
         self._update_background_warning()
@@ -525,170 +556,66 @@ class MainWindow(QMainWindow):
         else:
             self.background.set_warning("")
 
-    def _chosen_color(self) -> str | None:
+    def chosen_color(self) -> str | None:
         if self.background.output_format() is OutputFormat.JPG:
             return self.background.color()
         return None
 
     # ============================================================== generate
-    def _build_request(self) -> GenerateRequest:
-        """Validate before any thread starts; the engine is always asked for a PNG."""
-        from idphoto_desktop.core import validation
-
-        if self._photo is None:
-            raise ValidationError(
-                self.tr("Open a photo first."),
-                hint=self.tr("Drop it on the window, or press Ctrl+O."),
-            )
-        preset = self.current_preset()
-        if self.preset_picker.is_custom():
-            size = validation.validate_size(*self.preset_picker.custom_size())
-            params = validation.make_params(size, OutputFormat.PNG)
-        elif preset is not None:
-            size = validation.validate_size(preset.width_px, preset.height_px)
-            params = validation.make_params(
-                size, OutputFormat.PNG, preset_id=preset.id, geometry=preset.geometry
-            )
-        else:
-            raise ValidationError(
-                self.tr("Choose a document preset or a custom size."),
-                hint=self.tr("See step 2 on the left."),
-            )
-        return validation.make_request(
-            params,
-            photo=self._photo.prepared,
-            image_url=self._photo.image_url,
-            sync=self.settings.sync_mode == "sync",
-        )
-
     def generate(self) -> None:
-        """Validate, then run the engine in a worker; the button stays locked until done."""
-        if self._job is not None:
-            return
-        self.message.clear_message()
-        self.save_message.clear_message()
-        try:
-            request = self._build_request()
-        except IdPhotoError as err:
-            self._fail(err.full_text())
-            return
-        kind = self.engine_picker.engine()
-        if request.photo is None and kind != ENGINE_CLOUD:
-            self._fail(
-                self.tr(
-                    "The offline engine needs the photo itself, not an address. Save the image "
-                    "and open the file, or choose the provider."
-                )
-            )
-            return
-        token: str | None = None
-        if kind == ENGINE_CLOUD:
-            try:
-                token = self.services.token_store.get()
-            except IdPhotoError as err:
-                self._fail(err.full_text())
-                return
-            if not token:
-                self.engine_picker.set_has_token(False)
-                self._fail(
-                    self.tr(
-                        "No API token is set for the provider. Enter it in Preferences "
-                        "(Ctrl+,), or choose the offline engine."
-                    )
-                )
-                return
-        key = (self._photo_seq, kind, request.params.cache_key())
-        if self._generated is not None and self._generated_key == key and kind == ENGINE_CLOUD:
-            self.message.show_message(
-                self.tr(
-                    "This result is already here: nothing was sent, nothing was charged. "
-                    "Changing the background colour is free."
-                ),
-                "info",
-            )
-            return
-        if self.studio.intercept(request, kind):
-            return  # the history is searched first; it calls generate() again if needed
-        record = self.studio.recorder(request)  # stores the result the moment it arrives
-        api_url = self.settings.api_url
-        color = self._chosen_color()
-        photo_seq = self._photo_seq
-        preset_id = request.params.preset_id
-        chosen = self.current_preset()
-        what = chosen.label if chosen is not None and preset_id else f"{request.params.size} px"
-
-        def work(progress: ProgressCallback, cancel: CancelToken) -> jobs.GeneratedImage:
-            return jobs.generate(
-                lambda: record(self.services.engine(kind, token, api_url)),
-                request, color, progress, cancel,
-            )
-
-        handle: list[TaskHandle] = []
-
-        def done(value: object) -> None:
-            if self._job is None or self._job.id != handle[0].id:
-                return
-            self._job = None
-            self._set_running(False)
-            if photo_seq != self._photo_seq:
-                return  # belongs to an earlier photo: never shown as the current one
-            assert isinstance(value, jobs.GeneratedImage)
-            self._generated = value
-            self._generated_key = key
-            self.result_panel.result_caption.setText(self.tr("Result · {0}").format(what))
-            if preset_id:
-                self._add_recent(preset_id)
-            self.studio.fresh_result(preset_id)
-            self._show_generated(recolor=False)
-            self.statusBar().showMessage(self.tr("Done"), 5000)
-            self.resultShown.emit()
-
-        def failed(error: BaseException) -> None:
-            if self._job is None or self._job.id != handle[0].id:
-                return
-            self._job = None
-            self._set_running(False)
-            if isinstance(error, CancelledError):
-                self.message.show_message(
-                    self.tr("Cancelled. The photo and your choices are kept."), "info"
-                )
-                self.jobFailed.emit("cancelled")
-                return
-            if not isinstance(error, IdPhotoError):
-                log.error("Generate failed", exc_info=error)
-            self._fail(plain_error(error))
-
-        handle.append(
-            self.runner.submit(work, on_success=done, on_failure=failed, on_progress=self._progress)
-        )
-        self._job = handle[0]
-        self._job_photo_seq = photo_seq
-        self._set_running(True)
+        """One pipeline job in a worker; the button stays locked until done."""
+        self.generator.start()
 
     def cancel_job(self) -> None:
-        if self._job is not None:
-            self._job.cancel()
-            self.progress_label.setText(self.tr("Cancelling…"))
+        """The window is free at once (a paid call may finish in the background)."""
+        self.generator.cancel()
 
-    def _fail(self, text: str) -> None:
+    def job_starting(self) -> None:
+        self.message.clear_message()
+        self.save_message.clear_message()
+        self.jobStarting.emit()
+
+    def fail(self, text: str) -> None:
+        """A job's failure, in the clerk's words (see ui/errors.py)."""
         self.message.show_message(text, "error")
         self.statusBar().showMessage(self.tr("Not generated"), 5000)
         self.jobFailed.emit(text)
 
-    def _progress(self, percent: int, text: str) -> None:
-        if self._job is not None:
-            self.progress.setValue(max(0, min(100, percent)))
-            self.progress_label.setText(text)
+    def show_progress(self, percent: int, text: str) -> None:
+        self.progress.setValue(max(0, min(100, percent)))
+        self.progress_label.setText(text)
 
-    def _set_running(self, running: bool) -> None:
+    def set_running(self, running: bool) -> None:
         self.progress.setValue(0)
         self.progress_label.setText(self.tr("Working…") if running else "")
         self._update_state()
 
     @property
     def running(self) -> bool:
-        """A job runs, or the history is being searched before one."""
-        return self._job is not None or (self._studio is not None and self._studio.busy)
+        """A Generate job runs."""
+        return self.generator.running
+
+    def shows_result_for(self, key: tuple[int, str, str]) -> bool:
+        """The shown result is this photo's, engine's and framing's (a colour is free)."""
+        return self._generated is not None and self._generated_key == key
+
+    def show_fresh(
+        self,
+        generated: jobs.GeneratedImage,
+        key: tuple[int, str, str],
+        what: str,
+        preset_id: str | None,
+    ) -> None:
+        """A new result from the engine for the current photo (already kept)."""
+        self._generated = generated
+        self._generated_key = key
+        self.result_panel.result_caption.setText(self.tr("Result · {0}").format(what))
+        if preset_id:
+            self._add_recent(preset_id)
+        self.studio.fresh_result(preset_id)
+        self._show_generated(recolor=False)
+        self.statusBar().showMessage(self.tr("Done"), 5000)
+        self.resultShown.emit()
 
     def _add_recent(self, preset_id: str) -> None:
         try:
@@ -711,7 +638,7 @@ class MainWindow(QMainWindow):
         if generated is None:
             return
         result = generated.result
-        color = self._chosen_color()
+        color = self.chosen_color()
         if recolor and color != generated.shown_color:
             if color is None or result.format is not OutputFormat.PNG:
                 self._generated = jobs.GeneratedImage(
@@ -722,8 +649,8 @@ class MainWindow(QMainWindow):
                 return
         shown = self._generated.shown if self._generated else generated.shown
         photo = self._photo if self.studio.matches_photo() else None
-        self.result_panel.show_result(shown, result, photo, self._chosen_color())
-        self.studio.result_changed()
+        self.result_panel.show_result(shown, result, photo, self.chosen_color())
+        self.resultChanged.emit()
         self._update_state()
 
     def show_stored(self, generated: jobs.GeneratedImage, caption: str) -> None:
@@ -736,8 +663,6 @@ class MainWindow(QMainWindow):
 
     def _recolor(self, color: str) -> None:
         """Composite locally in a worker: no new engine call for a new colour."""
-        self._recolor_seq += 1
-        seq = self._recolor_seq
         generated = self._generated
         assert generated is not None
         photo_seq = self._photo_seq
@@ -745,20 +670,18 @@ class MainWindow(QMainWindow):
         def work(_progress: ProgressCallback, _cancel: CancelToken) -> QImage:
             return jobs.recolor(generated.result.image, color)
 
-        def done(value: object) -> None:
+        def done(value: QImage) -> None:
             current = self._generated
-            if seq != self._recolor_seq or photo_seq != self._photo_seq or current is None:
+            if photo_seq != self._photo_seq or current is None:
                 return
-            assert isinstance(value, QImage)
             self._generated = jobs.GeneratedImage(current.result, current.transparent, value, color)
             self._show_generated(recolor=False)
             self.resultShown.emit()
 
         def failed(error: BaseException) -> None:
-            if seq == self._recolor_seq:
-                self._fail(plain_error(error))
+            self.fail(clerk_text(error))
 
-        self.runner.submit(work, on_success=done, on_failure=failed)
+        self.runner.submit(work, on_success=done, on_failure=failed, latest="recolor")
 
     # ================================================================= save
     def suggested_path(self) -> Path:
@@ -793,7 +716,7 @@ class MainWindow(QMainWindow):
         if chosen.suffix.lower() not in allowed:
             chosen = chosen.with_name(chosen.name + fmt.extension)
             overwrite = False  # a name the dialog never saw: never replace it silently
-        color = self._chosen_color()
+        color = self.chosen_color()
         result = generated.result
         target = chosen
         self._save_busy = True
@@ -820,7 +743,7 @@ class MainWindow(QMainWindow):
                         target, error.strerror or error
                     )
                 )
-            self.save_message.show_message(plain_error(error), "error")
+            self.save_message.show_message(clerk_text(error), "error")
             self.statusBar().showMessage(self.tr("Not saved"), 5000)
 
         self.runner.submit(work, on_success=done, on_failure=failed)
@@ -844,6 +767,7 @@ class MainWindow(QMainWindow):
 
         dialog = PreferencesDialog(self.services, self.runner, self)
         dialog.finished.connect(lambda _code: self.refresh_token_state())
+        replace_dialog(self.preferences_dialog, dialog)
         dialog.open()
         self.preferences_dialog = dialog
 
@@ -863,8 +787,7 @@ class MainWindow(QMainWindow):
         )
         self.save_action.setEnabled(has_result and not self._save_busy)
         self.copy_action.setEnabled(has_result)
-        if self._studio is not None:
-            self._studio.update_state(has_result)
+        self.stateChanged.emit(has_result)
 
     def event(self, event: QEvent) -> bool:
         """After the first paint, build the studio and read the keyring (slow to import and
@@ -886,8 +809,7 @@ class MainWindow(QMainWindow):
         if not self._closing:
             self._closing = True
             self.save_settings()
-            if self._job is not None:
-                self._job.cancel()
+            self.generator.abort()
             self.runner.shutdown(10_000)
             if self._studio is not None:
                 self._studio.close()

@@ -12,9 +12,44 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QMenu
 
 if TYPE_CHECKING:
     from idphoto_desktop.ui.main_window import MainWindow
+
+
+class MenuRegistry:
+    """The window's menus by name, and where a feature's actions go in each.
+
+    Features (the studio, …) add their actions here instead of searching the menu bar
+    for another feature's actions: ``add("file", act)`` puts it in the file menu's
+    place for more output commands (above Quit).
+    """
+
+    def __init__(self) -> None:
+        self._menus: dict[str, QMenu] = {}
+        self._anchors: dict[str, QAction | None] = {}
+
+    def register(self, key: str, menu: QMenu, before: QAction | None = None) -> None:
+        self._menus[key] = menu
+        self._anchors[key] = before
+
+    def menu(self, key: str) -> QMenu:
+        return self._menus[key]
+
+    def add(self, key: str, *actions: QAction, separated: bool = False) -> None:
+        menu = self._menus[key]
+        before = self._anchors[key]
+        if separated:
+            if before is None:
+                menu.addSeparator()
+            else:
+                menu.insertSeparator(before)
+        for act in actions:
+            if before is None:
+                menu.addAction(act)
+            else:
+                menu.insertAction(before, act)
 
 
 @dataclass(frozen=True)
@@ -29,6 +64,7 @@ class WindowActions:
     cancel: QAction
     overlay: QAction
     prefs: QAction
+    menus: MenuRegistry
 
 
 def install_actions(window: MainWindow) -> WindowActions:
@@ -132,7 +168,7 @@ def install_actions(window: MainWindow) -> WindowActions:
     file_menu.addSeparator()
     file_menu.addAction(save)
     file_menu.addAction(copy)
-    file_menu.addSeparator()
+    before_quit = file_menu.addSeparator()
     file_menu.addAction(quit_)
     photo_menu = bar.addMenu(QCoreApplication.translate("Menus", "&Photo"))
     photo_menu.addAction(generate)
@@ -156,6 +192,12 @@ def install_actions(window: MainWindow) -> WindowActions:
     about.setMenuRole(QAction.MenuRole.AboutRole)
     help_menu = bar.addMenu(QCoreApplication.translate("Menus", "&Help"))
     help_menu.addAction(about)
+    menus = MenuRegistry()
+    menus.register("file", file_menu, before=before_quit)
+    menus.register("photo", photo_menu)
+    menus.register("view", view_menu)
+    menus.register("edit", edit_menu)
+    menus.register("help", help_menu)
     return WindowActions(
         open=open_,
         paste=paste,
@@ -165,4 +207,5 @@ def install_actions(window: MainWindow) -> WindowActions:
         cancel=cancel,
         overlay=overlay,
         prefs=prefs,
+        menus=menus,
     )

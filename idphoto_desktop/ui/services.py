@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
 
 from PySide6.QtCore import QCoreApplication
 
@@ -21,6 +21,7 @@ from idphoto_desktop.ui.studio_services import StudioServices
 if TYPE_CHECKING:
     from idphoto_desktop.core.presets import Preset
     from idphoto_desktop.engines.base import Engine
+    from idphoto_desktop.pipeline import Checker
     from idphoto_desktop.storage.settings import Settings
 
 ENGINE_CLOUD = "cloud"
@@ -105,6 +106,7 @@ class Services:
     presets: Callable[[], list[Preset]] = default_presets
     show_crash_report: Callable[[str], None] | None = None
     studio: StudioServices = field(default_factory=StudioServices)
+    capture_check: Checker | Literal["auto"] | None = "auto"  # the pipeline's check step
     _engines: dict[tuple[str, str, int], Engine] = field(default_factory=dict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 from idphoto_desktop.core.errors import IdPhotoError, StorageError
 from idphoto_desktop.core.job import GenerateResult
 from idphoto_desktop.core.presets import Preset, PrintPaper
+from idphoto_desktop.ui.errors import clerk_text
 from idphoto_desktop.ui.image_view import ImageView
 from idphoto_desktop.ui.widgets import Banner
 
@@ -53,7 +54,7 @@ def sheet_papers() -> list[PrintPaper]:
 
 
 def _message(error: BaseException) -> str:
-    return error.full_text() if isinstance(error, IdPhotoError) else str(error)
+    return clerk_text(error)
 
 
 class SheetDialog(QDialog):

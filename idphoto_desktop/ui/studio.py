@@ -1,10 +1,12 @@
 """The studio features on the counter window: history, never paying twice, export for
 online forms, print sheets and compliance guides.
 
-One controller object wires them into :class:`MainWindow` with a handful of calls
-from the window (``intercept``, ``recorder``, ``fresh_result``, ``result_changed``,
-``update_state``, ``close``), so the window itself stays a thin list of steps. It
-keeps track of where the shown result came from (:class:`ResultOrigin`): a result
+One controller object plugs them into :class:`MainWindow` through its extension
+points (``add_result_tools``, ``add_side_notice``, the menu registry, and the window's
+signals ``photoLoaded``, ``resultChanged``, ``stateChanged``); the window calls back only
+to offer a stored result (``offer_stored`` → ``storedAnswered``), to label one
+(``stored_caption``) and to note a fresh one (``fresh_result``).
+It keeps track of where the shown result came from (:class:`ResultOrigin`): a result
 reopened from the history is labelled as such and is never drawn over the current
 photo unless the photo's SHA-256 is the one it was made from.
 """
@@ -18,28 +20,21 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QDockWidget, QMenu, QPushButton, QVBoxLayout
+from PySide6.QtWidgets import QDockWidget, QPushButton
 
 from idphoto_desktop.core.errors import IdPhotoError
 from idphoto_desktop.core.job import OutputFormat
 from idphoto_desktop.ui import jobs
+from idphoto_desktop.ui.dialogs import replace_dialog
+from idphoto_desktop.ui.errors import clerk_text
 from idphoto_desktop.ui.export_dialog import ExportDialog, upload_candidates
 from idphoto_desktop.ui.guides import GuidesBar
-from idphoto_desktop.ui.history_gate import (
-    RecordingEngine,
-    RecordTarget,
-    StoredResultOffer,
-    find_stored,
-    input_digest,
-)
+from idphoto_desktop.ui.history_gate import StoredResultOffer
 from idphoto_desktop.ui.history_panel import HistoryPanel, local_time
-from idphoto_desktop.ui.services import ENGINE_CLOUD
 from idphoto_desktop.ui.sheet_dialog import SheetDialog
 
 if TYPE_CHECKING:
-    from idphoto_desktop.core.job import GenerateRequest
     from idphoto_desktop.core.presets import Preset
-    from idphoto_desktop.engines.base import Engine
     from idphoto_desktop.storage.history import HistoryEntry
     from idphoto_desktop.ui.main_window import MainWindow
 
@@ -60,26 +55,19 @@ class ResultOrigin:
 
 def _entry_image(entry: HistoryEntry, color: str | None) -> jobs.GeneratedImage:
     """Worker: decode a stored result and colour it as the window shows results now."""
-    result = entry.to_result()
-    transparent = jobs.decode_image(result.image, "stored")
-    if color is not None and result.format is OutputFormat.PNG:
-        return jobs.GeneratedImage(result, transparent, jobs.recolor(result.image, color), color)
-    return jobs.GeneratedImage(result, transparent, transparent, None)
+    return jobs.to_generated(entry.to_result(), color)
 
 
 class Studio(QObject):
     """History, offer, export, sheets and guides for one window."""
 
-    busyChanged = Signal()  # the history lookup before a provider call started or ended
+    storedAnswered = Signal(bool)  # the clerk chose the stored result (True) or a new call
 
     def __init__(self, window: MainWindow) -> None:
         super().__init__(window)
         self.window = window
         self.services = window.services.studio
         self.origin: ResultOrigin | None = None
-        self._force_next = False
-        self._lookup_pending = False
-        self._stored: tuple[jobs.GeneratedImage, HistoryEntry] | None = None
         self.export_dialog: ExportDialog | None = None
         self.sheet_dialog: SheetDialog | None = None
         try:
@@ -88,8 +76,9 @@ class Studio(QObject):
             self._presets = {}
         self._build()
         window.photoLoaded.connect(self._photo_changed)
-        window.preset_picker.changed.connect(self.offer.withdraw)
-        window.engine_picker.changed.connect(self.offer.withdraw)
+        window.choicesChanged.connect(self.offer.withdraw)
+        window.resultChanged.connect(self._result_changed)
+        window.stateChanged.connect(self.update_state)
         window.background.changed.connect(self._refresh_guides)
 
     # ================================================================ building
@@ -106,17 +95,11 @@ class Studio(QObject):
         self.sheet_button.clicked.connect(self.print_current)
         self.guides.tools.addWidget(self.export_button)
         self.guides.tools.addWidget(self.sheet_button)
-        panel_layout = w.result_panel.layout()
-        assert isinstance(panel_layout, QVBoxLayout)
-        panel_layout.insertWidget(2, self.guides)  # under the result's description
+        w.add_result_tools(self.guides)  # under the result's description
 
         self.offer = StoredResultOffer()
-        self.offer.useStored.connect(self._use_stored)
-        self.offer.callAgain.connect(self._call_again)
-        holder = w.message.parentWidget()
-        holder_layout = holder.layout() if holder is not None else None
-        assert isinstance(holder_layout, QVBoxLayout)
-        holder_layout.addWidget(self.offer)  # beside Generate, where the clerk looks
+        self.offer.answered.connect(self.storedAnswered)
+        w.add_side_notice(self.offer)  # beside Generate, where the clerk looks
 
         self.history_panel = HistoryPanel(
             self.services.history,
@@ -167,34 +150,8 @@ class Studio(QObject):
         self.history_action.setShortcut(QKeySequence("Ctrl+H"))
         self.history_action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
         w.addAction(self.history_action)
-        file_menu = self._menu_holding("actSave")
-        if file_menu is not None:
-            quit_action = next(
-                (a for a in file_menu.actions() if a.objectName() == "actQuit"), None
-            )
-            before = quit_action
-            if quit_action is not None:
-                index = file_menu.actions().index(quit_action)
-                before = file_menu.actions()[max(0, index - 1)]  # the separator before Quit
-            for act in (self.export_action, self.print_action):
-                if before is not None:
-                    file_menu.insertAction(before, act)
-                else:
-                    file_menu.addAction(act)
-        view_menu = self._menu_holding("actOverlay")
-        if view_menu is not None:
-            view_menu.addSeparator()
-            view_menu.addAction(self.guides_action)
-            view_menu.addAction(self.history_action)
-
-    def _menu_holding(self, action_name: str) -> QMenu | None:
-        for top in self.window.menuBar().actions():
-            menu = top.menu()
-            if isinstance(menu, QMenu) and any(
-                a.objectName() == action_name for a in menu.actions()
-            ):
-                return menu
-        return None
+        w.menus.add("file", self.export_action, self.print_action)
+        w.menus.add("view", self.guides_action, self.history_action, separated=True)
 
     # ================================================================ helpers
     def preset(self, preset_id: str | None) -> Preset | None:
@@ -227,15 +184,6 @@ class Studio(QObject):
             return chosen
         return None
 
-    @property
-    def busy(self) -> bool:
-        """The history is being searched before a provider call."""
-        return self._lookup_pending
-
-    def _set_pending(self, pending: bool) -> None:
-        self._lookup_pending = pending
-        self.busyChanged.emit()
-
     def matches_photo(self) -> bool:
         return self.origin is None or self.origin.matches_photo
 
@@ -245,102 +193,25 @@ class Studio(QObject):
             return None
         if photo.prepared is not None:
             return photo.prepared.source_sha256
-        from idphoto_desktop.core.job import GenerateParams, PhotoSize
-        from idphoto_desktop.core.job import GenerateRequest as Request
+        from idphoto_desktop.pipeline import input_digest
 
-        assert photo.image_url is not None
-        probe = Request(GenerateParams(PhotoSize(100, 100)), image_url=photo.image_url)
-        return input_digest(probe)
+        return input_digest(None, photo.image_url)
 
     # ========================================================= never pay twice
-    def intercept(self, request: GenerateRequest, kind: str) -> bool:
-        """Before a provider call: look in the history first. True when Generate waits.
+    def offer_stored(self, entry: HistoryEntry) -> None:
+        """The job paused at "use the stored result?": ask in the window (no modal)."""
+        self.offer.offer(local_time(entry.created_at), entry.engine)
+        self.window.statusBar().showMessage(self.tr("Already made: nothing was sent."), 5000)
 
-        The offline engine is free, so it simply runs again (its result is stored too).
-        """
-        if kind != ENGINE_CLOUD:
-            return False
-        if self._force_next:
-            self._force_next = False
-            return False
-        if self._lookup_pending:
-            return True
-        self.offer.withdraw()
-        digest, params, photo = input_digest(request), request.params, self.window.photo
-        history, color = self.services.history, self._color()
-
-        def work(_p: object, _c: object) -> tuple[jobs.GeneratedImage, HistoryEntry] | None:
-            entry = find_stored(history, digest, params, ENGINE_CLOUD)
-            return None if entry is None else (_entry_image(entry, color), entry)
-
-        def done(value: object) -> None:
-            self._set_pending(False)
-            if self.window.photo is not photo:
-                return  # another photo meanwhile: the clerk presses Generate again
-            if value is None:
-                self._generate_now()
-                return
-            assert isinstance(value, tuple)
-            self._stored = value
-            entry = value[1]
-            self.offer.offer(local_time(entry.created_at), entry.engine)
-            self.window.statusBar().showMessage(
-                self.tr("Already made: nothing was sent."), 5000
-            )
-
-        def failed(error: BaseException) -> None:
-            self._set_pending(False)
-            log.warning("History lookup failed: %s", error)
-            self.window.statusBar().showMessage(
-                self.tr("The history could not be searched; calling the provider."), 5000
-            )
-            if self.window.photo is photo:
-                self._generate_now()
-
-        self.window.runner.submit(work, on_success=done, on_failure=failed)
-        self._set_pending(True)
-        return True
-
-    def _generate_now(self) -> None:
-        self._force_next = True
-        self.window.generate()
-        self._force_next = False  # consumed, or Generate refused before asking
-
-    def _use_stored(self) -> None:
-        stored, self._stored = self._stored, None
-        if stored is None:
-            return
-        generated, entry = stored
+    def stored_caption(self, entry: HistoryEntry) -> str:
+        """The shown result is a stored one, used instead of a new call: say so."""
         self.origin = ResultOrigin(
             entry.preset_id, from_history=True, matches_photo=True, entry_id=entry.id,
             when=local_time(entry.created_at),
         )
-        caption = self.tr("Result · {0} (stored {1}, no new call)").replace(
+        return self.tr("Result · {0} (stored {1}, no new call)").replace(
             "{0}", self._preset_name(entry.preset_id)
         ).replace("{1}", self.origin.when)
-        self.window.show_stored(generated, caption)
-        self.window.message.show_message(
-            self.tr("The stored result is shown: nothing was sent, nothing was charged."),
-            "info",
-        )
-
-    def _call_again(self) -> None:
-        self._stored = None
-        self._generate_now()
-
-    def recorder(self, request: GenerateRequest) -> Callable[[Engine], Engine]:
-        """Wraps the engine (on the worker) so its result is stored the moment it arrives."""
-        photo = self.window.photo
-        name = ""
-        if photo is not None:
-            name = photo.source_path.name if photo.source_path is not None else photo.label
-        target = RecordTarget(input_digest(request), request.params, name, self.customer_field())
-        history = self.services.history
-
-        def wrap(engine: Engine) -> Engine:
-            return RecordingEngine(engine, history, target)
-
-        return wrap
 
     def customer_field(self) -> str | None:
         """What the clerk typed in the customer field (the watch bar holds it)."""
@@ -393,20 +264,18 @@ class Studio(QObject):
                 then()
 
         def failed(error: BaseException) -> None:
-            text = error.full_text() if isinstance(error, IdPhotoError) else str(error)
-            self.history_panel.message.show_message(text, "error")
+            self.history_panel.message.show_message(clerk_text(error), "error")
 
         self.window.runner.submit(work, on_success=done, on_failure=failed)
 
     # ================================================================ results
     def _photo_changed(self) -> None:
         self.origin = None
-        self._stored = None
         self.offer.withdraw()
         self.guides.refresh(None, None, None)
 
-    def result_changed(self) -> None:
-        """Called by the window after it shows a result."""
+    def _result_changed(self) -> None:
+        """The window showed a result (or recoloured it)."""
         if not self.matches_photo():
             self.window.original_view.set_overlay(None)
         self._refresh_guides()
@@ -442,6 +311,7 @@ class Studio(QObject):
             result, candidates, self._color(), self.window.runner,
             self.window.services.dialogs, self.window.suggested_path(), self.window,
         )
+        replace_dialog(self.export_dialog, dialog)
         self.export_dialog = dialog
         dialog.open()
 
@@ -462,8 +332,29 @@ class Studio(QObject):
             self.window.services.dialogs, self.services.setup_printer,
             self.window.suggested_path(), self.window, caption=self.customer(),
         )
+        replace_dialog(self.sheet_dialog, dialog)
         self.sheet_dialog = dialog
+        self._remember_sheet_choices(dialog)
         dialog.open()
+
+    def _remember_sheet_choices(self, dialog: SheetDialog) -> None:
+        """The last paper and copies (settings ``sheet_paper``, ``sheet_copies``)."""
+        settings = self.window.settings
+        dialog.select_paper(settings.sheet_paper)
+        dialog.copies_spin.setValue(settings.sheet_copies)
+
+        def save() -> None:
+            paper = dialog.paper()
+            changes: dict[str, object] = {"sheet_copies": dialog.copies_spin.value()}
+            if paper is not None:
+                changes["sheet_paper"] = paper.key
+            try:
+                settings.update(changes)
+            except IdPhotoError as err:
+                log.warning("Sheet choices not saved: %s", err)
+
+        dialog.paper_combo.currentIndexChanged.connect(save)
+        dialog.copies_spin.valueChanged.connect(save)
 
     def close(self) -> None:
         """After the window's workers have drained: close dialogs and the history."""

@@ -45,8 +45,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from idphoto_desktop.core.errors import IdPhotoError
-
 if TYPE_CHECKING:
     from idphoto_desktop.ui.main_window import MainWindow
     from idphoto_desktop.watch.ready import Event, ReadyTracker
@@ -249,6 +247,7 @@ class WatchFolder(QObject):
         self.strip.pickRequested.connect(lambda p: self.show_shot(Path(p)))
         window.photoLoaded.connect(self._photo_loaded)
         window.resultShown.connect(self._result_shown)
+        window.checkReported.connect(self._check_reported)
         window.jobFailed.connect(lambda _text: self._job_over())
         window.photoRejected.connect(lambda _text: self._job_over())
 
@@ -346,7 +345,6 @@ class WatchFolder(QObject):
         assert arrival.data is not None
         self.strip.add_shot(arrival.path, arrival.thumbnail)
         self.shotArrived.emit(str(arrival.path))
-        self._check(arrival.path, arrival.data)
         self.show_shot(arrival.path)
 
     def show_shot(self, path: Path) -> None:
@@ -364,13 +362,13 @@ class WatchFolder(QObject):
             return
         self._made, self._auto = self._auto, None
         self.window.generate()
-        verdict = self._verdicts.get(self._made)
-        if verdict is not None:
-            self._say_verdict(self._made, verdict)
 
     def _result_shown(self) -> None:
-        made = self._made
+        made, self._made = self._made, None
         if made is not None:
+            verdict = self._verdicts.get(made)
+            if verdict is not None:
+                self._say_verdict(made, verdict)
             self.shotShown.emit(str(made))
         self._job_over()
 
@@ -380,30 +378,16 @@ class WatchFolder(QObject):
             QTimer.singleShot(0, lambda: self.show_shot(pending))
 
     # ------------------------------------------------------------------ check
-    def _check(self, path: Path, data: bytes) -> None:
-        """The capture check's verdict, in a worker; shown on the strip and, for the shot
-        on screen, in the window."""
-        from idphoto_desktop.watch.shot import check_file
+    def _check_reported(self, report: object) -> None:
+        """The capture check of the job just run (the window's pipeline made it)."""
+        from idphoto_desktop.watch.shot import verdict_from
 
-        preset = self.window.current_preset()
-
-        def done(value: object) -> None:
-            from idphoto_desktop.watch.shot import Verdict
-
-            assert isinstance(value, Verdict)
-            self._verdicts[path] = value
-            self.strip.set_verdict(path, value)
-            photo = self.window.photo
-            if photo is not None and photo.source_path == path:
-                self._say_verdict(path, value)
-
-        def failed(error: BaseException) -> None:
-            text = error.full_text() if isinstance(error, IdPhotoError) else str(error)
-            log.warning("Check of %s failed: %s", path.name, text)
-
-        self.window.runner.submit(
-            lambda _p, _c: check_file(path, data, preset), on_success=done, on_failure=failed
-        )
+        made = self._made
+        if made is None:
+            return
+        verdict = verdict_from(report)
+        self._verdicts[made] = verdict
+        self.strip.set_verdict(made, verdict)
 
     def _say_verdict(self, path: Path, verdict: Verdict) -> None:
         reasons = "; ".join(verdict.reasons)

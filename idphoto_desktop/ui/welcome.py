@@ -50,10 +50,21 @@ def default_models_check() -> list[str]:
     return missing_or_bad(paths.models_dir())
 
 
-def default_models_fetcher(progress: ProgressCallback, _cancel: CancelToken) -> object:
+def cancellable(progress: ProgressCallback, cancel: CancelToken) -> ProgressCallback:
+    """Progress that stops the work when Cancel was pressed: the download reports each
+    step of progress, so it ends within one step (its temporary file is removed)."""
+
+    def report(percent: int, text: str) -> None:
+        cancel.raise_if_cancelled()
+        progress(percent, text)
+
+    return report
+
+
+def default_models_fetcher(progress: ProgressCallback, cancel: CancelToken) -> object:
     from idphoto_desktop.engines.offline.models import ensure_models
 
-    return ensure_models(progress)
+    return ensure_models(cancellable(progress, cancel))
 
 
 class WelcomeDialog(QDialog):
@@ -261,7 +272,7 @@ class FirstRunCheck(QObject):
         ask_token = False
         if not settings.welcome_done:
             try:
-                ask_token = not self._window.services.token_store.get()
+                ask_token = not self._window.token()  # read once by the window
             except IdPhotoError as err:  # no keyring: the welcome is exactly what helps
                 log.warning("Token store: %s", err)
                 ask_token = True

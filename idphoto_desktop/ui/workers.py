@@ -1,10 +1,14 @@
 """Work off the GUI thread: a runnable plus a signal carrier that emits exactly one outcome.
 
-Every slow thing the window does (reading a photo, calling an engine, recolouring,
-writing a file, testing the connection) goes through :class:`TaskRunner`. The carrier
-lives on the GUI thread, so its signals arrive there as queued events and the
-callbacks run where widgets may be touched. The runner owns its pool and drains it at
-shutdown: a "stopping" flag first, then cancel, then ``waitForDone`` (never terminate).
+Every slow thing the window does (reading a photo, a pipeline job, recolouring, writing a
+file, testing the connection) goes through :class:`TaskRunner`. The carrier lives on the
+GUI thread, so its signals arrive there as queued events and the callbacks run where
+widgets may be touched. The runner is generic over the task's result type, so callbacks
+receive what the task returned, typed. ``latest="name"`` keeps only the newest task of
+that name: submitting another cancels the older one and its outcome is never delivered.
+A failure that is not an :class:`IdPhotoError` is a bug: it is logged at ERROR with its
+traceback, where it happened. The runner owns its pool and drains it at shutdown: a
+"stopping" flag first, then cancel, then ``waitForDone`` (never terminate).
 """
 
 from __future__ import annotations
@@ -12,22 +16,23 @@ from __future__ import annotations
 import itertools
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 
-from idphoto_desktop.core.errors import CancelledError
+from idphoto_desktop.core.errors import IdPhotoError
 from idphoto_desktop.core.job import CancelToken, ProgressCallback
 
 log = logging.getLogger(__name__)
 
-TaskFn = Callable[[ProgressCallback, CancelToken], Any]
-SuccessFn = Callable[[Any], None]
+T = TypeVar("T")
+
+TaskFn = Callable[[ProgressCallback, CancelToken], T]
 FailureFn = Callable[[BaseException], None]
 ProgressFn = Callable[[int, str], None]
 
 
-class _Carrier(QObject):
+class _Carrier(QObject, Generic[T]):
     """Created on the GUI thread; the worker emits, the GUI thread runs the callbacks."""
 
     progress = Signal(int, str)
@@ -38,7 +43,7 @@ class _Carrier(QObject):
         self,
         runner: TaskRunner,
         task_id: int,
-        on_success: SuccessFn,
+        on_success: Callable[[T], None],
         on_failure: FailureFn,
         on_progress: ProgressFn | None,
     ) -> None:
@@ -54,27 +59,31 @@ class _Carrier(QObject):
 
     @Slot(int, str)
     def _deliver_progress(self, percent: int, text: str) -> None:
-        if self._on_progress is not None and not self._runner.stopping:
+        if self._on_progress is not None and self._runner._current(self._task_id):
             self._on_progress(percent, text)
 
     @Slot(object)
-    def _deliver_success(self, value: object) -> None:
-        self._runner._finish(self._task_id)
-        if not self._runner.stopping:
+    def _deliver_success(self, value: Any) -> None:
+        if self._runner._finish(self._task_id):
             self._on_success(value)
 
     @Slot(object)
     def _deliver_failure(self, error: object) -> None:
-        self._runner._finish(self._task_id)
-        if not self._runner.stopping:
+        if self._runner._finish(self._task_id):
             assert isinstance(error, BaseException)
             self._on_failure(error)
 
 
-class _Task(QRunnable):
+def log_failure(error: BaseException, what: str = "Background work") -> None:
+    """Unexpected failures (not the clerk's situation, a bug) go to the log at ERROR."""
+    if not isinstance(error, IdPhotoError):
+        log.error("%s failed", what, exc_info=error)
+
+
+class _Task(QRunnable, Generic[T]):
     """Runs ``fn`` and emits success or failure, never both, never neither."""
 
-    def __init__(self, fn: TaskFn, carrier: _Carrier, cancel: CancelToken) -> None:
+    def __init__(self, fn: TaskFn[T], carrier: _Carrier[T], cancel: CancelToken) -> None:
         super().__init__()
         self._fn = fn
         self._carrier = carrier
@@ -91,8 +100,7 @@ class _Task(QRunnable):
             self._cancel.raise_if_cancelled()
             value = self._fn(progress, self._cancel)
         except BaseException as exc:  # the GUI thread decides what to show
-            if not isinstance(exc, CancelledError):
-                log.debug("task failed", exc_info=True)
+            log_failure(exc)
             carrier.failed.emit(exc)
         else:
             carrier.succeeded.emit(value)
@@ -117,7 +125,9 @@ class TaskRunner(QObject):
         self._pool = QThreadPool(self)
         self._pool.setMaxThreadCount(max_threads)
         self._ids = itertools.count(1)
-        self._live: dict[int, tuple[_Carrier, CancelToken]] = {}
+        self._live: dict[int, tuple[QObject, CancelToken]] = {}
+        self._latest: dict[str, int] = {}
+        self._names: dict[int, str] = {}
         self.stopping = False
 
     @property
@@ -127,24 +137,50 @@ class TaskRunner(QObject):
 
     def submit(
         self,
-        fn: TaskFn,
+        fn: TaskFn[T],
         *,
-        on_success: SuccessFn,
+        on_success: Callable[[T], None],
         on_failure: FailureFn,
         on_progress: ProgressFn | None = None,
+        latest: str | None = None,
     ) -> TaskHandle:
-        """Start ``fn(progress, cancel)`` on the pool; callbacks run on the GUI thread."""
+        """Start ``fn(progress, cancel)`` on the pool; callbacks run on the GUI thread.
+
+        With ``latest``, an older task of that name is cancelled and superseded.
+        """
         if self.stopping:
             raise RuntimeError("The task runner is shutting down.")
         task_id = next(self._ids)
         cancel = CancelToken()
-        carrier = _Carrier(self, task_id, on_success, on_failure, on_progress)
+        if latest is not None:
+            self.cancel_latest(latest)
+            self._latest[latest] = task_id
+            self._names[task_id] = latest
+        carrier: _Carrier[T] = _Carrier(self, task_id, on_success, on_failure, on_progress)
         self._live[task_id] = (carrier, cancel)  # keeps the carrier alive until delivery
         self._pool.start(_Task(fn, carrier, cancel))
         return TaskHandle(task_id, cancel)
 
-    def _finish(self, task_id: int) -> None:
+    def cancel_latest(self, name: str) -> None:
+        """Cancel the newest task of ``name``; its outcome is dropped."""
+        older = self._latest.pop(name, None)
+        if older is not None and older in self._live:
+            self._live[older][1].cancel()
+
+    def _current(self, task_id: int) -> bool:
+        """The outcome may be delivered: not stopping, and not superseded."""
+        if self.stopping or task_id not in self._live:
+            return False
+        name = self._names.get(task_id)
+        return name is None or self._latest.get(name) == task_id
+
+    def _finish(self, task_id: int) -> bool:
+        deliver = self._current(task_id)
         self._live.pop(task_id, None)
+        name = self._names.pop(task_id, None)
+        if name is not None and self._latest.get(name) == task_id:
+            del self._latest[name]
+        return deliver
 
     def cancel_all(self) -> None:
         for _carrier, cancel in self._live.values():

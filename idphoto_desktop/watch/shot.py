@@ -100,13 +100,17 @@ def write_new(folder: Path, stem: str, extension: str, data: bytes) -> Path:
 
 def verdict_of(ctx: JobContext) -> Verdict:
     """The verdict the pipeline's check step left in ``ctx``."""
-    if ctx.check_error is not None:
-        return Verdict("retake", (ctx.check_error,))
-    report = ctx.report
+    return verdict_from(ctx.report, ctx.check_error)
+
+
+def verdict_from(report: object, check_error: str | None = None) -> Verdict:
+    """A capture report (or the reason it could not be made) as a :class:`Verdict`."""
+    if check_error is not None:
+        return Verdict("retake", (check_error,))
     if report is None:
         return Verdict(VERDICT_UNCHECKED, ("the capture check is not installed in this build",))
     reasons = tuple(str(getattr(r, "message", r)) for r in getattr(report, "reasons", ()))
-    return Verdict(str(report.verdict), reasons)
+    return Verdict(str(getattr(report, "verdict", VERDICT_UNCHECKED)), reasons)
 
 
 def check_shot(
@@ -230,15 +234,3 @@ def engine_choice(name: str, make: Callable[[], Engine]) -> EngineChoice:
 
     return EngineChoice(name, factory, paid=name == "cloud")
 
-
-def _no_engine() -> Engine:
-    raise RuntimeError("a check alone never calls an engine")
-
-
-def check_file(source: Path, data: bytes, preset: Preset | None) -> Verdict:
-    """The capture check's verdict for a shot (the window shows it beside the result)."""
-    from idphoto_desktop.core.job import PhotoSize
-
-    size = PhotoSize(preset.width_px, preset.height_px) if preset else PhotoSize(600, 600)
-    doc = Document(GenerateParams(size), preset.id if preset else str(size), preset)
-    return verdict_of(check_shot(source, data, doc, EngineChoice("offline", _no_engine, False)))

@@ -100,6 +100,29 @@
     </message>
 </context>
 <context>
+    <name>CheckQuestion</name>
+    <message>
+        <source>Retake the photo first</source>
+        <translation>先重拍照片</translation>
+    </message>
+    <message>
+        <source>Send it anyway</source>
+        <translation>仍然发送</translation>
+    </message>
+    <message>
+        <source>This costs one call, and the photo may be refused</source>
+        <translation>这会花费一次调用，且照片可能被拒收</translation>
+    </message>
+    <message>
+        <source>The photo check says this photo would be refused ({0}). Retake it, or pay for a provider call anyway?</source>
+        <translation>照片检查认为这张照片会被拒收（{0}）。重拍，还是仍然付费调用服务商？</translation>
+    </message>
+    <message>
+        <source>retake</source>
+        <translation>需重拍</translation>
+    </message>
+</context>
+<context>
     <name>CrashDialog</name>
     <message>
         <source>ID Photo Desktop: unexpected error</source>
@@ -248,6 +271,53 @@
     </message>
 </context>
 <context>
+    <name>GenerateController</name>
+    <message>
+        <source>Open a photo first.</source>
+        <translation>请先打开一张照片。</translation>
+    </message>
+    <message>
+        <source>Drop it on the window, or press Ctrl+O.</source>
+        <translation>把照片拖到窗口里，或按 Ctrl+O。</translation>
+    </message>
+    <message>
+        <source>Choose a document preset or a custom size.</source>
+        <translation>请选择证件规格或自定义尺寸。</translation>
+    </message>
+    <message>
+        <source>See step 2 on the left.</source>
+        <translation>见左侧第 2 步。</translation>
+    </message>
+    <message>
+        <source>No API token is set for the provider. Enter it in Preferences (Ctrl+,), or choose the offline engine.</source>
+        <translation>还没有设置云端服务的 API 密钥。请在“偏好设置”(Ctrl+,) 中填写，或改用离线引擎。</translation>
+    </message>
+    <message>
+        <source>The offline engine needs the photo itself, not an address. Save the image and open the file, or choose the provider.</source>
+        <translation>离线引擎需要照片文件本身，不能用网址。请先把图片保存下来再打开，或改用云端服务。</translation>
+    </message>
+    <message>
+        <source>This result is already here: nothing was sent, nothing was charged. Changing the background colour is free.</source>
+        <translation>这张结果已经有了：没有重新发送，也没有扣费。换底色不另收费。</translation>
+    </message>
+    <message>
+        <source>The stored result is shown: nothing was sent, nothing was charged.</source>
+        <translation>显示的是已保存的结果：没有重新发送，也没有扣费。</translation>
+    </message>
+    <message>
+        <source>The cancelled call had already been made: it was paid for and kept in the history. Press Generate to use it: nothing more is charged.</source>
+        <translation>已取消的调用其实已经完成：已付费并保存在历史记录中。按“生成”即可使用，不会再次收费。</translation>
+    </message>
+    <message>
+        <source>Cancelled. The photo and your choices are kept. If the provider had already made the photo, it is kept in the history and not charged again.</source>
+        <translation>已取消。照片和您的选择都已保留。如果服务商已经做好了照片，它会保存在历史记录中，不会再次收费。</translation>
+    </message>
+    <message>
+        <source>Cancelled. The photo and your choices are kept.</source>
+        <translation>已取消。照片和已选的设置都保留着。</translation>
+    </message>
+</context>
+<context>
     <name>GuidesBar</name>
     <message>
         <source>Show compliance guides</source>
@@ -366,10 +436,6 @@
         <source>The pasted image could not be read.</source>
         <translation>粘贴的图片无法读取。</translation>
     </message>
-    <message>
-        <source>Starting the engine</source>
-        <translation>正在启动引擎</translation>
-    </message>
 </context>
 <context>
     <name>MainWindow</name>
@@ -458,48 +524,12 @@
         <translation>⚠ {0} 的要求不允许使用{1}背景。</translation>
     </message>
     <message>
-        <source>Open a photo first.</source>
-        <translation>请先打开一张照片。</translation>
-    </message>
-    <message>
-        <source>Drop it on the window, or press Ctrl+O.</source>
-        <translation>把照片拖到窗口里，或按 Ctrl+O。</translation>
-    </message>
-    <message>
-        <source>Choose a document preset or a custom size.</source>
-        <translation>请选择证件规格或自定义尺寸。</translation>
-    </message>
-    <message>
-        <source>See step 2 on the left.</source>
-        <translation>见左侧第 2 步。</translation>
-    </message>
-    <message>
-        <source>The offline engine needs the photo itself, not an address. Save the image and open the file, or choose the provider.</source>
-        <translation>离线引擎需要照片文件本身，不能用网址。请先把图片保存下来再打开，或改用云端服务。</translation>
-    </message>
-    <message>
-        <source>No API token is set for the provider. Enter it in Preferences (Ctrl+,), or choose the offline engine.</source>
-        <translation>还没有设置云端服务的 API 密钥。请在“偏好设置”(Ctrl+,) 中填写，或改用离线引擎。</translation>
-    </message>
-    <message>
-        <source>This result is already here: nothing was sent, nothing was charged. Changing the background colour is free.</source>
-        <translation>这张结果已经有了：没有重新发送，也没有扣费。换底色不另收费。</translation>
-    </message>
-    <message>
         <source>Result · {0}</source>
         <translation>结果 · {0}</translation>
     </message>
     <message>
         <source>Done</source>
         <translation>完成</translation>
-    </message>
-    <message>
-        <source>Cancelled. The photo and your choices are kept.</source>
-        <translation>已取消。照片和已选的设置都保留着。</translation>
-    </message>
-    <message>
-        <source>Cancelling…</source>
-        <translation>正在取消…</translation>
     </message>
     <message>
         <source>Not generated</source>
@@ -1300,16 +1330,8 @@
         <translation>已经做过：没有重新发送。</translation>
     </message>
     <message>
-        <source>The history could not be searched; calling the provider.</source>
-        <translation>无法查询历史记录，将调用云端服务。</translation>
-    </message>
-    <message>
         <source>Result · {0} (stored {1}, no new call)</source>
         <translation>结果 · {0}（{1} 保存，未重新调用）</translation>
-    </message>
-    <message>
-        <source>The stored result is shown: nothing was sent, nothing was charged.</source>
-        <translation>显示的是已保存的结果：没有重新发送，也没有扣费。</translation>
     </message>
     <message>
         <source>Result · {0} (from the history, {1})</source>

