@@ -41,6 +41,7 @@ FIGURES: dict[str, str] = {
     "offline": "bench.offline_figure",
     "memory": "bench.memory",
     "capture": "bench.capture",
+    "watch_latency": "bench.watch_latency",
 }
 QUICK_TIMEOUT_S = 170.0
 FULL_TIMEOUT_S = 1200.0

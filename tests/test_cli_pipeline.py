@@ -126,3 +126,32 @@ def test_history_switched_off_keeps_nothing_but_the_file(
     assert not paths.history_db_path().exists()
     assert not (paths.data_dir() / "recovered").exists()
     assert (tmp_path / "a.png").is_file() and (tmp_path / "b.png").is_file()
+
+
+class _Retake:
+    verdict = "retake"
+    reasons = (type("Reason", (), {"message": "The face is turned away."})(),)
+
+
+def test_a_retake_verdict_stops_a_paid_call_unless_told_to_go_on(
+    provider: Callable[..., SandboxServer],
+    photos_dir: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from idphoto_desktop.pipeline import steps
+
+    # GIVEN the capture check (injected where capture.check_photo would be) says retake
+    monkeypatch.setattr(steps, "default_checker", lambda: (lambda image, **_kw: _Retake()))
+    sandbox = provider()
+    out = tmp_path / "a.png"
+    # WHEN generating on the provider: one clear line, nothing sent, no file
+    assert _run(photos_dir / PHOTO, out, sandbox.base_url) == 1
+    err = capsys.readouterr().err
+    assert "face is turned away" in err and "--ignore-check" in err
+    assert sandbox.request_counts[POST] == 0 and not out.exists()
+    # WHEN told to go on: the call is made and the verdict is printed with the result
+    assert _run(photos_dir / PHOTO, out, sandbox.base_url, "--ignore-check") == 0
+    assert "capture check: retake: The face is turned away." in capsys.readouterr().out
+    assert sandbox.request_counts[POST] == 1 and out.is_file()

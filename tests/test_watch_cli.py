@@ -86,6 +86,12 @@ def test_watch_makes_one_result_per_shot_and_document_and_goes_on_after_bad_file
     assert stderr.count("DSC_0003.CR2") == 1 and "raw" in stderr
     assert "Traceback" not in stderr and "DSC_0004" not in stderr and ".tmp" not in stderr
     assert "stopped after 3 shots" in stderr
+    from idphoto_desktop.storage.history import open_history
+
+    with open_history() as history:  # every result recorded with its customer
+        mine = history.list(customer="li wei")
+        assert len(mine) == 6 and {e.customer for e in mine} == {"Li Wei"}
+        assert history.list(customer="someone else") == []
 
 
 @pytest.mark.slow

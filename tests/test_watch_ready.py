@@ -180,3 +180,27 @@ def test_the_folder_watch_sees_new_shots_through_watchdog(tmp_path: Path, shot: 
     assert not runner.is_alive()
     assert sorted(e.path.name for e in got) == ["DSC_0001.JPG", "DSC_0002.JPG"]
     assert all(isinstance(e, Ready) and e.data == shot for e in got)
+
+
+def test_a_writer_that_closes_after_every_chunk_still_gives_one_whole_photo(
+    tmp_path: Path, shot: bytes
+) -> None:
+    stop = threading.Event()
+    got: list[Event] = []
+    watch = FolderWatch(tmp_path, settle_s=0.3, rescan_s=60.0)
+
+    def run() -> None:
+        with watch:
+            got.extend(watch.events(stop))
+
+    runner = threading.Thread(target=run, daemon=True)
+    runner.start()
+    camera = SlowCamera(tmp_path / "DSC_0007.JPG", shot, reopen=True, pause_s=0.1)
+    camera.start()
+    camera.join(60)
+    assert wait_for(lambda: len(got) >= 1, 30)
+    stop.set()
+    watch.wake()
+    runner.join(10)
+    assert [type(e) for e in got] == [Ready]
+    assert isinstance(got[0], Ready) and got[0].data == shot

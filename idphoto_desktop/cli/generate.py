@@ -121,7 +121,13 @@ def cmd_generate(args: argparse.Namespace) -> int:
     """One pipeline job: the engine is asked for a transparent PNG once, the format and
     colour are composed here, the file is written before the history record."""
     from idphoto_desktop.core.presets import get_preset
-    from idphoto_desktop.pipeline import Answers, FixedQuestions, JobContext, run_job
+    from idphoto_desktop.pipeline import (
+        Answers,
+        CheckRefusedError,
+        FixedQuestions,
+        JobContext,
+        run_job,
+    )
 
     started = time.perf_counter()
     params = _params_from_args(args)
@@ -148,6 +154,9 @@ def cmd_generate(args: argparse.Namespace) -> int:
     )
     try:
         run_job(ctx, questions=FixedQuestions(answers), progress=_progress)
+    except CheckRefusedError as err:
+        err.hint = "Take the photo again, or add --ignore-check to pay for a call anyway."
+        raise
     finally:
         history.close()
     _describe(ctx, time.perf_counter() - started)

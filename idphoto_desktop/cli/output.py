@@ -53,7 +53,8 @@ def cmd_sheet(args: argparse.Namespace) -> int:
     paper = get_paper(args.paper)
     bg = validation.normalize_bg_color(args.bg) if args.bg else None
     sheet, layout = make_sheet(
-        _read_result(args.result), preset, paper, copies=args.copies, bg_color=bg
+        _read_result(args.result), preset, paper, copies=args.copies, bg_color=bg,
+        caption=args.customer,
     )
     data = sheet_pdf(sheet, layout.dpi) if suffix == ".pdf" else sheet_jpeg(sheet, layout.dpi)
     write_atomic(out, data, overwrite=args.overwrite)
@@ -78,6 +79,8 @@ def register(sub: Any) -> None:
     sht.add_argument("--paper", default="4x6", help="4x6, 10x15, 5x7, a4 or letter")
     sht.add_argument("--copies", type=int, default=None, help="default: as many as fit")
     sht.add_argument("--bg", default=None, help="colour under a transparent result (RRGGBB)")
+    sht.add_argument("--customer", default=None,
+                     help="customer name or order number, printed small in the margin")
     sht.add_argument("--overwrite", action="store_true")
     sht.add_argument("-o", "--output", required=True)
     sht.set_defaults(func=cmd_sheet)

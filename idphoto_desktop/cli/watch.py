@@ -74,18 +74,18 @@ def run_watch(
     on_ready: Callable[[], None] | None = None,
 ) -> int:
     """The watch loop; returns when ``stop`` is set (tests set it, signals set it)."""
-    from idphoto_desktop.cli.generate import _make_engine
+    from idphoto_desktop.cli.generate import _LazyHistory, _make_engine
     from idphoto_desktop.core.job import CancelToken
-    from idphoto_desktop.storage.history import History
     from idphoto_desktop.watch.folder import FolderWatch
     from idphoto_desktop.watch.ready import Ready
-    from idphoto_desktop.watch.shot import describe, process_shot
+    from idphoto_desktop.watch.shot import describe, engine_choice, process_shot
 
     watched, out = _folders(args)
     documents = documents_from_args(args)
-    engine = _make_engine(args)
+    engine = engine_choice(args.engine, lambda: _make_engine(args))
+    engine.factory()  # a missing token or models: said now, not at the first shot
     customer = (args.customer or "").strip() or None
-    history = None if args.no_history else History()
+    history = None if args.no_history else _LazyHistory()
     cancel = CancelToken()
     watch = FolderWatch(watched, new_only=args.new_only, settle_s=args.settle)
 
@@ -123,6 +123,8 @@ def run_watch(
                 for failure in shot.failures:
                     if not stop.is_set():
                         _warn(failure)
+                for warning in shot.warnings:
+                    _warn(f"warning: {warning}")
                 _say(f"  took {time.perf_counter() - started:.2f} s")
     finally:
         if history is not None:

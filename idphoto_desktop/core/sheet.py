@@ -121,13 +121,15 @@ def layout_sheet(
     )
 
 
+def _cut_mark_reach(layout: SheetLayout) -> int:
+    """How far cut marks reach from a photo's corner, in pixels (0: none fit)."""
+    return max(0, min(mm_to_px(CUT_MARK_MM, layout.dpi), int(min(layout.spacing_px)) - 1))
+
+
 def _draw_cut_marks(draw: ImageDraw.ImageDraw, layout: SheetLayout) -> None:
     """Short lines continuing each photo edge outwards from its corners, inside the gaps."""
     w, h = layout.photo_px
-    reach = min(
-        mm_to_px(CUT_MARK_MM, layout.dpi),
-        int(min(layout.spacing_px)) - 1,
-    )
+    reach = _cut_mark_reach(layout)
     if reach < 1:
         return
     colour = CUT_MARK_COLOUR
@@ -152,8 +154,13 @@ def render_sheet(
     *,
     bg_color: str | None = None,
     cut_marks: bool = True,
+    caption: str | None = None,
 ) -> Image.Image:
-    """The sheet as an RGB image at ``layout.dpi`` (a transparent photo goes on ``bg_color``)."""
+    """The sheet as an RGB image at ``layout.dpi`` (a transparent photo goes on ``bg_color``).
+
+    ``caption`` (the customer's name or order number) is printed small in the bottom
+    margin, never on a photo or a cut mark.
+    """
     source = open_result(photo) if isinstance(photo, bytes) else photo
     copy = to_opaque(source, bg_color)
     if copy.size != layout.photo_px:
@@ -163,6 +170,10 @@ def render_sheet(
         sheet.paste(copy, position)
     if cut_marks:
         _draw_cut_marks(ImageDraw.Draw(sheet), layout)
+    if caption is not None and caption.strip():
+        from idphoto_desktop.core.sheet_caption import draw_caption
+
+        draw_caption(sheet, layout, caption, reach_px=_cut_mark_reach(layout) if cut_marks else 0)
     sheet.info["dpi"] = (layout.dpi, layout.dpi)
     return sheet
 
@@ -187,10 +198,12 @@ def make_sheet(
     bg_color: str | None = None,
     dpi: int = SHEET_DPI,
     cut_marks: bool = True,
+    caption: str | None = None,
 ) -> tuple[Image.Image, SheetLayout]:
     """Lay out and render a sheet for ``preset`` on ``paper`` in one call."""
     layout = layout_sheet(paper, photo_mm_for(preset), copies=copies, dpi=dpi)
-    return render_sheet(photo, layout, bg_color=bg_color, cut_marks=cut_marks), layout
+    sheet = render_sheet(photo, layout, bg_color=bg_color, cut_marks=cut_marks, caption=caption)
+    return sheet, layout
 
 
 def sheet_jpeg(sheet: Image.Image, dpi: int = SHEET_DPI, *, quality: int = 95) -> bytes:

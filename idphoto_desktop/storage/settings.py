@@ -181,6 +181,28 @@ def _check_presets(value: object) -> list[str]:
     return result[:MAX_RECENT_PRESETS]
 
 
+_PAPERS = ("4x6", "10x15", "5x7", "a4", "letter")
+MAX_PRINT_CHOICES = 200
+
+
+def _check_print_choices(value: object) -> dict[str, dict[str, Any]]:
+    """Per preset: the printer, paper and copies the sheet was last printed with."""
+    if not isinstance(value, dict):
+        raise ValueError("must map preset ids to printer choices")
+    preset_id, printer = _check_str(100, _PRESET_ID), _check_str(200)
+    paper, copies = _check_choice(*_PAPERS), _check_int(0, 100)
+    result: dict[str, dict[str, Any]] = {}
+    for key, choice in list(value.items())[:MAX_PRINT_CHOICES]:
+        if not isinstance(choice, dict):
+            raise ValueError("each printer choice must be a table")
+        result[preset_id(key)] = {
+            "printer": printer(choice.get("printer", "")),
+            "paper": paper(choice.get("paper", "4x6")),
+            "copies": copies(choice.get("copies", 0)),
+        }
+    return result
+
+
 # -- the table ------------------------------------------------------------------------
 
 
@@ -213,8 +235,10 @@ class Field(Generic[T]):
         obj.set(self.key, value)
 
     def fresh_default(self) -> T:
-        """The default (a copy, for lists)."""
+        """The default (a copy, for lists and tables)."""
         default = self.default
+        if isinstance(default, dict):
+            return cast(T, dict(default))
         return cast(T, list(default)) if isinstance(default, list) else default
 
 
@@ -269,6 +293,9 @@ class Settings:
     )
     download_deadline_s: Field[int] = Field(
         120, _check_int(10, 1800), "Cloud: seconds for the whole result download"
+    )
+    print_choices: Field[dict[str, dict[str, Any]]] = Field(
+        {}, _check_print_choices, "Per preset: printer, paper and copies for one-click print"
     )
 
     def __init__(self, path: Path | None = None) -> None:

@@ -31,6 +31,10 @@ def _parse(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument(
         "--smoke", action="store_true", help="quit with status 0 right after the first paint"
     )
+    parser.add_argument(
+        "--watch", dest="watch_folder", type=Path, metavar="FOLDER",
+        help="watch the folder the camera writes into from the start",
+    )
     hidden = argparse.SUPPRESS
     parser.add_argument("--open", dest="open_path", type=Path, help=hidden)
     parser.add_argument("--generate", action="store_true", help=hidden)
@@ -142,6 +146,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         window.resultShown.connect(lambda: QTimer.singleShot(500, shoot))
         window.jobFailed.connect(lambda _text: QTimer.singleShot(500, shoot))
+    if args.watch_folder is not None:
+        window.watch_folder.watch(args.watch_folder)
     start_photo: Path | None = args.open_path or args.photo
     if start_photo is not None:
         if args.generate:

@@ -178,6 +178,7 @@ class GenerateController(QObject):
             history=services.studio.history if settings.history_enabled else None,
             preset=w.current_preset(),
             checker=services.capture_check,
+            customer=w.watch_folder.strip.customer(),  # the customer field (issue 16)
         )
         chosen = w.current_preset()
         what = chosen.label if chosen is not None and params.preset_id else f"{params.size} px"
@@ -230,6 +231,7 @@ class GenerateController(QObject):
             return
         if not self._finish(task_id) or plan.photo_seq != self.window.photo_seq:
             return  # an earlier photo's: never shown as the current one
+        self.window.checkReported.emit(ctx.report)
         if ctx.pending is not None:
             self._ask(plan)
             return

@@ -46,6 +46,7 @@ class RecordTarget:
     digest: str
     params: GenerateParams
     source_name: str
+    customer: str | None = None
 
 
 class RecordingEngine:
@@ -77,6 +78,7 @@ class RecordingEngine:
             params=self._target.params, engine_name=self.name, engine_factory=lambda: self,
             paid=self.costs_money, photo=request.photo, image_url=request.image_url,
             source_name=self._target.source_name, history=self._history,
+            customer=self._target.customer,
             result=result, fresh=True, paid_call=self.costs_money,
         )
         token = Token()

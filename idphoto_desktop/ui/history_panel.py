@@ -12,11 +12,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QSize, Qt, Signal, SignalInstance
+from PySide6.QtCore import QDate, QSize, Qt, QTimer, Signal, SignalInstance
 from PySide6.QtGui import QIcon, QImage, QKeySequence, QPixmap, QShortcut
 from PySide6.QtWidgets import (
+    QCheckBox,
+    QDateEdit,
     QGridLayout,
     QLabel,
+    QLineEdit,
     QListWidget,
     QListWidgetItem,
     QPushButton,
@@ -35,6 +38,8 @@ if TYPE_CHECKING:
 
 THUMB = 64
 LIST_LIMIT = 200
+DAY_SCAN_FACTOR = 20  # a day's filter reads further back: later days come first
+FILTER_DELAY_MS = 250
 ID_ROLE = Qt.ItemDataRole.UserRole
 
 
@@ -48,10 +53,31 @@ def local_time(moment: _dt.datetime) -> str:
     return moment.astimezone().strftime("%Y-%m-%d %H:%M")
 
 
-def read_rows(history: HistoryStore, limit: int = LIST_LIMIT) -> list[Row]:
-    """Worker: the newest entries with small thumbnails."""
+def day_bounds(day: _dt.date) -> tuple[_dt.datetime, _dt.datetime]:
+    """The local day's start and end as aware datetimes (the counter's day, not UTC's)."""
+    start = _dt.datetime.combine(day, _dt.time()).astimezone()
+    return start, (start + _dt.timedelta(days=1)).astimezone()
+
+
+def read_rows(
+    history: HistoryStore,
+    limit: int = LIST_LIMIT,
+    *,
+    customer: str | None = None,
+    day: _dt.date | None = None,
+) -> list[Row]:
+    """Worker: the newest entries with small thumbnails, of one customer and/or one day."""
     rows: list[Row] = []
-    for summary in history.list(limit):
+    since: _dt.datetime | None = None
+    until: _dt.datetime | None = None
+    if day is not None:
+        since, until = day_bounds(day)
+    summaries = history.list(
+        limit if day is None else limit * DAY_SCAN_FACTOR, customer=customer, since=since
+    )
+    if until is not None:
+        summaries = [s for s in summaries if s.created_at < until][:limit]
+    for summary in summaries:
         thumb: QImage | None = None
         try:
             image = QImage.fromData(history.get(summary.id).image)
@@ -90,6 +116,25 @@ class HistoryPanel(QWidget):
         self._preset_name = preset_name
         self._seq = 0
         self.rows: list[Row] = []
+        self.customer_filter = QLineEdit()
+        self.customer_filter.setObjectName("historyCustomerFilter")
+        self.customer_filter.setPlaceholderText(self.tr("Customer or order no."))
+        self.customer_filter.setClearButtonEnabled(True)
+        self.day_check = QCheckBox(self.tr("Only on"))
+        self.day_check.setObjectName("historyDayCheck")
+        self.day_edit = QDateEdit(QDate.currentDate())
+        self.day_edit.setObjectName("historyDay")
+        self.day_edit.setCalendarPopup(True)
+        self.day_edit.setEnabled(False)
+        self._filter_timer = QTimer(self)
+        self._filter_timer.setSingleShot(True)
+        self._filter_timer.setInterval(FILTER_DELAY_MS)
+        self._filter_timer.timeout.connect(self.refresh)
+        self.customer_filter.textChanged.connect(lambda _t: self._filter_timer.start())
+        self.day_check.toggled.connect(self.day_edit.setEnabled)
+        self.day_check.toggled.connect(lambda _on: self.refresh())
+        self.day_edit.dateChanged.connect(lambda _d: self.refresh() if self.day_check.isChecked()
+                                          else None)
         self.list = QListWidget()
         self.list.setObjectName("historyList")
         self.list.setIconSize(QSize(THUMB, THUMB))
@@ -124,8 +169,14 @@ class HistoryPanel(QWidget):
         grid.addWidget(self.print_button, 0, 2)
         grid.addWidget(self.delete_button, 1, 0)
         grid.addWidget(self.clear_button, 1, 2)
+        filters = QGridLayout()
+        filters.addWidget(QLabel(self.tr("Customer")), 0, 0)
+        filters.addWidget(self.customer_filter, 0, 1)
+        filters.addWidget(self.day_check, 1, 0)
+        filters.addWidget(self.day_edit, 1, 1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)
+        layout.addLayout(filters)
         layout.addWidget(self.list, 1)
         layout.addWidget(self.empty)
         layout.addWidget(self.message)
@@ -151,14 +202,28 @@ class HistoryPanel(QWidget):
         for button in (self.open_button, self.export_button, self.print_button,
                        self.delete_button):
             button.setEnabled(has)
-        self.clear_button.setEnabled(bool(self.rows))
+        filtered = self.filters() != (None, None)
+        # "Clear all" deletes every result: never offered on a filtered list
+        self.clear_button.setEnabled(bool(self.rows) and not filtered)
+        self.empty.setText(
+            self.tr("No result matches the filter.") if filtered
+            else self.tr("No results yet. Every result is kept here.")
+        )
         self.empty.setVisible(not self.rows)
 
     # ----- loading -----
+    def filters(self) -> tuple[str | None, _dt.date | None]:
+        """The customer text and the day the list is narrowed to (None: all)."""
+        text = " ".join(self.customer_filter.text().split()) or None
+        day = self.day_edit.date().toPython() if self.day_check.isChecked() else None
+        assert day is None or isinstance(day, _dt.date)
+        return text, day
+
     def refresh(self) -> None:
         self._seq += 1
         seq = self._seq
         history = self._history
+        customer, day = self.filters()
 
         def done(value: object) -> None:
             if seq != self._seq:
@@ -170,8 +235,10 @@ class HistoryPanel(QWidget):
             if seq == self._seq:
                 self.message.show_message(self._text(error), "error")
 
-        self._runner.submit(lambda _p, _c: read_rows(history()), on_success=done,
-                            on_failure=failed)
+        self._runner.submit(
+            lambda _p, _c: read_rows(history(), customer=customer, day=day),
+            on_success=done, on_failure=failed,
+        )
 
     def _fill(self, rows: list[Row]) -> None:
         keep = self.current_id()
@@ -180,8 +247,9 @@ class HistoryPanel(QWidget):
         for row in rows:
             s = row.summary
             source = f" · {s.source_name}" if s.source_name else ""
+            who = f" · {s.customer}" if s.customer else ""
             text = (
-                f"{local_time(s.created_at)}\n{self._preset_name(s.preset_id)}\n"
+                f"{local_time(s.created_at)}{who}\n{self._preset_name(s.preset_id)}\n"
                 f"{s.width}×{s.height} px · {s.engine}{source}"
             )
             item = QListWidgetItem(text)
@@ -213,7 +281,7 @@ class HistoryPanel(QWidget):
         )
 
     def clear_all(self) -> None:
-        if not self.rows:
+        if not self.rows or self.filters() != (None, None):
             return
         question = self.tr(
             "Delete all {0} results from the history? Results already paid for cannot be "

@@ -81,6 +81,7 @@ class MainWindow(QMainWindow):
     resultChanged = Signal()  # a result was shown or recoloured
     stateChanged = Signal(bool)  # buttons were updated; True when a result is shown
     jobStarting = Signal()  # Generate (or an answer to its question) is about to run
+    checkReported = Signal(object)  # the capture report of the last job (None: not checked)
     _painted = False  # class default: Qt sends events before __init__ ends
 
     def __init__(self, services: Services, parent: QWidget | None = None) -> None:
@@ -224,6 +225,11 @@ class MainWindow(QMainWindow):
         self.overlay_action = actions.overlay
         self.prefs_action = actions.prefs
         self.menus = actions.menus  # features add their actions here
+        from idphoto_desktop.ui.quick_print import install_quick_print
+        from idphoto_desktop.ui.watch_strip import install_watch_folder
+
+        self.watch_folder = install_watch_folder(self)  # camera folder + customer (issue 16)
+        self.quick_print = install_quick_print(self)  # one-click print (issue 16)
 
     # ================================================================ settings
     def _load_presets(self) -> None:

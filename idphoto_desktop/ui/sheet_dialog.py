@@ -74,9 +74,12 @@ class SheetDialog(QDialog):
         setup_printer: PrinterSetupFn,
         suggested: Path,
         parent: QWidget | None = None,
+        *,
+        caption: str | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("sheetDialog")
+        self.caption = caption  # the customer, printed small in the margin
         self.setWindowTitle(self.tr("Print sheet"))
         self._result = result
         self._preset = preset
@@ -136,6 +139,11 @@ class SheetDialog(QDialog):
         self.copies_spin.valueChanged.connect(self._relayout)
         self._relayout()
 
+    @property
+    def preset_id(self) -> str:
+        """The preset the sheet is for (one-click print remembers the choice under it)."""
+        return self._preset.id
+
     def paper(self) -> PrintPaper | None:
         index = self.paper_combo.currentIndex()
         return self._papers[index] if 0 <= index < len(self._papers) else None
@@ -178,12 +186,12 @@ class SheetDialog(QDialog):
             .replace("{3}", f"{layout.page_px[0]}×{layout.page_px[1]} px")
             .replace("{4}", str(layout.dpi))
         )
-        image, color = self._result.image, self._color
+        image, color, caption = self._result.image, self._color, self.caption
 
         def work(_p: object, _c: object) -> tuple[Image.Image, QImage]:
             from idphoto_desktop.ui.jobs import pil_to_qimage
 
-            sheet = render_sheet(image, layout, bg_color=color)
+            sheet = render_sheet(image, layout, bg_color=color, caption=caption)
             return sheet, pil_to_qimage(sheet)
 
         def done(value: object) -> None:

@@ -50,6 +50,7 @@ class ResultOrigin:
     matches_photo: bool = True  # made from the photo on the left
     entry_id: int | None = None
     when: str = ""
+    customer: str | None = None  # the stored entry's customer (a history result)
 
 
 def _entry_image(entry: HistoryEntry, color: str | None) -> jobs.GeneratedImage:
@@ -212,6 +213,17 @@ class Studio(QObject):
             "{0}", self._preset_name(entry.preset_id)
         ).replace("{1}", self.origin.when)
 
+    def customer_field(self) -> str | None:
+        """What the clerk typed in the customer field (the watch bar holds it)."""
+        watch = getattr(self.window, "watch_folder", None)
+        return watch.strip.customer() if watch is not None else None
+
+    def customer(self) -> str | None:
+        """Whose result is shown: a stored result's customer, else the field's."""
+        if self.origin is not None and self.origin.from_history:
+            return self.origin.customer
+        return self.customer_field()
+
     def fresh_result(self, preset_id: str | None) -> None:
         """A new result from the engine for the current photo (already stored)."""
         self.origin = ResultOrigin(preset_id)
@@ -236,7 +248,9 @@ class Studio(QObject):
             generated, entry = value
             matches = self._photo_digest() == entry.input_sha256
             when = local_time(entry.created_at)
-            self.origin = ResultOrigin(entry.preset_id, True, matches, entry.id, when)
+            self.origin = ResultOrigin(
+                entry.preset_id, True, matches, entry.id, when, entry.customer
+            )
             what = self._preset_name(entry.preset_id)
             if matches:
                 caption = self.tr("Result · {0} (from the history, {1})")
@@ -316,7 +330,7 @@ class Studio(QObject):
         dialog = SheetDialog(
             generated.result, preset, self._color(), self.window.runner,
             self.window.services.dialogs, self.services.setup_printer,
-            self.window.suggested_path(), self.window,
+            self.window.suggested_path(), self.window, caption=self.customer(),
         )
         replace_dialog(self.sheet_dialog, dialog)
         self.sheet_dialog = dialog

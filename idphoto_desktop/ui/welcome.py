@@ -272,7 +272,7 @@ class FirstRunCheck(QObject):
         ask_token = False
         if not settings.welcome_done:
             try:
-                ask_token = not self._window.services.token_store.get()
+                ask_token = not self._window.token()  # read once by the window
             except IdPhotoError as err:  # no keyring: the welcome is exactly what helps
                 log.warning("Token store: %s", err)
                 ask_token = True

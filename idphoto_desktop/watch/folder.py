@@ -47,8 +47,8 @@ class FolderWatch:
         if new_only:
             self.tracker.mark_existing_done()
 
-    def _on_fs_event(self, path: str) -> None:
-        self.tracker.notice(Path(path))
+    def _on_fs_event(self, path: str, closed: bool = False) -> None:
+        self.tracker.notice(Path(path), closed=closed)
         self._wake.set()
 
     def start(self) -> None:
@@ -62,12 +62,12 @@ class FolderWatch:
             def on_any_event(self, event: FileSystemEvent) -> None:
                 if event.is_directory:
                     return
+                closed = event.event_type == "closed"  # close after writing (inotify)
                 for attr in ("dest_path", "src_path"):
                     value = getattr(event, attr, "")
                     if value:
-                        watch._on_fs_event(
-                            value.decode() if isinstance(value, bytes) else str(value)
-                        )
+                        path = value.decode() if isinstance(value, bytes) else str(value)
+                        watch._on_fs_event(path, closed)
 
         observer = Observer()
         observer.schedule(Handler(), str(self.tracker.folder), recursive=False)

@@ -50,6 +50,7 @@ SIDECAR_SUFFIXES = frozenset({
 
 DEFAULT_SETTLE_S = 0.25
 DEFAULT_GIVE_UP_S = 5.0
+CLOSED_SETTLE_S = 0.05  # after the writer closed the file: a short look for a late write
 JPEG_CHECK_SIDE = 256  # the readability check decodes JPEGs at a reduced scale: fast
 
 
@@ -123,6 +124,7 @@ class _Pending:
     signature: Signature
     stable_since: float
     next_try: float = 0.0
+    closed: bool = False  # the writer closed the file at this signature
 
 
 class ReadyTracker:
@@ -149,8 +151,12 @@ class ReadyTracker:
         self._lock = threading.Lock()
 
     # -- feeding ---------------------------------------------------------------------
-    def notice(self, path: Path) -> None:
-        """A file event for ``path`` (created, written, moved here). Cheap: no reading."""
+    def notice(self, path: Path, *, closed: bool = False) -> None:
+        """A file event for ``path`` (created, written, moved here). Cheap: no reading.
+
+        ``closed``: the writer closed it (inotify's close-after-write); it is then looked
+        at after ``CLOSED_SETTLE_S`` instead of ``settle_s`` — still only if it decodes.
+        """
         path = Path(path)
         if path.parent != self.folder or is_ignored_name(path.name):
             return
@@ -163,7 +169,9 @@ class ReadyTracker:
                 return
             pending = self._pending.get(path)
             if pending is None or pending.signature != signature:
-                self._pending[path] = _Pending(signature, now)
+                pending = self._pending[path] = _Pending(signature, now)
+            if closed:
+                pending.closed = True
 
     def rescan(self) -> None:
         """Look at every file in the folder (start-up, and a safety net for lost events)."""
@@ -220,7 +228,8 @@ class ReadyTracker:
                     self._pending[path] = _Pending(signature, now)
             return None
         settled_for = now - pending.stable_since
-        if signature[0] == 0 or settled_for < self.settle_s or now < pending.next_try:
+        settle = min(self.settle_s, CLOSED_SETTLE_S) if pending.closed else self.settle_s
+        if signature[0] == 0 or settled_for < settle or now < pending.next_try:
             return None
         if is_raw_name(path.name):
             return self._finish(path, pending, Skipped(path, _raw_message(path)))

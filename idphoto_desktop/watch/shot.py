@@ -1,43 +1,37 @@
-"""One shot from the camera → its ID photos: check, make each document, write, record.
+"""One shot from the camera → its ID photos, through the shared job pipeline.
 
-Why one module: the headless watch and the bench run exactly this, and the window
-runs the same check. Making one ID photo goes through :func:`make_one`, the single
-place that switches to the shared job pipeline (``idphoto_desktop.pipeline.run_job``)
-once it is there. Several documents from one shot (passport + visa) are several
-presets on the same prepared photo: the photo is read, checked and prepared once.
+Why one module: the headless watch and the bench run exactly this. The shot is read,
+prepared and checked once (the pipeline's prepare and check steps); each document
+(passport + visa from one shot) is then one :func:`~idphoto_desktop.pipeline.run_job`
+on that same prepared photo and report, written under a new name in the output folder
+(``DSC_0001-us_passport.jpg``, then ``-2``, ``-3``… — an existing file is never
+replaced). The watched folder answers the pipeline's questions from its settings: a
+stored result is used (never paid twice), a retake is made only when asked to.
 """
 
 from __future__ import annotations
 
-import inspect
 import logging
-import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from idphoto_desktop.core.errors import IdPhotoError
 from idphoto_desktop.core.export import OutputExistsError, write_atomic
-from idphoto_desktop.core.job import (
-    CancelToken,
-    GenerateParams,
-    GenerateResult,
-    OutputFormat,
-    PreparedPhoto,
-)
+from idphoto_desktop.core.job import CancelToken, GenerateParams, OutputFormat
 
 if TYPE_CHECKING:
-    from PIL import Image
-
     from idphoto_desktop.core.presets import Preset
     from idphoto_desktop.engines.base import Engine
-    from idphoto_desktop.storage.history import History
+    from idphoto_desktop.pipeline import JobContext
+    from idphoto_desktop.storage.history import HistoryStore
 
 log = logging.getLogger(__name__)
 
 MAX_NAME_TRIES = 999
 VERDICT_UNCHECKED = "unchecked"
+PRINT_DPI = 300
 
 
 @dataclass(frozen=True)
@@ -60,102 +54,8 @@ class ShotResult:
     verdict: Verdict
     written: list[Path] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
-
-
-def free_name(folder: Path, stem: str, extension: str) -> Path:
-    """``folder/stem.ext``, or ``stem-2.ext``, ``stem-3.ext``… (first unused; a hint only:
-    :func:`write_new` makes the final choice race-free)."""
-    candidate = folder / f"{stem}{extension}"
-    n = 2
-    while candidate.exists() and n <= MAX_NAME_TRIES:
-        candidate = folder / f"{stem}-{n}{extension}"
-        n += 1
-    return candidate
-
-
-def write_new(folder: Path, stem: str, extension: str, data: bytes) -> Path:
-    """Write under the first free name; an existing file is never replaced."""
-    for n in range(1, MAX_NAME_TRIES + 1):
-        name = f"{stem}{extension}" if n == 1 else f"{stem}-{n}{extension}"
-        try:
-            return write_atomic(folder / name, data, overwrite=False)
-        except OutputExistsError:
-            continue
-    raise IdPhotoError(f"Too many files named {stem}… in {folder}.",
-                       hint="Move earlier results out of the output folder.")
-
-
-def output_stem(source: Path, what: str) -> str:
-    return f"{source.stem}-{what}"
-
-
-def check_shot(image: Image.Image, preset: Preset | None) -> Verdict:
-    """The capture check's verdict (``capture.check_photo``), when that package is here."""
-    import importlib
-
-    try:  # the capture package arrives from another branch; the watch works without it
-        check_photo = importlib.import_module("idphoto_desktop.capture").check_photo
-    except (ImportError, AttributeError):
-        return Verdict(VERDICT_UNCHECKED, ("the capture check is not installed in this build",))
-    report: Any = check_photo(image, preset=preset)
-    reasons = tuple(str(getattr(r, "message", r)) for r in getattr(report, "reasons", ()))
-    return Verdict(str(report.verdict), reasons)
-
-
-def _history_add(
-    history: History, photo: PreparedPhoto, params: GenerateParams, result: GenerateResult,
-    source_name: str, customer: str | None,
-) -> None:
-    """Record a result, with the customer when the history stores one (db's column)."""
-    kwargs: dict[str, Any] = {"source_name": source_name}
-    if customer and "customer" in inspect.signature(history.add).parameters:
-        kwargs["customer"] = customer
-    history.add(photo.source_sha256, params, result, **kwargs)
-
-
-def make_one(
-    photo: PreparedPhoto,
-    params: GenerateParams,
-    engine: Engine,
-    *,
-    history: History | None,
-    source_name: str,
-    customer: str | None = None,
-    cancel: CancelToken | None = None,
-) -> GenerateResult:
-    """THE adapter: one ID photo from a prepared photo (one place to switch to run_job).
-
-    A paid engine never runs twice for the same photo and choices: the history is
-    asked first; every new result is recorded the moment it arrives.
-    """
-    from idphoto_desktop.core import validation
-
-    if history is not None and engine.costs_money:
-        found = history.find(photo.source_sha256, params)
-        if found is not None:
-            return found.to_result()
-    request = validation.make_request(params, photo=photo)
-    result = engine.generate(request, progress=_quiet, cancel=cancel or CancelToken())
-    if history is not None:
-        try:
-            _history_add(history, photo, params, result, source_name, customer)
-        except IdPhotoError as err:  # the file is still written: a warning, not a loss
-            log.warning("History: %s", err)
-    return result
-
-
-def _quiet(_percent: int, _text: str) -> None:
-    """Progress is not shown per step in a watch: one line per shot says it all."""
-
-
-def encode_output(result: GenerateResult, fmt: OutputFormat, bg_color: str | None) -> bytes:
-    """The bytes to write: the engine's PNG as is, or a JPEG on the chosen colour."""
-    from idphoto_desktop.core.background import encode_jpeg, open_result, to_opaque
-
-    if OutputFormat(result.format) is fmt:
-        return result.image  # the engine made it as asked (a JPEG already on its colour)
-    opaque = to_opaque(open_result(result.image), bg_color or "FFFFFF")
-    return encode_jpeg(opaque, quality=95, dpi=(300, 300))
+    warnings: list[str] = field(default_factory=list)
+    contexts: list[JobContext] = field(default_factory=list)  # one per document made
 
 
 @dataclass(frozen=True)
@@ -167,14 +67,118 @@ class Document:
     preset: Preset | None = None
 
 
+@dataclass(frozen=True)
+class EngineChoice:
+    """Which engine makes the photos; ``factory`` is called once, on first need."""
+
+    name: str  # "offline" | "cloud"
+    factory: Callable[[], Engine]
+    paid: bool
+
+
+def free_name(folder: Path, stem: str, extension: str) -> Path:
+    """``folder/stem.ext``, or ``stem-2.ext``, ``stem-3.ext``…: the first unused name."""
+    candidate = folder / f"{stem}{extension}"
+    n = 2
+    while candidate.exists() and n <= MAX_NAME_TRIES:
+        candidate = folder / f"{stem}-{n}{extension}"
+        n += 1
+    return candidate
+
+
+def write_new(folder: Path, stem: str, extension: str, data: bytes) -> Path:
+    """Write under the first free name, race-free; an existing file is never replaced."""
+    for n in range(1, MAX_NAME_TRIES + 1):
+        name = f"{stem}{extension}" if n == 1 else f"{stem}-{n}{extension}"
+        try:
+            return write_atomic(folder / name, data, overwrite=False)
+        except OutputExistsError:
+            continue
+    raise IdPhotoError(f"Too many files named {stem}… in {folder}.",
+                       hint="Move earlier results out of the output folder.")
+
+
+def verdict_of(ctx: JobContext) -> Verdict:
+    """The verdict the pipeline's check step left in ``ctx``."""
+    return verdict_from(ctx.report, ctx.check_error)
+
+
+def verdict_from(report: object, check_error: str | None = None) -> Verdict:
+    """A capture report (or the reason it could not be made) as a :class:`Verdict`."""
+    if check_error is not None:
+        return Verdict("retake", (check_error,))
+    if report is None:
+        return Verdict(VERDICT_UNCHECKED, ("the capture check is not installed in this build",))
+    reasons = tuple(str(getattr(r, "message", r)) for r in getattr(report, "reasons", ()))
+    return Verdict(str(getattr(report, "verdict", VERDICT_UNCHECKED)), reasons)
+
+
+def check_shot(
+    source: Path,
+    data: bytes,
+    document: Document,
+    engine: EngineChoice,
+    *,
+    history: Callable[[], HistoryStore] | None = None,
+    customer: str | None = None,
+) -> JobContext:
+    """Prepare and check the shot once (the pipeline's first two steps); raises the
+    clerk's message when the file is not a usable photo."""
+    from idphoto_desktop.core.imageprep import prepare_photo_bytes
+    from idphoto_desktop.pipeline import DEFAULT_STEPS, JobContext, run_job
+
+    ctx = JobContext(
+        params=document.params, engine_name=engine.name, engine_factory=engine.factory,
+        paid=False,  # the check alone never asks; the jobs below decide about a retake
+        photo=prepare_photo_bytes(data, source.name), source_name=source.name,
+        customer=customer, history=history, preset=document.preset,
+    )
+    run_job(ctx, [s for s in DEFAULT_STEPS if s.name in ("prepare", "check")])
+    return ctx
+
+
+def make_document(
+    checked: JobContext,
+    document: Document,
+    engine: EngineChoice,
+    out_dir: Path,
+    *,
+    keep_retakes: bool,
+    cancel: CancelToken | None = None,
+) -> JobContext:
+    """One document of a checked shot: the pipeline's job, written under a new name."""
+    from idphoto_desktop.pipeline import Answers, FixedQuestions, JobContext, run_job
+
+    fmt = OutputFormat(document.params.format)
+    stem = f"{Path(checked.source_name).stem}-{document.label}"
+    ctx = JobContext(
+        params=document.params, engine_name=engine.name, engine_factory=engine.factory,
+        paid=engine.paid, photo=checked.photo, source_name=checked.source_name,
+        output_format=fmt, color=document.params.bg_color,
+        out_path=free_name(out_dir, stem, fmt.extension), overwrite=False,
+        dpi=PRINT_DPI, customer=checked.customer, history=checked.history,
+        preset=document.preset, checked=True,
+    )
+    ctx.report, ctx.check_error = checked.report, checked.check_error
+    answers = Answers(use_stored=True, go_on_despite_check=keep_retakes, overwrite=False)
+    while True:
+        try:
+            return run_job(ctx, questions=FixedQuestions(answers), cancel=cancel)
+        except OutputExistsError:
+            if ctx.composed is not None:  # made meanwhile under that name: the next one
+                ctx.written = write_new(out_dir, stem, fmt.extension, ctx.composed)
+                return ctx
+            ctx.out_path = free_name(out_dir, stem, fmt.extension)
+
+
 def process_shot(
     source: Path,
     data: bytes,
     documents: Sequence[Document],
-    engine: Engine,
+    engine: EngineChoice,
     out_dir: Path,
     *,
-    history: History | None = None,
+    history: Callable[[], HistoryStore] | None = None,
     customer: str | None = None,
     keep_retakes: bool = False,
     cancel: CancelToken | None = None,
@@ -184,50 +188,27 @@ def process_shot(
     Raises only for a shot that cannot be read at all (an :class:`IdPhotoError` with the
     clerk's message); a document that fails is one failure line, the others go on.
     """
-    from idphoto_desktop.core.imageprep import prepare_photo_bytes
-
-    photo = prepare_photo_bytes(data, source.name)
-    verdict = _verdict(data, source, documents)
-    shot = ShotResult(source, verdict)
-    if verdict.retake and not keep_retakes:
+    checked = check_shot(source, data, documents[0], engine, history=history,
+                         customer=customer)
+    shot = ShotResult(source, verdict_of(checked))
+    if shot.verdict.retake and not keep_retakes:
         shot.failures.append(
-            f"{source.name}: retake ({'; '.join(verdict.reasons) or 'see the capture check'}); "
-            "no ID photo made."
+            f"{source.name}: retake ({'; '.join(shot.verdict.reasons) or 'see the check'}); "
+            "no ID photo made (--keep-retakes makes it anyway)."
         )
         return shot
     for doc in documents:
         try:
-            result = make_one(
-                photo, doc.params, engine, history=history, source_name=source.name,
-                customer=customer, cancel=cancel,
-            )
-            fmt = OutputFormat(doc.params.format)
-            blob = encode_output(result, fmt, doc.params.bg_color)
-            shot.written.append(
-                write_new(out_dir, output_stem(source, doc.label), fmt.extension, blob)
-            )
+            ctx = make_document(checked, doc, engine, out_dir, keep_retakes=keep_retakes,
+                                cancel=cancel)
         except IdPhotoError as err:
             shot.failures.append(f"{source.name} ({doc.label}): {err.full_text()}")
+            continue
+        shot.contexts.append(ctx)
+        if ctx.written is not None:
+            shot.written.append(ctx.written)
+        shot.warnings.extend(f"{source.name} ({doc.label}): {w}" for w in ctx.warnings)
     return shot
-
-
-def _verdict(data: bytes, source: Path, documents: Sequence[Document]) -> Verdict:
-    """Check the upright original once, against the first document's preset."""
-    import io
-
-    from PIL import Image, ImageOps
-
-    preset = next((d.preset for d in documents if d.preset is not None), None)
-    try:
-        with Image.open(io.BytesIO(data)) as raw:
-            upright = ImageOps.exif_transpose(raw) or raw
-            image = upright.convert("RGB")
-        return check_shot(image, preset)
-    except IdPhotoError as err:
-        return Verdict("retake", (err.full_text(),))
-    except Exception as err:  # the check must never stop the watch
-        log.warning("Capture check failed on %s: %s", source.name, err)
-        return Verdict(VERDICT_UNCHECKED, (f"the check failed ({type(err).__name__})",))
 
 
 def describe(shot: ShotResult) -> list[str]:
@@ -235,5 +216,21 @@ def describe(shot: ShotResult) -> list[str]:
     v = shot.verdict
     reasons = f" ({'; '.join(v.reasons)})" if v.reasons else ""
     lines = [f"{shot.source.name}: verdict {v.verdict}{reasons}"]
-    lines += [f"  wrote {os.fspath(p)}" for p in shot.written]
+    for ctx in shot.contexts:
+        if ctx.written is not None:
+            how = " (stored result, no new call)" if ctx.stored is not None else ""
+            lines.append(f"  wrote {ctx.written}{how}")
     return lines
+
+
+def engine_choice(name: str, make: Callable[[], Engine]) -> EngineChoice:
+    """One engine for the whole watch: made on first need, then reused (models stay loaded)."""
+    made: list[Engine] = []
+
+    def factory() -> Engine:
+        if not made:
+            made.append(make())
+        return made[0]
+
+    return EngineChoice(name, factory, paid=name == "cloud")
+

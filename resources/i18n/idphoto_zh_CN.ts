@@ -358,6 +358,14 @@
 <context>
     <name>HistoryPanel</name>
     <message>
+        <source>Customer or order no.</source>
+        <translation>顾客或订单号</translation>
+    </message>
+    <message>
+        <source>Only on</source>
+        <translation>仅限日期</translation>
+    </message>
+    <message>
         <source>No results yet. Every result is kept here.</source>
         <translation>还没有结果。每次生成的结果都会保存在这里。</translation>
     </message>
@@ -388,6 +396,14 @@
     <message>
         <source>Delete this result from the history (Del)</source>
         <translation>从历史记录中删除这张结果 (Del)</translation>
+    </message>
+    <message>
+        <source>Customer</source>
+        <translation>顾客</translation>
+    </message>
+    <message>
+        <source>No result matches the filter.</source>
+        <translation>没有符合筛选条件的结果。</translation>
     </message>
     <message>
         <source>Deleted from the history.</source>
@@ -1023,6 +1039,49 @@
     </message>
 </context>
 <context>
+    <name>QuickPrint</name>
+    <message>
+        <source>The printer {0} is not available.</source>
+        <translation>打印机 {0} 不可用。</translation>
+    </message>
+    <message>
+        <source>Use Print sheet… (Ctrl+P) to choose another printer.</source>
+        <translation>请用“打印排版…”(Ctrl+P) 选择其他打印机。</translation>
+    </message>
+    <message>
+        <source>Print</source>
+        <translation>打印</translation>
+    </message>
+    <message>
+        <source>&amp;Print now</source>
+        <translation>立即打印(&amp;P)</translation>
+    </message>
+    <message>
+        <source>Print the sheet; the first time, choose the printer and paper</source>
+        <translation>打印排版；第一次需选择打印机和相纸</translation>
+    </message>
+    <message>
+        <source>Print at once on {0} to {1} (Print sheet… to change)</source>
+        <translation>直接用 {0} 相纸在 {1} 上打印（可在“打印排版…”中更改）</translation>
+    </message>
+    <message>
+        <source>the default printer</source>
+        <translation>默认打印机</translation>
+    </message>
+    <message>
+        <source>Printing…</source>
+        <translation>正在打印…</translation>
+    </message>
+    <message>
+        <source>Printed at true size on {0}.</source>
+        <translation>已按实际尺寸打印在 {0} 上。</translation>
+    </message>
+    <message>
+        <source>Not printed</source>
+        <translation>未打印</translation>
+    </message>
+</context>
+<context>
     <name>ResultNotes</name>
     <message>
         <source>This result was made for {0}, not for the size chosen now. Press Generate to make it for the new choice.</source>
@@ -1370,6 +1429,84 @@
     <message>
         <source>A print sheet needs the document preset the photo was made for. Generate it with a document preset first.</source>
         <translation>打印排版需要照片对应的证件规格。请先用证件规格生成。</translation>
+    </message>
+</context>
+<context>
+    <name>WatchFolder</name>
+    <message>
+        <source>The folder {0} does not exist.</source>
+        <translation>文件夹 {0} 不存在。</translation>
+    </message>
+    <message>
+        <source>Watching {0}: each new photo is opened and made here.</source>
+        <translation>正在监视 {0}：每张新照片都会在这里自动打开并制作。</translation>
+    </message>
+    <message>
+        <source>Watching {0}</source>
+        <translation>正在监视 {0}</translation>
+    </message>
+    <message>
+        <source>No folder watched.</source>
+        <translation>未监视任何文件夹。</translation>
+    </message>
+    <message>
+        <source>{0}: capture check {1}</source>
+        <translation>{0}：拍摄检查 {1}</translation>
+    </message>
+</context>
+<context>
+    <name>WatchStrip</name>
+    <message>
+        <source>Folder the camera writes into</source>
+        <translation>相机写入照片的文件夹</translation>
+    </message>
+    <message>
+        <source>Watch folder…</source>
+        <translation>监视文件夹…</translation>
+    </message>
+    <message>
+        <source>Open every new photo the camera writes into a folder, without a click</source>
+        <translation>自动打开相机写入文件夹的每张新照片，无需点击</translation>
+    </message>
+    <message>
+        <source>Stop watching</source>
+        <translation>停止监视</translation>
+    </message>
+    <message>
+        <source>No folder watched.</source>
+        <translation>未监视任何文件夹。</translation>
+    </message>
+    <message>
+        <source>Customer or order no. (optional)</source>
+        <translation>顾客姓名或订单号（可选）</translation>
+    </message>
+    <message>
+        <source>Kept with each result in the history and printed small on the sheet</source>
+        <translation>随每个结果保存在历史记录中，并以小字印在相纸边缘</translation>
+    </message>
+    <message>
+        <source>Customer</source>
+        <translation>顾客</translation>
+    </message>
+    <message>
+        <source>✓ ok</source>
+        <translation>✓ 合格</translation>
+    </message>
+    <message>
+        <source>⚠ check</source>
+        <translation>⚠ 需检查</translation>
+    </message>
+    <message>
+        <source>✗ retake</source>
+        <translation>✗ 需重拍</translation>
+    </message>
+    <message>
+        <source>not checked</source>
+        <translation>未检查</translation>
+    </message>
+    <message>
+        <source>&amp;Watch folder…</source>
+        <translation>监视文件夹(&amp;W)…</translation>
     </message>
 </context>
 <context>
