@@ -9,6 +9,8 @@ kept: a lamp, a chair back, a strip of wall along the hair.
 from __future__ import annotations
 
 import io
+from dataclasses import replace
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -16,7 +18,14 @@ import numpy.typing as npt
 from PIL import Image
 
 from idphoto_desktop.capture import limits
-from idphoto_desktop.capture.report import CHECK, RETAKE, Reason, make_reason
+from idphoto_desktop.capture.report import (
+    CHECK,
+    RETAKE,
+    CaptureReport,
+    Reason,
+    make_reason,
+    verdict_of,
+)
 from idphoto_desktop.core.job import GenerateResult
 from idphoto_desktop.engines.offline.detector import detect_faces
 from idphoto_desktop.engines.offline.nets import Networks
@@ -91,3 +100,21 @@ def check_result(
             )
         )
     return out
+
+
+def with_result(
+    report: CaptureReport, result: GenerateResult, models_dir: Path | None = None
+) -> CaptureReport:
+    """``report`` (on the original) with the made ID photo checked as well.
+
+    Run after the engine, so a paid call is never delayed by it; the original's
+    reasons are kept, the result's added, and the verdict is the worst of them.
+    """
+    from idphoto_desktop.capture.check import networks
+
+    measured = dict(report.measures)
+    extra = check_result(networks(models_dir), result, measured)
+    reasons = tuple(
+        sorted((*report.reasons, *extra), key=lambda r: 0 if r.severity == RETAKE else 1)
+    )
+    return replace(report, verdict=verdict_of(reasons), reasons=reasons, measures=measured)

@@ -99,7 +99,9 @@ def _run_checker(ctx: JobContext, checker: Checker) -> None:
     with Image.open(io.BytesIO(ctx.photo.data)) as opened:
         image = opened.convert("RGB")
     try:
-        ctx.report = checker(image, preset=ctx.preset, size=ctx.params.size)
+        ctx.report = checker(
+            image, preset=ctx.preset, size=ctx.params.size, face=ctx.params.face_index
+        )
     except IdPhotoError as err:  # the photo cannot be checked at all (no face, …)
         ctx.check_error = str(err)
     except Exception:  # a checker's bug must not stop the counter; it is logged
@@ -253,12 +255,30 @@ def record(ctx: JobContext, run: JobRun) -> None:
     ctx.warn(f"The paid result was kept in {ctx.recovered}.")
 
 
+def check_result(ctx: JobContext, run: JobRun) -> None:
+    """The made ID photo checked too (what is left of the old background, a face in it):
+    after the engine, so it never delays or blocks a paid call; the verdict can only
+    get worse. A stored result is checked the same way."""
+    if ctx.report is None or ctx.result is None or ctx.checker != "auto":
+        return
+    try:
+        from idphoto_desktop.capture.result_check import with_result
+    except ImportError:  # the check's models or package are absent: nothing to add
+        return
+    try:
+        ctx.report = with_result(ctx.report, ctx.result)
+    except Exception:  # a checker's bug must not cost the (maybe paid) result
+        log.exception("The result check failed")
+        ctx.warn("The made photo could not be checked; look at it carefully.")
+
+
 DEFAULT_STEPS: tuple[Step, ...] = (
     Step("prepare", prepare, 2, "Reading the photo"),
     Step("check", check, 5, "Checking the photo"),
     Step("validate", validate, 8, "Checking the choices"),
     Step("look_up", look_up, 9, "Looking in the history"),
     Step("engine", call_engine, 10, "Starting the engine"),
+    Step("check_result", check_result, 93, "Checking the result"),
     Step("compose", compose, 95, "Composing the photo"),
     Step("write", write, 97, "Writing the file"),
     Step("record", record, 99, "Keeping the result"),

@@ -115,6 +115,7 @@ class MainWindow(QMainWindow):
         from idphoto_desktop.ui.result_notes import ResultNotes
 
         self.notes = ResultNotes(self)  # messages cleared and results marked as things change
+        self._install_verdict_badge()
         self.preset_picker.fill_later(self._fill_presets)
         self._restore_settings()
         self._update_state()
@@ -206,6 +207,27 @@ class MainWindow(QMainWindow):
         layout = self.result_panel.layout()
         assert isinstance(layout, QVBoxLayout)
         layout.insertWidget(2, widget)
+
+    def _install_verdict_badge(self) -> None:
+        """The capture check's verdict on the result, where the clerk looks; a retake is
+        a blocking problem: Save, Export and Print ask before a wrong photo leaves."""
+        from idphoto_desktop.ui.verdict_badge import VerdictBadge
+
+        self.verdict_badge = VerdictBadge(self.result_panel)
+        self.add_result_tools(self.verdict_badge)
+        self.checkReported.connect(self._show_verdict)
+        self.photoLoaded.connect(lambda: self._show_verdict(None))
+
+    def _show_verdict(self, report: object) -> None:
+        from idphoto_desktop.capture.report import CaptureReport
+
+        shown = report if isinstance(report, CaptureReport) else None
+        self.verdict_badge.set_report(shown)
+        blocking = ""
+        if shown is not None and shown.retake:
+            lines = "; ".join(self.verdict_badge.reason_lines())
+            blocking = self.tr("The capture check says retake: {0}").format(lines)
+        self.notes.set_problem("capture", blocking)
 
     def add_side_notice(self, widget: QWidget) -> None:
         """A notice or question beside Generate, where the clerk looks."""

@@ -294,7 +294,7 @@ class Studio(QObject):
     # ================================================================ output
     def export_current(self) -> None:
         generated = self.window.generated
-        if generated is None:
+        if generated is None or not self.window.notes.confirm_save():
             return
         result = generated.result
         candidates = upload_candidates(
@@ -317,7 +317,7 @@ class Studio(QObject):
 
     def print_current(self) -> None:
         generated = self.window.generated
-        if generated is None:
+        if generated is None or not self.window.notes.confirm_save():
             return
         preset = self.result_preset()
         if preset is None:

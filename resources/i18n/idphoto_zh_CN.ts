@@ -499,6 +499,10 @@
         <translation>就绪</translation>
     </message>
     <message>
+        <source>The capture check says retake: {0}</source>
+        <translation>拍摄检查结果为“需重拍”：{0}</translation>
+    </message>
+    <message>
         <source>The document presets could not be loaded ({0}). Custom sizes still work.</source>
         <translation>证件规格没能加载（{0}）。自定义尺寸仍可使用。</translation>
     </message>
