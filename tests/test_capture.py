@@ -213,6 +213,11 @@ def test_cli_exits_zero_on_a_retake_and_nonzero_on_an_unreadable_file(
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "notes.jpg" in err[0]
     assert main(["check", str(tmp_path / "missing.jpg")]) != 0
+    capsys.readouterr()
+    # a face number the photo does not have: one line saying how many faces there are
+    assert main(["check", str(photos_dir / "fr_two_people.jpg"), "--face", "3"]) != 0
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "2 faces" in err[0]
 
 
 def test_cli_reads_a_binary_ppm(
