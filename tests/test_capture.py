@@ -261,3 +261,15 @@ def test_a_tongue_in_the_open_mouth_is_retake(photos_dir: Path, models_dir: Path
     report = _check(tongue, models_dir)
     assert "tongue_out" in report.codes(), report.to_json()
     assert report.verdict == "retake"
+
+
+def test_cli_without_models_says_how_to_get_them_and_downloads_nothing(
+    photos_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    empty = tmp_path / "models"
+    empty.mkdir()
+    photo = str(photos_dir / "hivision_test3.jpg")
+    assert main(["check", photo, "--models-dir", str(empty)]) != 0
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "idphoto models" in err[0]
+    assert list(empty.iterdir()) == []
