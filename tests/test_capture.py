@@ -273,3 +273,20 @@ def test_cli_without_models_says_how_to_get_them_and_downloads_nothing(
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "idphoto models" in err[0]
     assert list(empty.iterdir()) == []
+
+
+def test_a_tilted_head_cut_at_the_top_is_retake_after_levelling(
+    studio: Image.Image, models_dir: Path
+) -> None:
+    """Turned 25° (nothing lost), then the photo's top edge moved to the face box's top: the
+    levelled head's crown is off the photo on the tilted side."""
+    tilted = studio.rotate(25, resample=Image.Resampling.BICUBIC, expand=True,
+                           fillcolor=(255, 255, 255))
+    whole = _check(tilted, models_dir)
+    assert "crown_cut" not in whole.codes() and "head_roll" in whole.codes()
+    box = whole.faces[0]
+    cut = tilted.crop((0, round(box.y + 0.1 * box.height), tilted.width, tilted.height))
+    report = _check(cut, models_dir)
+    assert "crown_cut" in report.codes() and report.verdict == "retake"
+    roll = report.measures["roll_deg"]
+    assert roll is not None and abs(roll) > 15
