@@ -62,7 +62,7 @@ def test_a_retake_is_on_the_result_and_save_export_print_ask_first(
     photos_dir: Path,
     tiny_face: Path,
 ) -> None:
-    services = ui_services()
+    services = ui_services(capture_check="auto")
     questions: list[str] = []
 
     def confirm(_parent: QWidget, _title: str, question: str) -> bool:

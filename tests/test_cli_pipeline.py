@@ -133,7 +133,7 @@ class _Retake:
     reasons = (type("Reason", (), {"message": "The face is turned away."})(),)
 
 
-def test_a_retake_verdict_stops_a_paid_call_unless_told_to_go_on(
+def test_a_retake_verdict_is_said_and_stops_a_paid_call_when_asked_to(
     provider: Callable[..., SandboxServer],
     photos_dir: Path,
     tmp_path: Path,
@@ -146,12 +146,13 @@ def test_a_retake_verdict_stops_a_paid_call_unless_told_to_go_on(
     monkeypatch.setattr(steps, "default_checker", lambda: (lambda image, **_kw: _Retake()))
     sandbox = provider()
     out = tmp_path / "a.png"
-    # WHEN generating on the provider: one clear line, nothing sent, no file
-    assert _run(photos_dir / PHOTO, out, sandbox.base_url) == 1
+    # WHEN generating on the provider with --refuse-retake: one clear line, nothing sent
+    assert _run(photos_dir / PHOTO, out, sandbox.base_url, "--refuse-retake") == 1
     err = capsys.readouterr().err
-    assert "face is turned away" in err and "--ignore-check" in err
+    assert "face is turned away" in err and "--refuse-retake" in err
+    assert len(err.strip().splitlines()) == 1
     assert sandbox.request_counts[POST] == 0 and not out.exists()
-    # WHEN told to go on: the call is made and the verdict is printed with the result
-    assert _run(photos_dir / PHOTO, out, sandbox.base_url, "--ignore-check") == 0
+    # WHEN run as usual: the call is made and the verdict is printed with the result
+    assert _run(photos_dir / PHOTO, out, sandbox.base_url) == 0
     assert "capture check: retake: The face is turned away." in capsys.readouterr().out
     assert sandbox.request_counts[POST] == 1 and out.is_file()

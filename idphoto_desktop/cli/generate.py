@@ -149,13 +149,14 @@ def cmd_generate(args: argparse.Namespace) -> int:
         preset=get_preset(args.preset) if args.preset else None,
         customer=args.customer,
     )
+    # The verdict is always printed; a script may choose to spend no credit on a retake.
     answers = Answers(
-        use_stored=True, go_on_despite_check=args.ignore_check, overwrite=args.overwrite
+        use_stored=True, go_on_despite_check=not args.refuse_retake, overwrite=args.overwrite
     )
     try:
         run_job(ctx, questions=FixedQuestions(answers), progress=_progress)
     except CheckRefusedError as err:
-        err.hint = "Take the photo again, or add --ignore-check to pay for a call anyway."
+        err.hint = "Take the photo again, or leave out --refuse-retake to pay for a call anyway."
         raise
     finally:
         history.close()
@@ -263,8 +264,9 @@ def register(sub: Any) -> None:
     mode.add_argument("--async", dest="sync", action="store_false")
     gen.add_argument("--force", action="store_true", help="new call even if history has it")
     gen.add_argument(
-        "--ignore-check", action="store_true",
-        help="pay for a provider call even when the capture check says retake",
+        "--refuse-retake", action="store_true",
+        help="spend no provider call when the capture check says retake (default: the "
+        "verdict is printed and the call is made)",
     )
     gen.add_argument("--customer", help="customer's name or order number, kept in the history")
     gen.add_argument("--overwrite", action="store_true", help="replace an existing output")

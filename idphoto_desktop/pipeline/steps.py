@@ -102,8 +102,11 @@ def _run_checker(ctx: JobContext, checker: Checker) -> None:
         ctx.report = checker(
             image, preset=ctx.preset, size=ctx.params.size, face=ctx.params.face_index
         )
-    except IdPhotoError as err:  # the photo cannot be checked at all (no face, …)
+    except ValidationError:  # the clerk's choice is wrong (a face number that is not there)
+        raise
+    except IdPhotoError as err:  # it cannot be checked here (no models, …): said, not fatal
         ctx.check_error = str(err)
+        ctx.warn(f"The photo was not checked ({str(err).rstrip('.')}); look at it carefully.")
     except Exception:  # a checker's bug must not stop the counter; it is logged
         log.exception("The capture check failed")
         ctx.warn("The photo could not be checked; look at it carefully.")
@@ -117,9 +120,9 @@ def check(ctx: JobContext, run: JobRun) -> None:
             _run_checker(ctx, checker)
         ctx.checked = True
     verdict = getattr(ctx.report, "verdict", None)
-    if not ctx.paid or (verdict != "retake" and ctx.check_error is None):
-        return
-    subject = ctx.report if ctx.report is not None else ctx.check_error
+    if not ctx.paid or verdict != "retake":
+        return  # a check that could not run is a warning, never a refusal
+    subject = ctx.report
     go_on = _answer(
         ctx, "go_on_despite_check", subject, run.questions.go_on_despite_check(ctx, subject)
     )
@@ -128,8 +131,6 @@ def check(ctx: JobContext, run: JobRun) -> None:
 
 
 def _reasons(ctx: JobContext) -> str:
-    if ctx.check_error is not None:
-        return ctx.check_error.rstrip(".")
     reasons = getattr(ctx.report, "reasons", ()) or ()
     texts = [str(getattr(r, "message", r)).rstrip(".") for r in reasons]
     return "; ".join(texts) or "the capture check says retake"
