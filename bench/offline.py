@@ -216,6 +216,13 @@ def main(quick: bool) -> dict[str, Any]:
         "baseline_median_s": round(med_base, 4),
         "ratio_to_baseline": round(med / med_base, 1),
         "rerender_median_ms": round(med_re * 1000.0, 1),
+        "modnet_hair_median_ms": round(
+            statistics.median(
+                [float(r["timings_ms"].get("hair", 0.0)) for r in rows if "timings_ms" in r]
+                or [0.0]
+            ),
+            1,
+        ),
         "rerender_max_ms": round(max(rerender) * 1000.0, 1) if rerender else None,
         "rerender_ratio_to_first": round(med_re / med, 3),
         "first_call_s_incl_model_load": round(warmup, 3),

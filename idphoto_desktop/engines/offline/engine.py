@@ -45,6 +45,7 @@ class OfflineEngine:
         self._nets: Networks | None = None
         self._init_lock = threading.Lock()
         self.cache = CutOutCache(cache_entries)
+        self._matting_noted = False
 
     def _networks(self, progress: ProgressCallback | None) -> Networks:
         with self._init_lock:
@@ -147,6 +148,10 @@ class OfflineEngine:
             solid = np.array(bg, np.float32)[None, None, :]
             flat = made.foreground.astype(np.float32) * a + solid * (1.0 - a)
             data = imaging.encode_jpg(np.clip(flat + 0.5, 0, 255).astype(np.uint8))
+        warnings = list(made.warnings)
+        if nets.matting_note and not self._matting_noted:
+            self._matting_noted = True  # said once per engine, not on every photo
+            warnings.append(nets.matting_note)
         timings.update(made.timings_ms)
         timings["encode"] = round((time.perf_counter() - t0) * 1000.0, 1)
         timings["total"] = round((time.perf_counter() - start) * 1000.0, 1)
@@ -162,6 +167,6 @@ class OfflineEngine:
             crop_is_approximate=False,
             guides=made.guides,
             timings_ms=timings,
-            warnings=tuple(made.warnings),
+            warnings=tuple(warnings),
             raw={"offline": dict(made.measures)},
         )

@@ -21,6 +21,7 @@ import numpy.typing as npt
 from idphoto_desktop.core.geometry import Affine, Rect
 from idphoto_desktop.engines.offline import cropping, matting
 from idphoto_desktop.engines.offline.faces import find_faces
+from idphoto_desktop.engines.offline.hair import HairMatte, hair_matte
 from idphoto_desktop.engines.offline.imaging import Pyramid, compose, scale_of, warp
 from idphoto_desktop.engines.offline.landmarks import FaceMesh
 from idphoto_desktop.engines.offline.nets import Networks
@@ -32,7 +33,7 @@ B = npt.NDArray[np.bool_]
 Report = Callable[[int, str], None]
 Check = Callable[[], None]
 
-WORK_SIDE = 480  # GrabCut and the selfie model's canvas, long side in pixels
+WORK_SIDE = 448  # GrabCut and the selfie model's canvas, long side in pixels
 SEG_SIZE = 256
 BLUR_LIMIT = 60.0  # variance of the Laplacian on the 192-px face crop; sharp photos: 120-830
 # The head-and-shoulders canvas around the level head, in head heights (chin to crown):
@@ -229,6 +230,7 @@ class CutOut:
     person: Person
     work: Work
     hard: F32  # GrabCut's person mask on the work canvas (0/1), slightly smoothed
+    hair: HairMatte | None  # MODNet's alpha in the hair band, when the model is there
     face_number: int  # 1-based, faces left to right
     face_count: int
     head_cut: bool
@@ -240,7 +242,8 @@ class CutOut:
         return self.work.region
 
     def nbytes(self) -> int:
-        return sum(level[0].nbytes for level in self.pyr.levels) + self.hard.nbytes
+        extra = 0 if self.hair is None else self.hair.soft.nbytes + self.hair.weight.nbytes
+        return sum(level[0].nbytes for level in self.pyr.levels) + self.hard.nbytes + extra
 
     def located(self) -> Located:
         """The face-and-frame half, to separate the person again on a wider canvas."""
@@ -313,7 +316,12 @@ def locate(
 
 
 def separate(
-    nets: Networks, located: Located, region: Region, report: Report, check: Check
+    nets: Networks,
+    located: Located,
+    region: Region,
+    report: Report,
+    check: Check,
+    use_matting: bool = True,
 ) -> CutOut:
     """The person on the canvas ``region``: selfie mask, then GrabCut on colour."""
     timer = _Timer()
@@ -338,6 +346,15 @@ def separate(
     smooth = np.asarray(cv2.GaussianBlur(hard_work, (0, 0), 0.7), np.float32)
     timer.lap("grabcut")
     check()
+    hair = (
+        hair_matte(
+            nets, pyr, frame, work.matrix, work.from_level, work_image, smooth, valid_work
+        )
+        if use_matting
+        else None
+    )
+    if hair is not None:
+        timer.lap("hair")
     times = dict(located.timings_ms)
     times.update(timer.times)
     return CutOut(
@@ -347,6 +364,7 @@ def separate(
         located.person,
         work,
         smooth,
+        hair,
         located.face_number,
         located.face_count,
         located.head_cut,
@@ -356,11 +374,21 @@ def separate(
 
 
 def cut_out(
-    nets: Networks, image: U8, face_index: int | None, report: Report, check: Check
+    nets: Networks,
+    image: U8,
+    face_index: int | None,
+    report: Report,
+    check: Check,
+    use_matting: bool = True,
 ) -> CutOut:
-    """Photo (BGR) to the chosen person's cut-out on the default head-and-shoulders canvas."""
+    """Photo (BGR) to the chosen person's cut-out on the default head-and-shoulders canvas.
+
+    ``use_matting=False`` leaves MODNet out even when it is installed (the bench's
+    side-by-side comparison).
+    """
     located = locate(nets, image, face_index, report, check)
-    return separate(nets, located, default_region(located.frame), report, check)
+    region = default_region(located.frame)
+    return separate(nets, located, region, report, check, use_matting)
 
 
 def _rect_of(mask: B) -> Rect | None:
