@@ -9,6 +9,7 @@ new size or colour) re-renders locally without running a network again.
 from __future__ import annotations
 
 import hashlib
+import logging
 import threading
 import time
 from pathlib import Path
@@ -26,6 +27,8 @@ from idphoto_desktop.core.job import (
 from idphoto_desktop.engines.offline import imaging, models, pipeline, render
 from idphoto_desktop.engines.offline.cache import CacheKey, CutOutCache
 from idphoto_desktop.engines.offline.nets import Networks
+
+log = logging.getLogger(__name__)
 
 
 class OfflineEngine:
@@ -61,6 +64,10 @@ class OfflineEngine:
                     folder = self._models_dir
                 else:
                     folder = models.ensure_models(progress)
+                    try:  # optional, finer hair: fetched once like the others
+                        models.ensure_matting_model(progress)
+                    except models.ModelsUnavailableError:
+                        log.warning("Hair-matting model unavailable", exc_info=True)
                 nets = Networks(folder)
                 nets.load()
                 self._nets = nets

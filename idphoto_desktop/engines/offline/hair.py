@@ -27,7 +27,7 @@ F32 = npt.NDArray[np.float32]
 F64 = npt.NDArray[np.float64]
 U8 = npt.NDArray[np.uint8]
 
-MATTE_SIDE = 256  # MODNet input (multiple of 32), over 1.8 head heights: ~140 px a head
+MATTE_SIDE = 224  # MODNet input (multiple of 32), over 1.8 head heights: ~125 px a head
 BOX_SIDE, BOX_ABOVE, BOX_BELOW = 0.9, 0.35, 0.45  # the head crop, in head heights
 BAND = 0.10  # hair band half-width around the outline, in head heights
 ADD_UNTIL = 0.3  # backdrop-likeness up to which MODNet may add person

@@ -91,6 +91,8 @@ class Networks:
             options.intra_op_num_threads = 1
             options.inter_op_num_threads = 1
             options.log_severity_level = 3
+            # no memory arena: it kept ~150 MB after the first run (bench/offline.py RSS)
+            options.enable_cpu_mem_arena = False
             # no busy-waiting threads: on a shared 2-core machine they only burn time
             options.add_session_config_entry("session.intra_op.allow_spinning", "0")
             self._matting = ort.InferenceSession(

@@ -35,6 +35,8 @@ Check = Callable[[], None]
 
 WORK_SIDE = 448  # GrabCut and the selfie model's canvas, long side in pixels
 SEG_SIZE = 256
+GRABCUT_ITERATIONS = 2
+GRABCUT_WITH_MATTING = 1  # MODNet refines the hair band, where the 2nd pass mattered most
 BLUR_LIMIT = 60.0  # variance of the Laplacian on the 192-px face crop; sharp photos: 120-830
 # The head-and-shoulders canvas around the level head, in head heights (chin to crown):
 # it holds every ID frame of that head (head 40-80 % of the height, any usual aspect,
@@ -340,8 +342,15 @@ def separate(
     wx, wy = work.from_level @ np.array([frame.center_x, frame.chin_y * 0.4, 1.0])
     span = frame.chin_y - frame.forehead_y
     hair_end = round((work.from_level @ np.array([0.0, frame.chin_y + 0.3 * span, 1.0]))[1])
+    refine_hair = use_matting and nets.has_matting
     hard_work = matting.grabcut_refine(
-        work_image, prob, valid_work, (int(wx), int(wy)), sure, max(0, hair_end)
+        work_image,
+        prob,
+        valid_work,
+        (int(wx), int(wy)),
+        sure,
+        max(0, hair_end),
+        iterations=GRABCUT_WITH_MATTING if refine_hair else GRABCUT_ITERATIONS,
     )
     smooth = np.asarray(cv2.GaussianBlur(hard_work, (0, 0), 0.7), np.float32)
     timer.lap("grabcut")
@@ -350,7 +359,7 @@ def separate(
         hair_matte(
             nets, pyr, frame, work.matrix, work.from_level, work_image, smooth, valid_work
         )
-        if use_matting
+        if refine_hair
         else None
     )
     if hair is not None:
