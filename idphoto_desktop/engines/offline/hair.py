@@ -32,7 +32,7 @@ BOX_SIDE, BOX_ABOVE, BOX_BELOW = 0.9, 0.35, 0.45  # the head crop, in head heigh
 BAND = 0.10  # hair band half-width around the outline, in head heights
 ADD_UNTIL = 0.3  # backdrop-likeness up to which MODNet may add person
 REMOVE_FROM = 0.3  # backdrop-likeness from which MODNet may remove person
-MIN_EVIDENCE = 0.02  # share of sure backdrop nearby below which MODNet may not add person
+MIN_EVIDENCE = 0.1  # share of sure backdrop nearby below which MODNet may not add person
 
 
 @dataclass(frozen=True)

@@ -179,9 +179,15 @@ def _with_hair(
     soft = np.asarray(warp(hair.soft, work_to_out, out_size), np.float32)
     weight = np.asarray(warp(hair.weight, work_to_out, out_size), np.float32)
     side = max(out_size)
-    radius = max(1, round(side * 0.004))
-    sub = max(1, round(side / (2 * GUIDED_PX)))
-    fine = matting.guided_filter(image, soft, radius, 1e-4, subsample=sub)
+    radius = max(2, round(side * 0.005))
+    sub = max(1, round(side / GUIDED_PX))
+    rows = np.flatnonzero(weight.max(axis=1) > 0.0)
+    if rows.size == 0:
+        return alpha
+    # only the rows the band touches (the head's top part): the rest keeps the cut-out
+    y0, y1 = max(0, int(rows[0]) - 2 * radius), min(out_size[1], int(rows[-1]) + 2 * radius + 1)
+    fine = np.array(soft)
+    fine[y0:y1] = matting.guided_filter(image[y0:y1], soft[y0:y1], radius, 1e-4, subsample=sub)
     fine = np.clip(fine, 0.0, 1.0)
     mixed = alpha + weight * (fine - alpha)
     out: F32 = (np.clip(mixed, 0.0, 1.0) * np.clip(valid, 0.0, 1.0)).astype(np.float32)
