@@ -162,7 +162,7 @@ class Person:
     to_uploaded: F64  # mask pixels -> uploaded pixels
 
     def rect(self) -> Rect | None:
-        found = _rect_of(self.mask)
+        found = rect_of(self.mask)
         if found is None:
             return None
         return Affine(*(float(v) for v in self.to_uploaded.ravel())).map_rect_bounds(found)
@@ -400,7 +400,7 @@ def cut_out(
     return separate(nets, located, region, report, check, use_matting)
 
 
-def _rect_of(mask: B) -> Rect | None:
+def rect_of(mask: B) -> Rect | None:
     ys, xs = np.nonzero(mask)
     if xs.size == 0:
         return None

@@ -28,8 +28,8 @@ from idphoto_desktop.engines.offline.imaging import compose, invert, scale_of, w
 from idphoto_desktop.engines.offline.pipeline import (
     CutOut,
     Region,
-    _rect_of,
     cut_warnings,
+    rect_of,
     valid_area,
 )
 
@@ -239,7 +239,7 @@ def render(
         warnings.append(f"The head was tilted {abs(roll_deg):.0f}°; it was levelled.")
 
     height, width = shape[:2]
-    mask_rect = _rect_of(alpha >= 0.5)
+    mask_rect = rect_of(alpha >= 0.5)
     rect = cut.person.rect() or Rect(0.0, 0.0, float(width), float(height))
     crop = Affine(*(float(v) for v in out_matrix.ravel()))
     if mask_rect is not None:
