@@ -51,9 +51,18 @@ def default_models_check() -> list[str]:
 
 
 def default_models_fetcher(progress: ProgressCallback, _cancel: CancelToken) -> object:
-    from idphoto_desktop.engines.offline.models import ensure_models
+    from idphoto_desktop.engines.offline.models import (
+        ModelsUnavailableError,
+        ensure_matting_model,
+        ensure_models,
+    )
 
-    return ensure_models(progress)
+    folder = ensure_models(progress)
+    try:  # optional (finer hair): the offline engine works without it
+        ensure_matting_model(progress)
+    except ModelsUnavailableError:
+        pass
+    return folder
 
 
 class WelcomeDialog(QDialog):

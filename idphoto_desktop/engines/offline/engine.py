@@ -29,6 +29,19 @@ from idphoto_desktop.engines.offline.cache import CacheKey, CutOutCache
 from idphoto_desktop.engines.offline.nets import Networks
 
 log = logging.getLogger(__name__)
+_matting_tried = threading.Event()
+
+
+def _fetch_matting_once(progress: ProgressCallback | None) -> None:
+    """The optional hair-matting model, fetched like the others; tried once per process, so
+    a counter without internet is not held up again by every new engine."""
+    if _matting_tried.is_set():
+        return
+    _matting_tried.set()
+    try:
+        models.ensure_matting_model(progress)
+    except models.ModelsUnavailableError:
+        log.warning("Hair-matting model unavailable; the basic cut-out is used", exc_info=True)
 
 
 class OfflineEngine:
@@ -64,10 +77,7 @@ class OfflineEngine:
                     folder = self._models_dir
                 else:
                     folder = models.ensure_models(progress)
-                    try:  # optional, finer hair: fetched once like the others
-                        models.ensure_matting_model(progress)
-                    except models.ModelsUnavailableError:
-                        log.warning("Hair-matting model unavailable", exc_info=True)
+                    _fetch_matting_once(progress)
                 nets = Networks(folder)
                 nets.load()
                 self._nets = nets
