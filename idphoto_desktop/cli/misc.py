@@ -7,6 +7,7 @@ from typing import Any
 
 from idphoto_desktop.cli.common import EXIT_OK
 from idphoto_desktop.cli.common import progress as _progress
+from idphoto_desktop.core.errors import IdPhotoError
 
 
 def cmd_presets(args: argparse.Namespace) -> int:
@@ -27,10 +28,15 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
 
 
 def cmd_models(args: argparse.Namespace) -> int:
-    from idphoto_desktop.engines.offline.models import ensure_models
+    from idphoto_desktop.engines.offline.models import ensure_matting_model, ensure_models
 
     path = ensure_models(progress=_progress)
     print(f"models ready in {path}")
+    try:  # optional: finer hair; the offline engine works without it
+        matting = ensure_matting_model(progress=_progress)
+        print(f"hair-matting model ready in {matting}")
+    except IdPhotoError as exc:
+        print(f"hair-matting model not installed: {exc.full_text()}")
     return EXIT_OK
 
 

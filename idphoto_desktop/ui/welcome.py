@@ -62,9 +62,19 @@ def cancellable(progress: ProgressCallback, cancel: CancelToken) -> ProgressCall
 
 
 def default_models_fetcher(progress: ProgressCallback, cancel: CancelToken) -> object:
-    from idphoto_desktop.engines.offline.models import ensure_models
+    from idphoto_desktop.engines.offline.models import (
+        ModelsUnavailableError,
+        ensure_matting_model,
+        ensure_models,
+    )
 
-    return ensure_models(cancellable(progress, cancel))
+    report = cancellable(progress, cancel)
+    folder = ensure_models(report)
+    try:  # optional (finer hair): the offline engine works without it
+        ensure_matting_model(report)
+    except ModelsUnavailableError:
+        pass
+    return folder
 
 
 class WelcomeDialog(QDialog):

@@ -6,11 +6,16 @@ the three MediaPipe models it needs (from PyPI, once). The modules, in pipeline 
 - ``imaging``: decoding, exact corner-coordinate affine warps, a downscale pyramid, encoding.
 - ``detector``: BlazeFace short range (896 anchors, 128x128), whole photo then tiles.
 - ``landmarks``: the 468-point face mesh on a level 192x192 crop: chin, forehead, eyes, roll.
+- ``faces``: the confirmed faces numbered left to right (``GenerateParams.face_index``).
 - ``cropping``: the level head frame, the crown from the person mask, the crop that meets
   a preset's head / top-margin / eye-line ranges (a custom size: head 60 %, top 10 %).
 - ``matting``: GrabCut seeded from the selfie mask, a colour guided filter, blur-fusion
   foreground colours (no halo of the old background).
-- ``pipeline``: the stages together, with timings and the clerk's warnings.
+- ``hair``: MODNet's alpha in the hair band, behind a colour guard (optional model).
+- ``pipeline``: the expensive, frame-independent cut-out (face, head frame, person mask
+  on a head-and-shoulders canvas), with timings and the clerk's warnings.
+- ``render``: one framing of a cut-out at output size (preset rules + ``FrameAdjust``).
+- ``cache``: the LRU of cut-outs that makes a re-render fast.
 - ``nets`` / ``models`` / ``engine``: loading (lazy, locked), model files, the Engine.
 
 Where the photo does not reach the crop (cut below the chin, too narrow, head cut at the

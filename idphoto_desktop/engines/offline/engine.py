@@ -9,6 +9,7 @@ new size or colour) re-renders locally without running a network again.
 from __future__ import annotations
 
 import hashlib
+import logging
 import threading
 import time
 from pathlib import Path
@@ -26,6 +27,21 @@ from idphoto_desktop.core.job import (
 from idphoto_desktop.engines.offline import imaging, models, pipeline, render
 from idphoto_desktop.engines.offline.cache import CacheKey, CutOutCache
 from idphoto_desktop.engines.offline.nets import Networks
+
+log = logging.getLogger(__name__)
+_matting_tried = threading.Event()
+
+
+def _fetch_matting_once(progress: ProgressCallback | None) -> None:
+    """The optional hair-matting model, fetched like the others; tried once per process, so
+    a counter without internet is not held up again by every new engine."""
+    if _matting_tried.is_set():
+        return
+    _matting_tried.set()
+    try:
+        models.ensure_matting_model(progress)
+    except models.ModelsUnavailableError:
+        log.warning("Hair-matting model unavailable; the basic cut-out is used", exc_info=True)
 
 
 class OfflineEngine:
@@ -45,6 +61,7 @@ class OfflineEngine:
         self._nets: Networks | None = None
         self._init_lock = threading.Lock()
         self.cache = CutOutCache(cache_entries)
+        self._matting_noted = False
 
     def _networks(self, progress: ProgressCallback | None) -> Networks:
         with self._init_lock:
@@ -60,6 +77,7 @@ class OfflineEngine:
                     folder = self._models_dir
                 else:
                     folder = models.ensure_models(progress)
+                    _fetch_matting_once(progress)
                 nets = Networks(folder)
                 nets.load()
                 self._nets = nets
@@ -147,6 +165,10 @@ class OfflineEngine:
             solid = np.array(bg, np.float32)[None, None, :]
             flat = made.foreground.astype(np.float32) * a + solid * (1.0 - a)
             data = imaging.encode_jpg(np.clip(flat + 0.5, 0, 255).astype(np.uint8))
+        warnings = list(made.warnings)
+        if nets.matting_note and not self._matting_noted:
+            self._matting_noted = True  # said once per engine, not on every photo
+            warnings.append(nets.matting_note)
         timings.update(made.timings_ms)
         timings["encode"] = round((time.perf_counter() - t0) * 1000.0, 1)
         timings["total"] = round((time.perf_counter() - start) * 1000.0, 1)
@@ -162,6 +184,6 @@ class OfflineEngine:
             crop_is_approximate=False,
             guides=made.guides,
             timings_ms=timings,
-            warnings=tuple(made.warnings),
+            warnings=tuple(warnings),
             raw={"offline": dict(made.measures)},
         )

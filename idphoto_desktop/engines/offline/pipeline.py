@@ -21,6 +21,7 @@ import numpy.typing as npt
 from idphoto_desktop.core.geometry import Affine, Rect
 from idphoto_desktop.engines.offline import cropping, matting
 from idphoto_desktop.engines.offline.faces import find_faces
+from idphoto_desktop.engines.offline.hair import HairMatte, hair_matte
 from idphoto_desktop.engines.offline.imaging import Pyramid, compose, scale_of, warp
 from idphoto_desktop.engines.offline.landmarks import FaceMesh
 from idphoto_desktop.engines.offline.nets import Networks
@@ -32,8 +33,10 @@ B = npt.NDArray[np.bool_]
 Report = Callable[[int, str], None]
 Check = Callable[[], None]
 
-WORK_SIDE = 480  # GrabCut and the selfie model's canvas, long side in pixels
+WORK_SIDE = 448  # GrabCut and the selfie model's canvas, long side in pixels
 SEG_SIZE = 256
+GRABCUT_ITERATIONS = 2
+GRABCUT_WITH_MATTING = 1  # MODNet refines the hair band, where the 2nd pass mattered most
 BLUR_LIMIT = 60.0  # variance of the Laplacian on the 192-px face crop; sharp photos: 120-830
 # The head-and-shoulders canvas around the level head, in head heights (chin to crown):
 # it holds every ID frame of that head (head 40-80 % of the height, any usual aspect,
@@ -159,7 +162,7 @@ class Person:
     to_uploaded: F64  # mask pixels -> uploaded pixels
 
     def rect(self) -> Rect | None:
-        found = _rect_of(self.mask)
+        found = rect_of(self.mask)
         if found is None:
             return None
         return Affine(*(float(v) for v in self.to_uploaded.ravel())).map_rect_bounds(found)
@@ -229,6 +232,7 @@ class CutOut:
     person: Person
     work: Work
     hard: F32  # GrabCut's person mask on the work canvas (0/1), slightly smoothed
+    hair: HairMatte | None  # MODNet's alpha in the hair band, when the model is there
     face_number: int  # 1-based, faces left to right
     face_count: int
     head_cut: bool
@@ -240,7 +244,8 @@ class CutOut:
         return self.work.region
 
     def nbytes(self) -> int:
-        return sum(level[0].nbytes for level in self.pyr.levels) + self.hard.nbytes
+        extra = 0 if self.hair is None else self.hair.soft.nbytes + self.hair.weight.nbytes
+        return sum(level[0].nbytes for level in self.pyr.levels) + self.hard.nbytes + extra
 
     def located(self) -> Located:
         """The face-and-frame half, to separate the person again on a wider canvas."""
@@ -313,7 +318,12 @@ def locate(
 
 
 def separate(
-    nets: Networks, located: Located, region: Region, report: Report, check: Check
+    nets: Networks,
+    located: Located,
+    region: Region,
+    report: Report,
+    check: Check,
+    use_matting: bool = True,
 ) -> CutOut:
     """The person on the canvas ``region``: selfie mask, then GrabCut on colour."""
     timer = _Timer()
@@ -332,12 +342,28 @@ def separate(
     wx, wy = work.from_level @ np.array([frame.center_x, frame.chin_y * 0.4, 1.0])
     span = frame.chin_y - frame.forehead_y
     hair_end = round((work.from_level @ np.array([0.0, frame.chin_y + 0.3 * span, 1.0]))[1])
+    refine_hair = use_matting and nets.has_matting
     hard_work = matting.grabcut_refine(
-        work_image, prob, valid_work, (int(wx), int(wy)), sure, max(0, hair_end)
+        work_image,
+        prob,
+        valid_work,
+        (int(wx), int(wy)),
+        sure,
+        max(0, hair_end),
+        iterations=GRABCUT_WITH_MATTING if refine_hair else GRABCUT_ITERATIONS,
     )
     smooth = np.asarray(cv2.GaussianBlur(hard_work, (0, 0), 0.7), np.float32)
     timer.lap("grabcut")
     check()
+    hair = (
+        hair_matte(
+            nets, pyr, frame, work.matrix, work.from_level, work_image, smooth, valid_work
+        )
+        if refine_hair
+        else None
+    )
+    if hair is not None:
+        timer.lap("hair")
     times = dict(located.timings_ms)
     times.update(timer.times)
     return CutOut(
@@ -347,6 +373,7 @@ def separate(
         located.person,
         work,
         smooth,
+        hair,
         located.face_number,
         located.face_count,
         located.head_cut,
@@ -356,14 +383,24 @@ def separate(
 
 
 def cut_out(
-    nets: Networks, image: U8, face_index: int | None, report: Report, check: Check
+    nets: Networks,
+    image: U8,
+    face_index: int | None,
+    report: Report,
+    check: Check,
+    use_matting: bool = True,
 ) -> CutOut:
-    """Photo (BGR) to the chosen person's cut-out on the default head-and-shoulders canvas."""
+    """Photo (BGR) to the chosen person's cut-out on the default head-and-shoulders canvas.
+
+    ``use_matting=False`` leaves MODNet out even when it is installed (the bench's
+    side-by-side comparison).
+    """
     located = locate(nets, image, face_index, report, check)
-    return separate(nets, located, default_region(located.frame), report, check)
+    region = default_region(located.frame)
+    return separate(nets, located, region, report, check, use_matting)
 
 
-def _rect_of(mask: B) -> Rect | None:
+def rect_of(mask: B) -> Rect | None:
     ys, xs = np.nonzero(mask)
     if xs.size == 0:
         return None

@@ -23,12 +23,13 @@ import numpy.typing as npt
 from idphoto_desktop.core.geometry import Affine, Rect
 from idphoto_desktop.core.job import CropGeometry, FaceGuides, FrameAdjust, PhotoSize
 from idphoto_desktop.engines.offline import cropping, matting
+from idphoto_desktop.engines.offline.hair import HairMatte
 from idphoto_desktop.engines.offline.imaging import compose, invert, scale_of, warp
 from idphoto_desktop.engines.offline.pipeline import (
     CutOut,
     Region,
-    _rect_of,
     cut_warnings,
+    rect_of,
     valid_area,
 )
 
@@ -162,6 +163,37 @@ def edge_alpha(image: U8, hard: F32, valid: F32) -> F32:
     return alpha
 
 
+def _with_hair(
+    image: U8,
+    alpha: F32,
+    hair: HairMatte,
+    work_to_out: F64,
+    out_size: tuple[int, int],
+    valid: F32,
+) -> F32:
+    """MODNet's combined alpha in the hair band, guided up to output size by the colours.
+
+    The work canvas is coarser than the output: a colour guided filter with a small
+    radius (guided upsampling) lets the enlarged soft alpha follow the strands' edges.
+    """
+    soft = np.asarray(warp(hair.soft, work_to_out, out_size), np.float32)
+    weight = np.asarray(warp(hair.weight, work_to_out, out_size), np.float32)
+    side = max(out_size)
+    radius = max(2, round(side * 0.005))
+    sub = max(1, round(side / GUIDED_PX))
+    rows = np.flatnonzero(weight.max(axis=1) > 0.0)
+    if rows.size == 0:
+        return alpha
+    # only the rows the band touches (the head's top part): the rest keeps the cut-out
+    y0, y1 = max(0, int(rows[0]) - 2 * radius), min(out_size[1], int(rows[-1]) + 2 * radius + 1)
+    fine = np.array(soft)
+    fine[y0:y1] = matting.guided_filter(image[y0:y1], soft[y0:y1], radius, 1e-4, subsample=sub)
+    fine = np.clip(fine, 0.0, 1.0)
+    mixed = alpha + weight * (fine - alpha)
+    out: F32 = (np.clip(mixed, 0.0, 1.0) * np.clip(valid, 0.0, 1.0)).astype(np.float32)
+    return out
+
+
 def _union(a: Rect, b: Rect, width: int, height: int) -> Rect:
     x0, y0 = max(0.0, min(a.x, b.x)), max(0.0, min(a.y, b.y))
     x1, y1 = min(float(width), max(a.right, b.right)), min(float(height), max(a.bottom, b.bottom))
@@ -186,6 +218,8 @@ def render(
     work_to_out = compose(out_matrix, invert(cut.work.matrix))
     hard_out = np.asarray(warp(cut.hard, work_to_out, out_size), np.float32)
     alpha = edge_alpha(out_image, hard_out, valid_out)
+    if cut.hair is not None:
+        alpha = _with_hair(out_image, alpha, cut.hair, work_to_out, out_size, valid_out)
     foreground = matting.estimate_foreground(out_image, alpha, stats_px=GUIDED_PX)
     matte_ms = (time.perf_counter() - t0) * 1000.0
 
@@ -205,7 +239,7 @@ def render(
         warnings.append(f"The head was tilted {abs(roll_deg):.0f}°; it was levelled.")
 
     height, width = shape[:2]
-    mask_rect = _rect_of(alpha >= 0.5)
+    mask_rect = rect_of(alpha >= 0.5)
     rect = cut.person.rect() or Rect(0.0, 0.0, float(width), float(height))
     crop = Affine(*(float(v) for v in out_matrix.ravel()))
     if mask_rect is not None:
