@@ -485,9 +485,12 @@ def decode_photo(data: bytes, filename: str, *, min_height: int | None = None) -
 def preview_from(decoded: DecodedPhoto, max_side: int) -> Image.Image:
     """A display copy at most ``max_side`` long, from the one decode."""
     image = decoded.image
-    if max(image.size) > max_side:
-        image = image.copy()
-        image.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
+    longest = max(image.size)
+    if longest > max_side:
+        # resize (not copy + thumbnail): no full-size copy; reduce() first, then Lanczos
+        factor = max_side / longest
+        size = (max(1, round(image.width * factor)), max(1, round(image.height * factor)))
+        image = image.resize(size, Image.Resampling.LANCZOS, reducing_gap=2.0)
     return image
 
 
