@@ -181,5 +181,7 @@ def test_the_window_decodes_an_opened_photo_once(
     )
     assert len(decodes) == 1
     assert loaded.prepared is not None and loaded.original is not None
-    assert loaded.original.height() <= jobs.DISPLAY_LONGEST_SIDE
+    assert loaded.original.height() == jobs.DISPLAY_LONGEST_SIDE  # upright, 2400 tall
+    assert loaded.original.width() == 1600
+    assert loaded.display_scale == pytest.approx(1600 / 4000)
     assert loaded.prepared.original_height == 6000

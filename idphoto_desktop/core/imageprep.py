@@ -18,7 +18,7 @@ import math
 import threading
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from PIL import Image, ImageCms, ImageOps
@@ -518,6 +518,32 @@ def prepare_from(
     estimate_head: HeadEstimator | None = None,
 ) -> PreparedPhoto:
     """The upload made from a decoded photo (see :func:`prepare_photo_bytes`)."""
+    return _prepare(decoded, need, longest_side, head_px, estimate_head)[0]
+
+
+def prepare_with_preview(
+    decoded: DecodedPhoto,
+    need: UploadNeed | None,
+    preview_side: int,
+    *,
+    estimate_head: HeadEstimator | None = None,
+) -> tuple[PreparedPhoto, Image.Image]:
+    """The upload and a display copy, the copy made from the smaller of the two images."""
+    prepared, image = _prepare(decoded, need, None, None, estimate_head)
+    # The upload is the same picture, only resized: when it still covers the display
+    # size, shrinking it is far cheaper than shrinking the full decode.
+    source = decoded if max(image.size) < preview_side else replace(decoded, image=image)
+    return prepared, preview_from(source, preview_side)
+
+
+def _prepare(
+    decoded: DecodedPhoto,
+    need: UploadNeed | None,
+    longest_side: int | None,
+    head_px: float | None,
+    estimate_head: HeadEstimator | None,
+) -> tuple[PreparedPhoto, Image.Image]:
+    """The upload, and the image it was encoded from."""
     _check_longest_side(longest_side)
     notes = list(decoded.notes)
     original_w, original_h = decoded.original_width, decoded.original_height
@@ -557,7 +583,7 @@ def prepare_from(
         notes.append("Removed the camera's metadata (EXIF, GPS position) before upload.")
     width, height = image.size
     extension = ".png" if mime == "image/png" else ".jpg"
-    return PreparedPhoto(
+    prepared = PreparedPhoto(
         data=encoded,
         mime=mime,
         # A neutral name: the customer's file name is personal data the provider needs not.
@@ -570,6 +596,7 @@ def prepare_from(
         source_sha256=decoded.source_sha256,
         notes=tuple(notes),
     )
+    return prepared, image
 
 
 def _read_file(path: Path) -> bytes:

@@ -117,12 +117,11 @@ def load_photo_file(
     )
     decoded = imageprep.decode_photo(data, path.name, min_height=min_height)
     cancel.raise_if_cancelled()
-    prepared = imageprep.prepare_from(
-        decoded, need, estimate_head=estimate_head if need is not None else None
+    progress(40, QCoreApplication.translate("Jobs", "Making the preview"))
+    prepared, shown = imageprep.prepare_with_preview(
+        decoded, need, DISPLAY_LONGEST_SIDE,
+        estimate_head=estimate_head if need is not None else None,
     )
-    cancel.raise_if_cancelled()
-    progress(60, QCoreApplication.translate("Jobs", "Making the preview"))
-    shown = imageprep.preview_from(decoded, DISPLAY_LONGEST_SIDE)
     original = pil_to_qimage(shown)
     scale = shown.width / prepared.original_width
     return LoadedPhoto(
