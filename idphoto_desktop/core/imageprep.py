@@ -509,6 +509,33 @@ def _sized_target(
     return max(1, round(w * factor)), max(1, round(h * factor))
 
 
+def _head_height(
+    decoded: DecodedPhoto,
+    need: UploadNeed | None,
+    head_px: float | None,
+    estimate_head: HeadEstimator | None,
+) -> float | None:
+    """The head's height in original pixels: given, estimated, or None (the rule)."""
+    original_w, original_h = decoded.original_width, decoded.original_height
+    # A head cannot be taller than its photo: at or below the need, nothing to measure;
+    # nor is a small photo worth a face detector (a few hundred KB either way).
+    if (
+        need is not None and head_px is None and estimate_head is not None
+        and original_h > need.head_px and original_w * original_h > MEASURE_ABOVE_PIXELS
+    ):
+        measured = estimate_head(decoded.image)
+        if measured is not None and measured > 0:
+            head_px = measured * original_h / decoded.image.height
+    return head_px
+
+
+def upload_size(
+    decoded: DecodedPhoto, need: UploadNeed | None, *, estimate_head: HeadEstimator | None = None
+) -> tuple[int, int]:
+    """The upload's size for ``need`` (before the byte budget), without encoding it."""
+    return _sized_target(decoded, need, _head_height(decoded, need, None, estimate_head), None)
+
+
 def prepare_from(
     decoded: DecodedPhoto,
     need: UploadNeed | None,
@@ -548,15 +575,7 @@ def _prepare(
     notes = list(decoded.notes)
     original_w, original_h = decoded.original_width, decoded.original_height
     image = decoded.image
-    # A head cannot be taller than its photo: at or below the need, nothing to measure;
-    # nor is a small photo worth a face detector (a few hundred KB either way).
-    if (
-        need is not None and head_px is None and estimate_head is not None
-        and original_h > need.head_px and original_w * original_h > MEASURE_ABOVE_PIXELS
-    ):
-        measured = estimate_head(image)
-        if measured is not None and measured > 0:
-            head_px = measured * original_h / image.height
+    head_px = _head_height(decoded, need, head_px, estimate_head)
     target_w, target_h = _sized_target(decoded, need, head_px, longest_side)
     if target_h > image.height and not decoded.full:
         # The head is smaller than the rule assumed: decode again with more pixels.

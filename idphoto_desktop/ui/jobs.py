@@ -138,6 +138,9 @@ def upload_for(photo: LoadedPhoto, need: UploadNeed) -> LoadedPhoto:
 
     if photo.decoded is None or photo.need == need:
         return photo
+    size = imageprep.upload_size(photo.decoded, need, estimate_head=estimate_head)
+    if photo.prepared is not None and size == (photo.prepared.width, photo.prepared.height):
+        return photo  # the same upload: keep it (and the photo the window shows)
     prepared = imageprep.prepare_from(photo.decoded, need, estimate_head=estimate_head)
     return replace(photo, prepared=prepared, need=need)
 
@@ -214,8 +217,10 @@ def generate(
 
         need = upload_need(request.params.size, request.params.geometry)
         if need != photo.need:
-            resized = upload_for(photo, need)
-            request = replace(request, photo=resized.prepared)
+            sized = upload_for(photo, need)
+            if sized is not photo:
+                resized = sized
+                request = replace(request, photo=sized.prepared)
     engine = engine_for()
     cancel.raise_if_cancelled()
     result = engine.generate(request, progress=progress, cancel=cancel)
