@@ -181,5 +181,33 @@ def test_the_window_decodes_an_opened_photo_once(
     )
     assert len(decodes) == 1
     assert loaded.prepared is not None and loaded.original is not None
-    assert loaded.original.height() <= jobs.DISPLAY_LONGEST_SIDE
+    assert loaded.original.height() == jobs.DISPLAY_LONGEST_SIDE  # upright, 2400 tall
+    assert loaded.original.width() == 1600
+    assert loaded.display_scale == pytest.approx(1600 / 4000)
     assert loaded.prepared.original_height == 6000
+
+
+def test_the_window_sizes_the_upload_again_for_another_output(
+    big_photos: dict[str, Path], photos_dir: Path
+) -> None:
+    """Another preset: a new upload from the same decode; the same size: the same photo."""
+    pytest.importorskip("PySide6")
+    from idphoto_desktop.core.job import CancelToken
+    from idphoto_desktop.ui import jobs
+
+    largest, small = get_preset(LARGEST), get_preset("icao_35x45")
+    loaded = jobs.load_photo_file(
+        big_photos["camera_24mp.jpg"], lambda p, t: None, CancelToken(),
+        upload_need(largest.size, largest.geometry),
+    )
+    again = jobs.upload_for(loaded, upload_need(small.size, small.geometry))
+    assert again is not loaded and again.prepared is not None and loaded.prepared is not None
+    assert again.prepared.height < loaded.prepared.height  # a smaller output needs less
+    assert again.prepared.source_sha256 == loaded.prepared.source_sha256
+    assert again.original is loaded.original  # the preview is not made again
+
+    tiny = jobs.load_photo_file(
+        photos_dir / "hivision_test3.jpg", lambda p, t: None, CancelToken(),
+        upload_need(small.size, small.geometry),
+    )
+    assert jobs.upload_for(tiny, upload_need(largest.size, largest.geometry)) is tiny

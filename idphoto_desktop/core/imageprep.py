@@ -18,7 +18,7 @@ import math
 import threading
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from PIL import Image, ImageCms, ImageOps
@@ -506,9 +506,12 @@ def decode_photo(data: bytes, filename: str, *, min_height: int | None = None) -
 def preview_from(decoded: DecodedPhoto, max_side: int) -> Image.Image:
     """A display copy at most ``max_side`` long, from the one decode."""
     image = decoded.image
-    if max(image.size) > max_side:
-        image = image.copy()
-        image.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
+    longest = max(image.size)
+    if longest > max_side:
+        # resize (not copy + thumbnail): no full-size copy; reduce() first, then Lanczos
+        factor = max_side / longest
+        size = (max(1, round(image.width * factor)), max(1, round(image.height * factor)))
+        image = image.resize(size, Image.Resampling.LANCZOS, reducing_gap=2.0)
     return image
 
 
@@ -527,6 +530,33 @@ def _sized_target(
     return max(1, round(w * factor)), max(1, round(h * factor))
 
 
+def _head_height(
+    decoded: DecodedPhoto,
+    need: UploadNeed | None,
+    head_px: float | None,
+    estimate_head: HeadEstimator | None,
+) -> float | None:
+    """The head's height in original pixels: given, estimated, or None (the rule)."""
+    original_w, original_h = decoded.original_width, decoded.original_height
+    # A head cannot be taller than its photo: at or below the need, nothing to measure;
+    # nor is a small photo worth a face detector (a few hundred KB either way).
+    if (
+        need is not None and head_px is None and estimate_head is not None
+        and original_h > need.head_px and original_w * original_h > MEASURE_ABOVE_PIXELS
+    ):
+        measured = estimate_head(decoded.image)
+        if measured is not None and measured > 0:
+            head_px = measured * original_h / decoded.image.height
+    return head_px
+
+
+def upload_size(
+    decoded: DecodedPhoto, need: UploadNeed | None, *, estimate_head: HeadEstimator | None = None
+) -> tuple[int, int]:
+    """The upload's size for ``need`` (before the byte budget), without encoding it."""
+    return _sized_target(decoded, need, _head_height(decoded, need, None, estimate_head), None)
+
+
 def prepare_from(
     decoded: DecodedPhoto,
     need: UploadNeed | None,
@@ -536,19 +566,37 @@ def prepare_from(
     estimate_head: HeadEstimator | None = None,
 ) -> PreparedPhoto:
     """The upload made from a decoded photo (see :func:`prepare_photo_bytes`)."""
+    return _prepare(decoded, need, longest_side, head_px, estimate_head)[0]
+
+
+def prepare_with_preview(
+    decoded: DecodedPhoto,
+    need: UploadNeed | None,
+    preview_side: int,
+    *,
+    estimate_head: HeadEstimator | None = None,
+) -> tuple[PreparedPhoto, Image.Image]:
+    """The upload and a display copy, the copy made from the smaller of the two images."""
+    prepared, image = _prepare(decoded, need, None, None, estimate_head)
+    # The upload is the same picture, only resized: when it still covers the display
+    # size, shrinking it is far cheaper than shrinking the full decode.
+    source = decoded if max(image.size) < preview_side else replace(decoded, image=image)
+    return prepared, preview_from(source, preview_side)
+
+
+def _prepare(
+    decoded: DecodedPhoto,
+    need: UploadNeed | None,
+    longest_side: int | None,
+    head_px: float | None,
+    estimate_head: HeadEstimator | None,
+) -> tuple[PreparedPhoto, Image.Image]:
+    """The upload, and the image it was encoded from."""
     _check_longest_side(longest_side)
     notes = list(decoded.notes)
     original_w, original_h = decoded.original_width, decoded.original_height
     image = decoded.image
-    # A head cannot be taller than its photo: at or below the need, nothing to measure;
-    # nor is a small photo worth a face detector (a few hundred KB either way).
-    if (
-        need is not None and head_px is None and estimate_head is not None
-        and original_h > need.head_px and original_w * original_h > MEASURE_ABOVE_PIXELS
-    ):
-        measured = estimate_head(image)
-        if measured is not None and measured > 0:
-            head_px = measured * original_h / image.height
+    head_px = _head_height(decoded, need, head_px, estimate_head)
     target_w, target_h = _sized_target(decoded, need, head_px, longest_side)
     if target_h > image.height and not decoded.full:
         # The head is smaller than the rule assumed: decode again with more pixels.
@@ -575,7 +623,7 @@ def prepare_from(
         notes.append("Removed the camera's metadata (EXIF, GPS position) before upload.")
     width, height = image.size
     extension = ".png" if mime == "image/png" else ".jpg"
-    return PreparedPhoto(
+    prepared = PreparedPhoto(
         data=encoded,
         mime=mime,
         # A neutral name: the customer's file name is personal data the provider needs not.
@@ -588,6 +636,7 @@ def prepare_from(
         source_sha256=decoded.source_sha256,
         notes=tuple(notes),
     )
+    return prepared, image
 
 
 def _read_file(path: Path) -> bytes:

@@ -115,7 +115,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 watched.removeEventFilter(self)
                 if args.smoke:
                     _note_first_paint()
-                    QTimer.singleShot(0, app.quit)
+                    # Leave now, not in a later pass: the work queued after the first
+                    # paint (presets, keyring read) is not what --smoke checks.
+                    app.exit(0)
                 QTimer.singleShot(1000, start_rotation)  # a second over 1 MB is harmless
                 QTimer.singleShot(0, _set_icon)  # decoding the PNG is not first-paint work
             return False

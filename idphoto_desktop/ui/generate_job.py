@@ -65,6 +65,8 @@ def _sized_for(plan: _Plan) -> jobs.LoadedPhoto | None:
     if need == loaded.need:
         return None
     resized = jobs.upload_for(loaded, need)
+    if resized is loaded:  # the same size: the photo shown stays the same object
+        return None
     ctx.photo = resized.prepared
     return resized
 

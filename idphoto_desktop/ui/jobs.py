@@ -114,12 +114,11 @@ def load_photo_file(
     )
     decoded = imageprep.decode_photo(data, path.name, min_height=min_height)
     cancel.raise_if_cancelled()
-    prepared = imageprep.prepare_from(
-        decoded, need, estimate_head=estimate_head if need is not None else None
+    progress(40, QCoreApplication.translate("Jobs", "Making the preview"))
+    prepared, shown = imageprep.prepare_with_preview(
+        decoded, need, DISPLAY_LONGEST_SIDE,
+        estimate_head=estimate_head if need is not None else None,
     )
-    cancel.raise_if_cancelled()
-    progress(60, QCoreApplication.translate("Jobs", "Making the preview"))
-    shown = imageprep.preview_from(decoded, DISPLAY_LONGEST_SIDE)
     original = pil_to_qimage(shown)
     scale = shown.width / prepared.original_width
     return LoadedPhoto(
@@ -136,6 +135,9 @@ def upload_for(photo: LoadedPhoto, need: UploadNeed) -> LoadedPhoto:
 
     if photo.decoded is None or photo.need == need:
         return photo
+    size = imageprep.upload_size(photo.decoded, need, estimate_head=estimate_head)
+    if photo.prepared is not None and size == (photo.prepared.width, photo.prepared.height):
+        return photo  # the same upload: keep it (and the photo the window shows)
     prepared = imageprep.prepare_from(photo.decoded, need, estimate_head=estimate_head)
     return replace(photo, prepared=prepared, need=need)
 

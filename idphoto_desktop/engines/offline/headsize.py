@@ -65,10 +65,12 @@ def face_box_heights(image: Image.Image, models_dir: Path | None = None) -> list
     if folder is None:
         return []
     factor = min(1.0, WORK_SIDE / max(image.size))
-    small = image.convert("RGB")
-    if factor < 1.0:
+    small = image
+    if factor < 1.0:  # shrink first: converting a 24 MP photo would copy all of it
         size = (max(1, round(image.width * factor)), max(1, round(image.height * factor)))
         small = small.resize(size, PILImage.Resampling.BILINEAR, reducing_gap=2.0)
+    if small.mode != "RGB":
+        small = small.convert("RGB")
     # The detector's blob swaps channels (it was written for OpenCV's BGR order).
     pixels = np.ascontiguousarray(np.asarray(small)[:, :, ::-1])
 
