@@ -182,6 +182,7 @@ def download_image(
         timer = threading.Timer(remaining, _cut, args=(sock,))
         timer.daemon = True
         timer.start()
+        response: http.client.HTTPResponse | None = None
         try:
             conn.request("GET", target, headers={"User-Agent": "idphoto-sandbox"})
             response = conn.getresponse()
@@ -218,7 +219,11 @@ def download_image(
             raise DownloadError(FETCH_FAILED) from None
         finally:
             timer.cancel()
+            if response is not None:
+                response.close()
             conn.close()
+            if isinstance(sock, socket.socket):
+                sock.close()
     raise DownloadError("image_url redirects too many times")
 
 
