@@ -33,7 +33,9 @@ class Secret:
 # -- finding a secret in text that came back from elsewhere --------------------------
 
 MIN_FRAGMENT = 8
-"""A run of token characters this long that is a piece of a secret is redacted too."""
+"""A run of token characters this long that is a piece of a secret is redacted too,
+if it looks random (a digit in it) or is 12 characters or more: a plain word such as
+"settings" inside a structured test token must not vanish from every log line."""
 _TOKEN_RUN = _re.compile(r"[A-Za-z0-9_\-.+/=~]{8,}")  # MIN_FRAGMENT or more
 _INVISIBLE_EXTRA = frozenset("\u115f\u1160\u3164\uffa0\u180e\u2800")
 
@@ -85,7 +87,10 @@ def scrub(text: str, secrets: set[str] | frozenset[str] | list[str], mask: str =
             start = low.find(key, start + 1)
     long_keys = [k for k in keys if len(k) >= MIN_FRAGMENT]
     for run in _TOKEN_RUN.finditer(low):
-        if any(run.group(0) in k for k in long_keys):
+        piece = run.group(0)
+        if len(piece) < 12 and not any(ch.isdigit() for ch in piece):
+            continue
+        if any(piece in k for k in long_keys):
             hidden[run.start() : run.end()] = [True] * (run.end() - run.start())
     if not any(hidden):
         return text
