@@ -539,12 +539,14 @@ class ProviderClient:
         round_trip = (time.perf_counter() - started) * 1000.0
         if not reply.image:
             raise MalformedReplyError("The service reported the task done but sent no image.")
+        # A path or a scheme-relative address is read against the API's address.
+        image_url = urljoin(self.base_url + "/", reply.image)
         report(92, "Downloading the result")
         size = request.params.size
         try:
             downloaded = download_result(
                 self._session,
-                reply.image,
+                image_url,
                 expected=size,
                 policy=self.download_policy,
                 cancel=cancel,
@@ -557,6 +559,11 @@ class ProviderClient:
             ) from None
         warnings = list(reply.warnings)
         image, image_format = downloaded.data, downloaded.format
+        if downloaded.converted_from is not None:
+            warnings.append(
+                f"The service sent a {downloaded.converted_from} image; it was converted to "
+                "PNG without loss."
+            )
         asked = request.params.format
         if image_format is not asked:
             # Never a file whose bytes contradict its name: convert, and say so.

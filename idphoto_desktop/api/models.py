@@ -274,8 +274,8 @@ def decode_json(content: bytes) -> object:
     if len(content) > MAX_REPLY_BYTES:
         raise _malformed("the answer is far too long")
     try:
-        text = content.decode("utf-8-sig")
-        return json.loads(text)
+        # Bytes: json detects UTF-8 (with or without a BOM), UTF-16 and UTF-32 itself.
+        return json.loads(content)
     except (UnicodeDecodeError, ValueError, RecursionError):
         raise _malformed("not valid JSON") from None
 
