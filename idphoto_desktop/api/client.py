@@ -536,6 +536,18 @@ class ProviderClient:
         if outcome.phase is Phase.FAILED:
             log.info("task %s failed with state %d", reply.task_id, reply.state)
             raise outcome.error(scrub(reply.err_info, [self._token.reveal()]))
+        if not reply.image and reply.task_id is not None:
+            # Done but no address (a sync reply cut short): asking again costs nothing,
+            # and the result is paid for.
+            log.warning("task %s done without an image address; asking again", reply.task_id)
+            try:
+                reply = self._get_task(reply.task_id, first, cancel, None)
+            except CancelledError:
+                raise
+            except IdPhotoError:
+                raise MalformedReplyError(
+                    "The service reported the task done but sent no image."
+                ) from None
         round_trip = (time.perf_counter() - started) * 1000.0
         if not reply.image:
             raise MalformedReplyError("The service reported the task done but sent no image.")
