@@ -188,3 +188,18 @@ def test_a_utf16_reply_is_read(scripted: Scripted) -> None:  # noqa: F811
     scripted.reply(200, body, Content_Type="application/json")
     scripted.reply(200, png(), Content_Type="image/png")
     assert client(scripted).generate(make_request(PHOTO)).width == 300
+
+
+def test_any_2xx_is_a_success_and_a_body_404_on_a_poll_is_an_unknown_task(
+    scripted: Scripted,  # noqa: F811 - the fixture imported above
+) -> None:
+    from idphoto_desktop.core.errors import ResultExpiredError
+    from tests.test_api_transport import png
+
+    scripted.reply(202, done_reply(scripted.url + "/r.png"))
+    scripted.reply(200, png(), Content_Type="image/png")
+    assert client(scripted).generate(make_request(PHOTO)).width == 300
+    scripted.reply(201, done_reply("", state=0))
+    scripted.reply(200, {"status": 404, "msg": "task not found"})
+    with pytest.raises(ResultExpiredError, match="task not found"):
+        client(scripted).generate(make_request(PHOTO, sync=False))

@@ -273,7 +273,7 @@ class ProviderClient:
         status = response.status_code
         if 300 <= status <= 399:
             self._refuse_redirect(response)
-        if status != 200:
+        if not 200 <= status <= 299:  # 201/202 are successes too (HTTP semantics)
             detail = scrub(error_detail(body), [self._token.reveal()])
             raise error_for_status(
                 status,
@@ -281,7 +281,7 @@ class ProviderClient:
                 retry_after=parse_retry_after(response.headers.get("Retry-After")),
                 context=context,
             )
-        return parse_reply_bytes(body, 200)
+        return parse_reply_bytes(body, 200, context)
 
     # ----- the paid call -----
     def create_task(
