@@ -19,6 +19,7 @@ from idphoto_desktop.core.errors import (
     MalformedReplyError,
     MaybeChargedError,
     QuotaError,
+    RequestTimeoutError,
     ResultExpiredError,
     ServerError,
     ValidationError,
@@ -97,6 +98,10 @@ def error_for_status(
         return ValidationError(
             _with_detail("The service address does not offer ID photos (HTTP 404).", detail),
             hint="Check the API address in Preferences.",
+        )
+    if status == 408:
+        return RequestTimeoutError(
+            _with_detail("The service gave up waiting for the request (HTTP 408).", detail)
         )
     if status == 413:
         return ImageError(
