@@ -33,7 +33,11 @@ from idphoto_desktop.api.download import (
     download_result,
 )
 from idphoto_desktop.api.form import build_form
-from idphoto_desktop.api.http_errors import error_for_status, parse_retry_after
+from idphoto_desktop.api.http_errors import (
+    ServiceBusyError,
+    error_for_status,
+    parse_retry_after,
+)
 from idphoto_desktop.api.models import (
     MAX_REPLY_BYTES,
     RECT_DROPPED,
@@ -420,6 +424,10 @@ class ProviderClient:
                         wait = min(wait, self.max_retry_wait_s)
             except (ServerError, MalformedReplyError) as exc:
                 error = exc
+                if isinstance(exc, ServiceBusyError):  # honour Retry-After, within bounds
+                    wait = max(wait, exc.retry_after)
+                    if deadline is None:
+                        wait = min(wait, self.max_retry_wait_s)
             failures += 1
             if failures > self.get_retries:
                 raise error

@@ -32,6 +32,14 @@ REFUSED_HINT = "Check the size, format and photo, or the API address in Preferen
 MAX_RETRY_AFTER_S = 3600.0
 
 
+class ServiceBusyError(ServerError):
+    """A 5xx that says when to come back (``Retry-After``, usually with 503)."""
+
+    def __init__(self, message: str, *, retry_after: float) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 def clean_detail(text: object) -> str:
     """Provider text fit for a message: one line, printable, at most 200 characters.
 
@@ -123,9 +131,10 @@ def error_for_status(
             )
         )
     if 500 <= status <= 599:
-        return ServerError(
-            _with_detail(f"The service had a problem (HTTP {status}).", detail) + wait
-        )
+        message = _with_detail(f"The service had a problem (HTTP {status}).", detail) + wait
+        if retry_after:
+            return ServiceBusyError(message, retry_after=retry_after)
+        return ServerError(message)
     if 400 <= status <= 499:
         return ValidationError(
             _with_detail(f"The service refused the request (HTTP {status}).", detail),
