@@ -203,3 +203,16 @@ def test_any_2xx_is_a_success_and_a_body_404_on_a_poll_is_an_unknown_task(
     scripted.reply(200, {"status": 404, "msg": "task not found"})
     with pytest.raises(ResultExpiredError, match="task not found"):
         client(scripted).generate(make_request(PHOTO, sync=False))
+
+
+def test_an_environment_token_pasted_with_bearer_or_full_width_is_normalised(
+    monkeypatch: pytest.MonkeyPatch, sandbox: SandboxServer, sandbox_token: str
+) -> None:
+    from idphoto_desktop.storage.token_store import TokenStore
+
+    fullwidth = "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in sandbox_token)
+    for pasted in (f"Bearer {sandbox_token}", f"  {fullwidth}\u200b "):
+        monkeypatch.setenv("IDPHOTO_TOKEN", pasted)
+        token = TokenStore().get()
+        assert token == sandbox_token
+        ProviderClient(token, sandbox.base_url).test_connection()
