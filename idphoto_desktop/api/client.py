@@ -84,10 +84,11 @@ CREATE_PATH = "/task/pic/idphoto"
 TASK_PATH = "/task/"
 ENGINE_NAME = "cloud"
 USER_AGENT = "idphoto-desktop/0.1"
-DEFAULT_REQUEST_DEADLINE_S = 180.0
-"""Connect + send + the whole reply of one API request (a 15 MB upload on a slow line
-and the provider's 30 s of work fit; a server trickling its reply does not)."""
-DEFAULT_DOWNLOAD_DEADLINE_S = 120.0
+DEFAULT_REQUEST_DEADLINE_S = 120.0
+"""Connect + send + the whole reply of one API request: a prepared photo (1-3 MB) on a
+slow line, a queue and the provider's 30 s of sync work fit; a server trickling its reply
+does not."""
+DEFAULT_DOWNLOAD_DEADLINE_S = 60.0
 """The whole result download, every retry included."""
 MAYBE_CHARGED_ATTR = "idphoto_maybe_charged"
 """Set on a KeyboardInterrupt that came after the paid POST began (see cli main)."""

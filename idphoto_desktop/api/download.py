@@ -57,7 +57,7 @@ class DownloadPolicy:
     retries: int = 3
     retry_wait_s: float = 1.0
     max_retry_wait_s: float = 10.0
-    deadline_s: float = 120.0
+    deadline_s: float = 60.0
     """The whole download, redirects and retries included, whatever the server does."""
 
 

@@ -249,10 +249,10 @@ class Settings:
     )
     sheet_copies: Field[int] = Field(0, _check_int(0, 100), "Copies per sheet; 0 = all that fit")
     request_deadline_s: Field[int] = Field(
-        180, _check_int(10, 1800), "Cloud: seconds for one request, connect to last byte"
+        120, _check_int(10, 1800), "Cloud: seconds for one request, connect to last byte"
     )
     download_deadline_s: Field[int] = Field(
-        120, _check_int(10, 1800), "Cloud: seconds for the whole result download"
+        60, _check_int(10, 1800), "Cloud: seconds for the whole result download"
     )
 
     def __init__(self, path: Path | None = None) -> None:
