@@ -314,3 +314,12 @@ def test_callbacks_never_go_to_private_or_link_local_addresses(
         caplog.clear()
         assert post_callback(url, {"status": 200}, timeout_s=1.0) is False
         assert "private or unknown address" in caplog.text  # refused, not tried
+
+
+def test_stored_results_are_capped_oldest_expiring_first() -> None:
+    from idphoto_desktop.sandbox.tasks import ResultStore
+
+    store = ResultStore(3600.0, max_bytes=2500)
+    names = [store.put(bytes(1000), ".png", "image/png") for _ in range(4)]
+    assert [store.get(n)[1] for n in names] == [True, True, False, False]
+    assert store.get(names[-1])[0] is not None
