@@ -303,3 +303,22 @@ def test_a_live_writers_temp_file_is_left_alone(tmp_path: Path) -> None:
     assert note is not None
     assert paths.clean_stale_temps() == [] and temp.exists()
     tempfiles.forget_temp(note)
+
+
+def test_a_503_on_a_poll_is_retried_after_its_retry_after(
+    sandbox: SandboxServer, sandbox_token: str, photos_dir: Path
+) -> None:
+    from idphoto_desktop.api.http_errors import ServiceBusyError, error_for_status
+
+    busy = error_for_status(503, "maintenance", retry_after=1.0)
+    assert isinstance(busy, ServiceBusyError) and "wait 1 s" in str(busy)
+    client = ProviderClient(
+        sandbox_token,
+        sandbox.base_url,
+        session=FaultSession(get=["status=503,retry-after=1"]),
+        **{**FAST, "max_retry_wait_s": 5.0},
+    )
+    result = client.generate(make_request(prepared(photos_dir / "hivision_test0.jpg"), sync=False))
+    assert result.width == 300
+    counts = sandbox.request_counts
+    assert counts[POST] == 1 and counts[POLL] >= 2

@@ -161,8 +161,8 @@ def test_cancel_interrupts_a_request_blocked_in_a_read(
 
 def test_deadlines_are_settings_with_defaults_the_client_uses(tmp_path: Path) -> None:
     settings = Settings(tmp_path / "settings.json")
-    assert settings.request_deadline_s == 180
-    assert settings.download_deadline_s == 120
+    assert settings.request_deadline_s == 120
+    assert settings.download_deadline_s == 60
     settings.request_deadline_s = 30
     settings.download_deadline_s = 45
     client = client_from_settings("sbx-abcdef123456", settings=settings)

@@ -303,3 +303,23 @@ def test_idphoto_sandbox_without_a_token_says_so() -> None:
     _out, err = process.communicate(timeout=NO_HANG_S)
     assert process.returncode == 2
     assert "IDPHOTO_SANDBOX_TOKEN" in err and "Traceback" not in err
+
+
+def test_callbacks_never_go_to_private_or_link_local_addresses(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from idphoto_desktop.sandbox.fetch import post_callback
+
+    for url in ("https://169.254.169.254/cb", "https://10.0.0.5/cb", "https://[fd00::5]/cb"):
+        caplog.clear()
+        assert post_callback(url, {"status": 200}, timeout_s=1.0) is False
+        assert "private or unknown address" in caplog.text  # refused, not tried
+
+
+def test_stored_results_are_capped_oldest_expiring_first() -> None:
+    from idphoto_desktop.sandbox.tasks import ResultStore
+
+    store = ResultStore(3600.0, max_bytes=2500)
+    names = [store.put(bytes(1000), ".png", "image/png") for _ in range(4)]
+    assert [store.get(n)[1] for n in names] == [True, True, False, False]
+    assert store.get(names[-1])[0] is not None

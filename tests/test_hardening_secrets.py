@@ -153,3 +153,66 @@ def test_a_non_latin1_environment_token_gives_one_line_in_the_cli(
     assert "ключ" not in err and "token" in err.lower()
     assert not out.exists()
     assert sandbox.request_counts["POST /task/pic/idphoto"] == 0
+
+
+# ----- lenient but exact results (items 5 and 7) with a scripted provider -----
+
+
+def _webp() -> bytes:
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGBA", (300, 400), (10, 20, 30, 0)).save(buffer, format="WEBP", lossless=True)
+    return buffer.getvalue()
+
+
+def test_a_webp_result_becomes_a_png_without_loss_and_is_said(
+    scripted: Scripted,  # noqa: F811 - the fixture imported above
+) -> None:
+    scripted.reply(200, done_reply("/results/r.webp"))  # a path: read against the API address
+    scripted.reply(200, _webp(), Content_Type="image/webp")
+    result = client(scripted).generate(make_request(PHOTO))
+    assert result.image.startswith(b"\x89PNG")
+    assert any("WEBP" in w and "PNG" in w for w in result.warnings)
+    assert [r.path for r in scripted.requests][-1] == "/results/r.webp"
+
+
+def test_a_utf16_reply_is_read(scripted: Scripted) -> None:  # noqa: F811
+    import json
+
+    from tests.test_api_transport import png
+
+    body = json.dumps(done_reply(scripted.url + "/r.png")).encode("utf-16")
+    scripted.reply(200, body, Content_Type="application/json")
+    scripted.reply(200, png(), Content_Type="image/png")
+    assert client(scripted).generate(make_request(PHOTO)).width == 300
+
+
+def test_any_2xx_is_a_success_and_a_body_404_on_a_poll_is_an_unknown_task(
+    scripted: Scripted,  # noqa: F811 - the fixture imported above
+) -> None:
+    from idphoto_desktop.core.errors import ResultExpiredError
+    from tests.test_api_transport import png
+
+    scripted.reply(202, done_reply(scripted.url + "/r.png"))
+    scripted.reply(200, png(), Content_Type="image/png")
+    assert client(scripted).generate(make_request(PHOTO)).width == 300
+    scripted.reply(201, done_reply("", state=0))
+    scripted.reply(200, {"status": 404, "msg": "task not found"})
+    with pytest.raises(ResultExpiredError, match="task not found"):
+        client(scripted).generate(make_request(PHOTO, sync=False))
+
+
+def test_an_environment_token_pasted_with_bearer_or_full_width_is_normalised(
+    monkeypatch: pytest.MonkeyPatch, sandbox: SandboxServer, sandbox_token: str
+) -> None:
+    from idphoto_desktop.storage.token_store import TokenStore
+
+    fullwidth = "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in sandbox_token)
+    for pasted in (f"Bearer {sandbox_token}", f"  {fullwidth}\u200b "):
+        monkeypatch.setenv("IDPHOTO_TOKEN", pasted)
+        token = TokenStore().get()
+        assert token == sandbox_token
+        ProviderClient(token, sandbox.base_url).test_connection()

@@ -33,7 +33,11 @@ from idphoto_desktop.api.download import (
     download_result,
 )
 from idphoto_desktop.api.form import build_form
-from idphoto_desktop.api.http_errors import error_for_status, parse_retry_after
+from idphoto_desktop.api.http_errors import (
+    ServiceBusyError,
+    error_for_status,
+    parse_retry_after,
+)
 from idphoto_desktop.api.models import (
     MAX_REPLY_BYTES,
     RECT_DROPPED,
@@ -80,10 +84,11 @@ CREATE_PATH = "/task/pic/idphoto"
 TASK_PATH = "/task/"
 ENGINE_NAME = "cloud"
 USER_AGENT = "idphoto-desktop/0.1"
-DEFAULT_REQUEST_DEADLINE_S = 180.0
-"""Connect + send + the whole reply of one API request (a 15 MB upload on a slow line
-and the provider's 30 s of work fit; a server trickling its reply does not)."""
-DEFAULT_DOWNLOAD_DEADLINE_S = 120.0
+DEFAULT_REQUEST_DEADLINE_S = 120.0
+"""Connect + send + the whole reply of one API request: a prepared photo (1-3 MB) on a
+slow line, a queue and the provider's 30 s of sync work fit; a server trickling its reply
+does not."""
+DEFAULT_DOWNLOAD_DEADLINE_S = 60.0
 """The whole result download, every retry included."""
 MAYBE_CHARGED_ATTR = "idphoto_maybe_charged"
 """Set on a KeyboardInterrupt that came after the paid POST began (see cli main)."""
@@ -273,7 +278,7 @@ class ProviderClient:
         status = response.status_code
         if 300 <= status <= 399:
             self._refuse_redirect(response)
-        if status != 200:
+        if not 200 <= status <= 299:  # 201/202 are successes too (HTTP semantics)
             detail = scrub(error_detail(body), [self._token.reveal()])
             raise error_for_status(
                 status,
@@ -281,7 +286,7 @@ class ProviderClient:
                 retry_after=parse_retry_after(response.headers.get("Retry-After")),
                 context=context,
             )
-        return parse_reply_bytes(body, 200)
+        return parse_reply_bytes(body, 200, context)
 
     # ----- the paid call -----
     def create_task(
@@ -420,6 +425,10 @@ class ProviderClient:
                         wait = min(wait, self.max_retry_wait_s)
             except (ServerError, MalformedReplyError) as exc:
                 error = exc
+                if isinstance(exc, ServiceBusyError):  # honour Retry-After, within bounds
+                    wait = max(wait, exc.retry_after)
+                    if deadline is None:
+                        wait = min(wait, self.max_retry_wait_s)
             failures += 1
             if failures > self.get_retries:
                 raise error
@@ -536,15 +545,29 @@ class ProviderClient:
         if outcome.phase is Phase.FAILED:
             log.info("task %s failed with state %d", reply.task_id, reply.state)
             raise outcome.error(scrub(reply.err_info, [self._token.reveal()]))
+        if not reply.image and reply.task_id is not None:
+            # Done but no address (a sync reply cut short): asking again costs nothing,
+            # and the result is paid for.
+            log.warning("task %s done without an image address; asking again", reply.task_id)
+            try:
+                reply = self._get_task(reply.task_id, first, cancel, None)
+            except CancelledError:
+                raise
+            except IdPhotoError:
+                raise MalformedReplyError(
+                    "The service reported the task done but sent no image."
+                ) from None
         round_trip = (time.perf_counter() - started) * 1000.0
         if not reply.image:
             raise MalformedReplyError("The service reported the task done but sent no image.")
+        # A path or a scheme-relative address is read against the API's address.
+        image_url = urljoin(self.base_url + "/", reply.image)
         report(92, "Downloading the result")
         size = request.params.size
         try:
             downloaded = download_result(
                 self._session,
-                reply.image,
+                image_url,
                 expected=size,
                 policy=self.download_policy,
                 cancel=cancel,
@@ -557,6 +580,11 @@ class ProviderClient:
             ) from None
         warnings = list(reply.warnings)
         image, image_format = downloaded.data, downloaded.format
+        if downloaded.converted_from is not None:
+            warnings.append(
+                f"The service sent a {downloaded.converted_from} image; it was converted to "
+                "PNG without loss."
+            )
         asked = request.params.format
         if image_format is not asked:
             # Never a file whose bytes contradict its name: convert, and say so.

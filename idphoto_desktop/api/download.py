@@ -57,7 +57,7 @@ class DownloadPolicy:
     retries: int = 3
     retry_wait_s: float = 1.0
     max_retry_wait_s: float = 10.0
-    deadline_s: float = 120.0
+    deadline_s: float = 60.0
     """The whole download, redirects and retries included, whatever the server does."""
 
 
@@ -70,6 +70,26 @@ class DownloadedImage:
     width: int
     height: int
     elapsed_ms: float
+    converted_from: str | None = None
+    """The format the service really sent (WEBP...) when it was converted to PNG."""
+
+
+_LOSSLESS_TO_PNG = frozenset({"WEBP", "BMP", "TIFF"})
+"""Formats a result may come in that turn into PNG without losing a pixel."""
+
+
+def _as_png_if_other(data: bytes) -> tuple[bytes, str | None]:
+    """A WebP/BMP/TIFF result re-encoded as PNG (and its format), else ``data`` as is."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as image:
+                kind = image.format or ""
+    except Exception:  # check_image gives the message for anything unreadable
+        return data, None
+    if kind not in _LOSSLESS_TO_PNG:
+        return data, None
+    return convert_result(data, OutputFormat.PNG), kind
 
 
 def check_image(data: bytes, expected: PhotoSize | None) -> tuple[OutputFormat, int, int]:
@@ -244,10 +264,13 @@ def download_result(
                 wait_or_cancel(cancel, min(wait, max(0.0, deadline - time.monotonic())))
             continue
         if status == 200:
+            data, converted_from = _as_png_if_other(data)
             image_format, width, height = check_image(data, expected)
             elapsed = (time.perf_counter() - started) * 1000.0
             log.info("result downloaded from %s: %d bytes", describe_url(url), len(data))
-            return DownloadedImage(data, image_format, width, height, elapsed)
+            return DownloadedImage(
+                data, image_format, width, height, elapsed, converted_from
+            )
         if status in _EXPIRED:
             raise ResultExpiredError(
                 f"The result link no longer works (HTTP {status}); results are kept for one hour."

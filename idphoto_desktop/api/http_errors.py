@@ -19,6 +19,7 @@ from idphoto_desktop.core.errors import (
     MalformedReplyError,
     MaybeChargedError,
     QuotaError,
+    RequestTimeoutError,
     ResultExpiredError,
     ServerError,
     ValidationError,
@@ -29,6 +30,14 @@ MAX_DETAIL_CHARS = 200
 GATEWAY_TIMEOUTS = frozenset({504, 524})  # a gateway gave up waiting: the work may go on
 REFUSED_HINT = "Check the size, format and photo, or the API address in Preferences."
 MAX_RETRY_AFTER_S = 3600.0
+
+
+class ServiceBusyError(ServerError):
+    """A 5xx that says when to come back (``Retry-After``, usually with 503)."""
+
+    def __init__(self, message: str, *, retry_after: float) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 def clean_detail(text: object) -> str:
@@ -98,6 +107,10 @@ def error_for_status(
             _with_detail("The service address does not offer ID photos (HTTP 404).", detail),
             hint="Check the API address in Preferences.",
         )
+    if status == 408:
+        return RequestTimeoutError(
+            _with_detail("The service gave up waiting for the request (HTTP 408).", detail)
+        )
     if status == 413:
         return ImageError(
             _with_detail("The photo is too large for the service (over 15 MB).", detail)
@@ -118,9 +131,10 @@ def error_for_status(
             )
         )
     if 500 <= status <= 599:
-        return ServerError(
-            _with_detail(f"The service had a problem (HTTP {status}).", detail) + wait
-        )
+        message = _with_detail(f"The service had a problem (HTTP {status}).", detail) + wait
+        if retry_after:
+            return ServiceBusyError(message, retry_after=retry_after)
+        return ServerError(message)
     if 400 <= status <= 499:
         return ValidationError(
             _with_detail(f"The service refused the request (HTTP {status}).", detail),

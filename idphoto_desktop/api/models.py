@@ -228,7 +228,7 @@ def parse_task_data(data: object, *, status: int = 200) -> TaskReply:
     )
 
 
-def error_from_body(body: object, http_status: int) -> IdPhotoError | None:
+def error_from_body(body: object, http_status: int, context: str = "api") -> IdPhotoError | None:
     """The error an error-shaped body stands for, or None if it is not error-shaped."""
     if not isinstance(body, dict):
         return None
@@ -237,15 +237,17 @@ def error_from_body(body: object, http_status: int) -> IdPhotoError | None:
         detail = message_of(gateway)
         kind = gateway.get("type")
         if http_status != 200:
-            return error_for_status(http_status, detail)
+            return error_for_status(http_status, detail, context=context)
         return error_for_gateway_type(kind if isinstance(kind, str) else "", detail)
     if isinstance(gateway, str) and http_status != 200:
-        return error_for_status(http_status, gateway)
+        return error_for_status(http_status, gateway, context=context)
     status = _status(body.get("status"))
     if status is not None and status != 200:
         if "data" in body and not any(k in body for k in _MESSAGE_KEYS):
             return None  # a non-200 status with data is not an error shape we know
-        return error_for_status(http_status if http_status != 200 else status, message_of(body))
+        return error_for_status(
+            http_status if http_status != 200 else status, message_of(body), context=context
+        )
     return None
 
 
@@ -274,22 +276,22 @@ def decode_json(content: bytes) -> object:
     if len(content) > MAX_REPLY_BYTES:
         raise _malformed("the answer is far too long")
     try:
-        text = content.decode("utf-8-sig")
-        return json.loads(text)
+        # Bytes: json detects UTF-8 (with or without a BOM), UTF-16 and UTF-32 itself.
+        return json.loads(content)
     except (UnicodeDecodeError, ValueError, RecursionError):
         raise _malformed("not valid JSON") from None
 
 
-def parse_reply(body: object, http_status: int = 200) -> TaskReply:
+def parse_reply(body: object, http_status: int = 200, context: str = "api") -> TaskReply:
     """A decoded JSON reply -> :class:`TaskReply`, or the typed error it stands for.
 
     Raises (never returns) an ``IdPhotoError`` for error replies and malformed ones.
     """
-    error = error_from_body(body, http_status)
+    error = error_from_body(body, http_status, context)
     if error is not None:
         raise error
     if http_status != 200:
-        raise error_for_status(http_status)
+        raise error_for_status(http_status, context=context)
     if not isinstance(body, dict):
         raise _malformed("not a JSON object")
     status = _status(body.get("status", 200))
@@ -297,14 +299,14 @@ def parse_reply(body: object, http_status: int = 200) -> TaskReply:
         raise _malformed("'status' is not a number")
     if status != 200:
         if 400 <= status <= 599:
-            raise error_for_status(status)
+            raise error_for_status(status, context=context)
         raise _malformed(f"'status' is {status}")
     if "data" not in body:
         raise _malformed("'data' is missing")
     return parse_task_data(body["data"], status=status)
 
 
-def parse_reply_bytes(content: bytes, http_status: int = 200) -> TaskReply:
+def parse_reply_bytes(content: bytes, http_status: int = 200, context: str = "api") -> TaskReply:
     """Raw bytes from the wire -> :class:`TaskReply`; errors as :func:`parse_reply`.
 
     A non-200 HTTP status with a body that is not JSON (a gateway's HTML page) is
@@ -314,9 +316,9 @@ def parse_reply_bytes(content: bytes, http_status: int = 200) -> TaskReply:
         body = decode_json(content)
     except MalformedReplyError:
         if http_status != 200:
-            raise error_for_status(http_status) from None
+            raise error_for_status(http_status, context=context) from None
         raise
-    return parse_reply(body, http_status)
+    return parse_reply(body, http_status, context)
 
 
 def error_detail(content: bytes) -> str:

@@ -348,13 +348,24 @@ def _target_size(width: int, height: int, longest_side: int | None) -> tuple[int
 
 
 def _encode(image: Image.Image) -> tuple[bytes, str]:
-    """JPEG for opaque photos (small), PNG when transparency must be kept; no metadata."""
+    """JPEG for opaque photos (small), PNG when transparency must be kept.
+
+    Pixels only, already in sRGB (``_to_srgb``), so no profile is needed: Pillow copies
+    some of ``image.info`` into the file by itself (a JPEG comment, a PNG's ICC
+    profile), so the encoder sees an empty ``info``. No EXIF, GPS, XMP, IPTC, comment,
+    thumbnail or maker note can then reach the provider.
+    """
     buf = io.BytesIO()
-    if image.mode == "RGBA":
-        image.save(buf, format="PNG", compress_level=6)
-        return buf.getvalue(), "image/png"
-    image.save(buf, format="JPEG", quality=JPEG_QUALITY)
-    return buf.getvalue(), "image/jpeg"
+    info = image.info
+    image.info = {}
+    try:
+        if image.mode == "RGBA":
+            image.save(buf, format="PNG", compress_level=6)
+            return buf.getvalue(), "image/png"
+        image.save(buf, format="JPEG", quality=JPEG_QUALITY)
+        return buf.getvalue(), "image/jpeg"
+    finally:
+        image.info = info
 
 
 def _check_longest_side(longest_side: int | None) -> None:

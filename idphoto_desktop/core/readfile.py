@@ -39,10 +39,12 @@ def read_regular_file(
 ) -> bytes:
     """The bytes of ``path`` if it is a regular file of at most ``max_bytes``.
 
-    Anything else raises ``error`` at once with one plain sentence naming ``path``'s
-    base name: not found, a folder, a pipe, a device, permission denied, too large.
+    Anything else raises ``error`` at once with one plain sentence naming ``path`` (its
+    base name when long): not found, a folder, a pipe, a device, permission denied,
+    too large.
     """
-    name = Path(path).name or str(path)
+    full = str(path)
+    name = full if len(full) <= 80 else (Path(path).name or full[-80:])
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
     flags |= getattr(os, "O_NOCTTY", 0)
     try:

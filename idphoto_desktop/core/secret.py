@@ -33,7 +33,9 @@ class Secret:
 # -- finding a secret in text that came back from elsewhere --------------------------
 
 MIN_FRAGMENT = 8
-"""A run of token characters this long that is a piece of a secret is redacted too."""
+"""A run of token characters this long that is a piece of a secret is redacted too,
+if it looks random (a digit in it) or is 12 characters or more: a plain word such as
+"settings" inside a structured test token must not vanish from every log line."""
 _TOKEN_RUN = _re.compile(r"[A-Za-z0-9_\-.+/=~]{8,}")  # MIN_FRAGMENT or more
 _INVISIBLE_EXTRA = frozenset("\u115f\u1160\u3164\uffa0\u180e\u2800")
 
@@ -66,26 +68,33 @@ def _lower(text: str) -> str:
 def scrub(text: str, secrets: set[str] | frozenset[str] | list[str], mask: str = "***") -> str:
     """``text`` with every secret, and every long piece of one, replaced by ``mask``.
 
-    Matching is done on the normalised text (see :func:`normalise`), ignoring case, so
-    a zero-width character, a full-width letter or an upper-cased echo does not hide a
-    token; when nothing matches, the text is returned unchanged. Scrub *before* cutting
-    text short: a cut token is a fragment only this function still recognises.
+    Matching is done on the normalised text (see :func:`normalise`), ignoring case for
+    secrets of 12 characters or more, so a zero-width character, a full-width letter or
+    an upper-cased echo does not hide a token; when nothing matches, the text is
+    returned unchanged. Scrub *before* cutting text short: a cut token is a fragment
+    only this function still recognises.
     """
-    keys = {_lower(normalise(s)) for s in secrets if s}
-    keys = {k for k in keys if len(k) >= 4}
-    if not keys or not text:
+    exact = {normalise(s) for s in secrets if s}
+    exact = {k for k in exact if len(k) >= 4}
+    if not exact or not text:
         return text
+    # Case is ignored only for long secrets: a short one ("test") would hide words.
+    keys = {_lower(k) for k in exact if len(k) >= 12}
     flat = normalise(text)
     low = _lower(flat)
     hidden = [False] * len(flat)
-    for key in keys:
-        start = low.find(key)
-        while start >= 0:
-            hidden[start : start + len(key)] = [True] * len(key)
-            start = low.find(key, start + 1)
+    for haystack, needles in ((flat, exact), (low, keys)):
+        for key in needles:
+            start = haystack.find(key)
+            while start >= 0:
+                hidden[start : start + len(key)] = [True] * len(key)
+                start = haystack.find(key, start + 1)
     long_keys = [k for k in keys if len(k) >= MIN_FRAGMENT]
     for run in _TOKEN_RUN.finditer(low):
-        if any(run.group(0) in k for k in long_keys):
+        piece = run.group(0)
+        if len(piece) < 12 and not any(ch.isdigit() for ch in piece):
+            continue
+        if any(piece in k for k in long_keys):
             hidden[run.start() : run.end()] = [True] * (run.end() - run.start())
     if not any(hidden):
         return text

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-from idphoto_desktop.core.netaddr import is_loopback_host
+from idphoto_desktop.core.netaddr import is_loopback_host, is_non_public_address
 from idphoto_desktop.sandbox.contract import MAX_UPLOAD_BYTES, URL_TIMEOUT_S
 
 log = logging.getLogger("idphoto_desktop.sandbox")
@@ -182,6 +182,7 @@ def download_image(
         timer = threading.Timer(remaining, _cut, args=(sock,))
         timer.daemon = True
         timer.start()
+        response: http.client.HTTPResponse | None = None
         try:
             conn.request("GET", target, headers={"User-Agent": "idphoto-sandbox"})
             response = conn.getresponse()
@@ -218,7 +219,11 @@ def download_image(
             raise DownloadError(FETCH_FAILED) from None
         finally:
             timer.cancel()
+            if response is not None:
+                response.close()
             conn.close()
+            if isinstance(sock, socket.socket):
+                sock.close()
     raise DownloadError("image_url redirects too many times")
 
 
@@ -235,10 +240,35 @@ def callback_allowed(url: str) -> bool:
     return parts.scheme == "https" or (parts.scheme == "http" and is_loopback_host(parts.hostname))
 
 
-def post_callback(url: str, payload: dict[str, Any], *, timeout_s: float = 10.0) -> bool:
+def _callback_host_allowed(url: str, allow: HostAllowList) -> bool:
+    """Public addresses, loopback and the allow-list: never the studio's private network
+    or a link-local metadata address, whatever the name resolves to."""
+    try:
+        parts = urlsplit(url)
+        host, port = parts.hostname or "", parts.port or 443
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError, ValueError):
+        return False
+    for info in infos:
+        address = str(info[4][0])
+        if is_non_public_address(address) and not allow.address_allowed(address):
+            return host.lower().rstrip(".") in allow.names
+    return bool(infos)
+
+
+def post_callback(
+    url: str,
+    payload: dict[str, Any],
+    *,
+    timeout_s: float = 10.0,
+    allow: HostAllowList = LOOPBACK_ONLY,
+) -> bool:
     """POST the task's JSON to ``url``; True on a 2xx answer. Never raises."""
     if not callback_allowed(url):
         log.warning("callback refused (only https, or http to loopback): %s", safe_url(url))
+        return False
+    if not _callback_host_allowed(url, allow):
+        log.warning("callback refused (a private or unknown address): %s", safe_url(url))
         return False
     body = json.dumps(payload).encode("utf-8")
     request = urllib.request.Request(  # noqa: S310 - scheme checked by callback_allowed

@@ -243,6 +243,6 @@ class SandboxServer:
         url = task.form.callback_url
         if url is None:
             return
-        if post_callback(url, {"status": 200, "data": task.reply_data()}):
+        if post_callback(url, {"status": 200, "data": task.reply_data()}, allow=self.url_allow):
             with self._callbacks_lock:
                 self._callbacks_sent += 1

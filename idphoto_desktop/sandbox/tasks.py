@@ -148,8 +148,10 @@ class StoredResult:
 class ResultStore:
     """Result images under unguessable names that expire, like a signed storage URL."""
 
-    def __init__(self, ttl_s: float) -> None:
+    def __init__(self, ttl_s: float, max_bytes: int = 512 * 1024 * 1024) -> None:
         self.ttl_s = ttl_s
+        self.max_bytes = max(1, max_bytes)
+        """Results held in memory at most; the oldest expire early beyond it."""
         self._lock = threading.Lock()
         self._results: dict[str, StoredResult] = {}
 
@@ -174,6 +176,13 @@ class ResultStore:
             self._results[name] = StoredResult(
                 data, mime, expires_at, trickle_s, byte_interval_s
             )
+            held = sum(len(r.data) for r in self._results.values())
+            for old, result in list(self._results.items()):  # oldest first (dict order)
+                if held <= self.max_bytes or old == name:
+                    break
+                if result.data:  # expire early, as a signed URL would: 403 from now on
+                    held -= len(result.data)
+                    self._results[old] = StoredResult(b"", result.mime, now)
         return name
 
     def get(self, name: str) -> tuple[StoredResult | None, bool]:

@@ -253,6 +253,11 @@ class TokenStore:
         env = os.environ.get(ENV_VAR, "").strip()
         if env:
             register_secret(env)
+            try:  # as pasted into a shell: "Bearer sk-...", full-width letters...
+                env = normalize_token(env)
+            except ValidationError:
+                pass  # the client refuses it with one clear line
+            register_secret(env)
             return env
         with self._lock:
             if self._session is not None:
