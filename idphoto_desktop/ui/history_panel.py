@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from idphoto_desktop.core.errors import IdPhotoError
+from idphoto_desktop.ui.engine_picker import engine_label
 from idphoto_desktop.ui.widgets import Banner
 
 if TYPE_CHECKING:
@@ -181,7 +182,7 @@ class HistoryPanel(QWidget):
             source = f" · {s.source_name}" if s.source_name else ""
             text = (
                 f"{local_time(s.created_at)}\n{self._preset_name(s.preset_id)}\n"
-                f"{s.width}×{s.height} px · {s.engine}{source}"
+                f"{s.width}×{s.height} px · {engine_label(s.engine)}{source}"
             )
             item = QListWidgetItem(text)
             item.setData(ID_ROLE, s.id)

@@ -519,7 +519,9 @@ class MainWindow(QMainWindow):
                 warning = self.tr("⚠ The rules for {0} advise against a {1} background.")
             else:
                 warning = self.tr("⚠ The rules for {0} forbid a {1} background.")
-            self.background.set_warning(warning.format(preset.name, named))
+            from idphoto_desktop.ui.preset_entries import preset_name
+
+            self.background.set_warning(warning.format(preset_name(preset), named))
         else:
             self.background.set_warning("")
 
@@ -613,7 +615,11 @@ class MainWindow(QMainWindow):
         photo_seq = self._photo_seq
         preset_id = request.params.preset_id
         chosen = self.current_preset()
-        what = chosen.label if chosen is not None and preset_id else f"{request.params.size} px"
+        from idphoto_desktop.ui.preset_entries import preset_label
+
+        what = f"{request.params.size} px"
+        if chosen is not None and preset_id:
+            what = preset_label(chosen)
 
         def work(progress: ProgressCallback, cancel: CancelToken) -> jobs.GeneratedImage:
             return jobs.generate(

@@ -220,6 +220,11 @@ def preset_name(preset: Preset) -> str:
     return translate(preset.name)
 
 
+def preset_label(preset: Preset) -> str:
+    """"United States passport (2x2 in) (2 × 2 in)": the name and the print size, translated."""
+    return f"{preset_name(preset)} ({print_size_text(preset)})"
+
+
 def entries_from_presets(presets: Iterable[Preset]) -> list[PresetEntry]:
     """Picker rows; in Chinese a preset's Chinese name (from the data) where it has one."""
     entries: list[PresetEntry] = []

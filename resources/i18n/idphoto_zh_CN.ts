@@ -140,6 +140,18 @@
 <context>
     <name>EnginePicker</name>
     <message>
+        <source>offline</source>
+        <translation>离线</translation>
+    </message>
+    <message>
+        <source>cloud</source>
+        <translation>云端服务</translation>
+    </message>
+    <message>
+        <source>cropresize</source>
+        <translation>裁切缩放测试</translation>
+    </message>
+    <message>
         <source>Offline (free)</source>
         <translation>离线（免费）</translation>
     </message>
