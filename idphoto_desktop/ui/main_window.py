@@ -109,6 +109,9 @@ class MainWindow(QMainWindow):
         from idphoto_desktop.ui.result_notes import ResultNotes
 
         self.notes = ResultNotes(self)  # messages cleared and results marked as things change
+        from idphoto_desktop.ui.token_notice import TokenNoticeController
+
+        self.token_notice = TokenNoticeController(self, self.side_panel.keyring_notice)
         self.preset_picker.fill_later(self._fill_presets)
         self._restore_settings()
         self._update_state()
@@ -282,6 +285,7 @@ class MainWindow(QMainWindow):
             log.warning("Token store: %s", err)
             has_token = False
         self.engine_picker.set_has_token(has_token)
+        self.token_notice.token_state_known(has_token)  # no keyring: say so, maybe offline
 
     # =============================================================== photo in
     def open_dialog(self) -> None:
