@@ -90,7 +90,7 @@ def test_no_keyring_window_starts_offline_and_keeps_the_token_encrypted(
     qtbot.waitUntil(notice.isVisible, timeout=5_000)
     assert "No system keyring" in notice.text.text() and "offline" in notice.text.text()
     assert window.engine_picker.engine() == "offline"
-    assert "encrypted file" in notice.action.text()
+    assert "Encrypted file" in notice.action.text()
 
     # WHEN the clerk explicitly chooses to keep the token in an encrypted file
     qtbot.mouseClick(notice.action, Qt.MouseButton.LeftButton)

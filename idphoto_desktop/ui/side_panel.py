@@ -44,8 +44,8 @@ class SidePanel(QWidget):
         side = QWidget()
         side.setObjectName("sideContent")
         side_layout = QVBoxLayout(side)
-        side_layout.setContentsMargins(16, 4, 16, 6)
-        side_layout.setSpacing(5)
+        side_layout.setContentsMargins(16, 4, 16, 2)
+        side_layout.setSpacing(4)
 
         # 1 Photo: Open, Paste in the title row; the address below
         photo_row = QHBoxLayout()
@@ -109,6 +109,10 @@ class SidePanel(QWidget):
         actions_layout.addWidget(self.engine_picker)
         self.keyring_notice = KeyringNotice()  # no keyring: said here, beside the engine
         actions_layout.addWidget(self.keyring_notice)
+        # The notice says what matters then; the engine's own line would push step 3 down.
+        self.keyring_notice.visibilityChanged.connect(
+            lambda shown: self.engine_picker.note.setVisible(not shown)
+        )
         self.generate_button = QPushButton(self.tr("Generate"))
         self.generate_button.setObjectName("generateButton")
         self.generate_button.setToolTip(self.tr("Make the ID photo (Ctrl+Enter)"))

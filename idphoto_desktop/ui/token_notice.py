@@ -42,6 +42,8 @@ log = logging.getLogger(__name__)
 class KeyringNotice(QWidget):
     """A line beside step 4 and the one action it offers."""
 
+    visibilityChanged = Signal(bool)
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("keyringNotice")
@@ -51,15 +53,11 @@ class KeyringNotice(QWidget):
         self.text.setProperty("role", "warning")
         self.action = QPushButton()
         self.action.setObjectName("keyringNoticeAction")
-        layout = QVBoxLayout(self)
+        layout = QHBoxLayout(self)  # one row: the steps above stay on a 700 px screen
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(3)
-        layout.addWidget(self.text)
-        row = QHBoxLayout()
-        row.setContentsMargins(0, 0, 0, 0)
-        row.addStretch(1)
-        row.addWidget(self.action)
-        layout.addLayout(row)
+        layout.setSpacing(6)
+        layout.addWidget(self.text, 1)
+        layout.addWidget(self.action, 0, Qt.AlignmentFlag.AlignVCenter)
         self.hide()
 
     def show_notice(self, text: str, action: str) -> None:
@@ -67,6 +65,7 @@ class KeyringNotice(QWidget):
         self.action.setText(action)
         self.action.setVisible(bool(action))
         self.setVisible(bool(text))
+        self.visibilityChanged.emit(bool(text))
 
 
 class TokenFileDialog(QDialog):
@@ -259,28 +258,22 @@ class TokenNoticeController(QObject):
         file_exists = self.token_file.exists()
         if has_token:
             self.notice.show_notice(
-                self.tr(
-                    "No system keyring on this computer: the API token is kept only until "
-                    "the app closes."
-                ),
-                "" if file_exists else self.tr("Keep it in an encrypted file…"),
+                self.tr("No system keyring: the API token is kept until the app closes."),
+                "" if file_exists else self.tr("Encrypted file…"),
             )
             return
-        text = self.tr("No system keyring on this computer: an API token is kept only until "
-                       "the app closes.")
+        text = self.tr("No system keyring: an API token is kept until the app closes.")
         if first and picker.engine() == ENGINE_CLOUD:
             picker.set_engine(ENGINE_OFFLINE)  # the provider cannot run without a token
             self._went_offline = True
-            text = self.tr(
-                "No system keyring and no API token: started with the offline engine."
-            )
+            text = self.tr("No system keyring and no API token: started offline.")
         if file_exists:
             self.notice.show_notice(
-                text + " " + self.tr("A saved token is in an encrypted file."),
-                self.tr("Unlock the saved token…"),
+                text + " " + self.tr("A token is saved in an encrypted file."),
+                self.tr("Unlock…"),
             )
         else:
-            self.notice.show_notice(text, self.tr("Keep the token in an encrypted file…"))
+            self.notice.show_notice(text, self.tr("Encrypted file…"))
 
     def open_dialog(self) -> None:
         store = self.window.services.token_store

@@ -1448,32 +1448,28 @@ File: {0}</source>
 <context>
     <name>TokenNoticeController</name>
     <message>
-        <source>No system keyring on this computer: the API token is kept only until the app closes.</source>
-        <translation>这台电脑没有系统钥匙串：API 密钥只保留到程序关闭。</translation>
+        <source>No system keyring: the API token is kept until the app closes.</source>
+        <translation>没有系统钥匙串：API 密钥只保留到程序关闭。</translation>
     </message>
     <message>
-        <source>Keep it in an encrypted file…</source>
-        <translation>保存到加密文件…</translation>
+        <source>Encrypted file…</source>
+        <translation>加密保存…</translation>
     </message>
     <message>
-        <source>No system keyring on this computer: an API token is kept only until the app closes.</source>
-        <translation>这台电脑没有系统钥匙串：输入的 API 密钥只保留到程序关闭。</translation>
+        <source>No system keyring: an API token is kept until the app closes.</source>
+        <translation>没有系统钥匙串：输入的 API 密钥只保留到程序关闭。</translation>
     </message>
     <message>
-        <source>No system keyring and no API token: started with the offline engine.</source>
-        <translation>没有系统钥匙串，也没有 API 密钥：已改用离线引擎启动。</translation>
+        <source>No system keyring and no API token: started offline.</source>
+        <translation>没有系统钥匙串，也没有 API 密钥：已用离线引擎启动。</translation>
     </message>
     <message>
-        <source>A saved token is in an encrypted file.</source>
+        <source>A token is saved in an encrypted file.</source>
         <translation>加密文件中有已保存的密钥。</translation>
     </message>
     <message>
-        <source>Unlock the saved token…</source>
-        <translation>解锁已保存的密钥…</translation>
-    </message>
-    <message>
-        <source>Keep the token in an encrypted file…</source>
-        <translation>把密钥保存到加密文件…</translation>
+        <source>Unlock…</source>
+        <translation>解锁…</translation>
     </message>
     <message>
         <source>The API token is read from the encrypted file for this session.</source>
