@@ -37,6 +37,7 @@ def _parse(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument("--bg", help=hidden)
     parser.add_argument("--screenshot", type=Path, help=hidden)
     parser.add_argument("--show-history", action="store_true", help=hidden)
+    parser.add_argument("--report", type=Path, help=hidden)
     parser.add_argument("--quit-after-ms", type=int, default=0, help=hidden)
     return parser.parse_args(list(argv))
 
@@ -126,6 +127,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             window.save_settings()
             pixmap = app.primaryScreen().grabWindow(0)
             pixmap.save(str(target))
+            if args.report is not None:
+                from idphoto_desktop.ui.screen_report import write_report
+
+                write_report(window, args.report)
             log.info("Screenshot saved to %s", target)
             window.close()
             app.quit()

@@ -7,6 +7,7 @@ specified" instead of a guess.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
@@ -221,8 +222,12 @@ def preset_name(preset: Preset) -> str:
 
 
 def preset_label(preset: Preset) -> str:
-    """"United States passport (2x2 in) (2 × 2 in)": the name and the print size, translated."""
-    return f"{preset_name(preset)} ({print_size_text(preset)})"
+    """"Schengen visa photo (35 × 45 mm)": the name and the print size, translated; a
+    name that already gives its size ("… (2x2 in)") is not followed by it again."""
+    name = preset_name(preset)
+    if re.search(r"\d\s*[x×]\s*\d", name):
+        return name
+    return f"{name} ({print_size_text(preset)})"
 
 
 def entries_from_presets(presets: Iterable[Preset]) -> list[PresetEntry]:
