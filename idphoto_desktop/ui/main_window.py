@@ -429,7 +429,9 @@ class MainWindow(QMainWindow):
         self.result_panel.result_caption.setText(self.tr("Result"))
         self.photo_info.setText(self._photo_text(photo))
         notes = photo.prepared.notes if photo.prepared is not None else ()
-        self.photo_info.setToolTip("\n".join(notes))
+        from idphoto_desktop.ui import i18n
+
+        self.photo_info.setToolTip(i18n.text("\n".join(notes)))
         self.statusBar().showMessage(self.tr("Opened {0}").format(photo.label), 5000)
         self._update_state()
         self.photoLoaded.emit()
