@@ -60,10 +60,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     app.setStyle("Fusion")
     app.setDesktopFileName("idphoto-desktop")  # the Wayland app id matches the .desktop file
 
-    from idphoto_desktop.ui.fonts import ensure_cjk_font
-
-    ensure_cjk_font(app)  # before the first widget: Chinese text never shows as boxes
-
     from idphoto_desktop.ui.crash import CrashHandler
 
     crash = CrashHandler()
@@ -75,7 +71,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     services = Services.default()
     from idphoto_desktop.ui import i18n
 
-    i18n.install_for_setting(services.settings.language)  # before the first widget
+    language = i18n.install_for_setting(services.settings.language)  # before the first widget
+    from idphoto_desktop.ui.fonts import ensure_cjk_font
+
+    # Before the first widget too: Chinese text never shows as boxes.
+    ensure_cjk_font(app, substitute=language == "zh_CN")
     window = MainWindow(services)
     if args.engine:
         window.engine_picker.set_engine(args.engine)
@@ -102,7 +102,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             if event.type() == QEvent.Type.Paint:
                 watched.removeEventFilter(self)
                 if args.smoke:
-                    QTimer.singleShot(0, app.quit)
+                    app.quit()  # at once: the next loop pass would start the keyring read
                 QTimer.singleShot(1000, start_rotation)  # a second over 1 MB is harmless
                 QTimer.singleShot(0, _set_icon)  # decoding the PNG is not first-paint work
             return False

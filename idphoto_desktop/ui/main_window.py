@@ -807,7 +807,7 @@ class MainWindow(QMainWindow):
         # The dialog asked before replacing only the name it saw: never replace another.
         overwrite = chosen.typed_name_kept
         kind = chosen.kind
-        dpi = print_dpi(self.current_preset() if self.preset_picker.current_id() else None)
+        dpi = print_dpi(self.studio.result_preset())  # the document the result was made for
         image_bytes = generated.result.image
         target = chosen.path
         self._save_busy = True
