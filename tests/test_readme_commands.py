@@ -45,6 +45,7 @@ SANDBOX = ".venv/bin/idphoto sandbox --port 8765 --token T"
 # "smoke" (the window, quits after its first paint), "offline" (needs no token).
 HOW = {
     ".venv/bin/idphoto-desktop": "smoke",
+    ".venv/bin/idphoto-desktop PHOTO": "smoke",
     ".venv/bin/idphoto generate PHOTO --preset us_passport --format jpg --bg FFFFFF -o out.jpg": (
         "offline"
     ),
@@ -91,6 +92,7 @@ def test_readme_command_runs(
     elif how == "subcommand-help":
         argv = [*argv[:2], "--help"]
     elif how == "smoke":
+        argv = [str(photos_dir / "hivision_test0.jpg") if a == "PHOTO" else a for a in argv]
         argv.append("--smoke")
     elif how == "offline":
         argv = [

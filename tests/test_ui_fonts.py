@@ -56,10 +56,15 @@ def test_the_app_registers_the_bundled_font(
     monkeypatch.setenv("IDPHOTO_FONTS_DIR", str(folder))
     # WHEN the app starts
     added = fonts.load_fonts(fonts.bundled_fonts_dir())
-    family = fonts.ensure_cjk_font(qapp)
+    family = fonts.ensure_cjk_font(qapp)  # a Chinese window
     # THEN the font is registered and Chinese text falls back to it
     assert "WenQuanYi Micro Hei" in added
     assert family == "WenQuanYi Micro Hei"
     systems = QFontDatabase.writingSystems(family)
     assert QFontDatabase.WritingSystem.SimplifiedChinese in systems
-    assert family.casefold() in [s.casefold() for s in QFont.substitutes(qapp.font().family())]
+    try:
+        substitutes = QFont.substitutes(qapp.font().family())
+        assert family.casefold() in [s.casefold() for s in substitutes]
+    finally:  # other tests measure English text in the default font
+        for name in fonts.substituted_families(qapp):
+            QFont.removeSubstitutions(name)

@@ -149,3 +149,33 @@ def test_first_start_size_fits_the_screen() -> None:
     assert moved == QRect(0, 0, 1366, 728)
     kept = fitted(QRect(10, 10, 800, 600), QRect(0, 0, 1366, 728))
     assert kept == QRect(10, 10, 800, 600)
+
+
+def test_the_no_keyring_notice_keeps_every_step_on_a_1024x700_screen(
+    qtbot: Any,
+    make_window: WindowFactory,
+    ui_services: Callable[..., Services],
+    photos_dir: Path,
+) -> None:
+    from keyring.backends import fail
+
+    from idphoto_desktop.storage.token_store import TokenStore
+
+    # GIVEN a computer without a keyring (the notice beside step 4 is shown)
+    services = ui_services()
+    services.token_store = TokenStore(backend=fail.Keyring())
+    window = make_window(services)
+    qtbot.waitUntil(window.side_panel.keyring_notice.isVisible, timeout=5_000)
+    load_photo(qtbot, window, photos_dir / PHOTO)
+    window.preset_picker.select("us_passport")
+    generate(qtbot, window)
+    window.resize(SMALL)
+    qtbot.waitUntil(lambda: window.size() == SMALL, timeout=2_000)
+    qtbot.wait(50)
+    # THEN nothing scrolls and every step is on screen, the notice and its action too
+    scroll = window.side_panel.findChild(QScrollArea, "sideScroll")
+    assert scroll is not None and scroll.verticalScrollBar().maximum() == 0
+    notice = window.side_panel.keyring_notice
+    shown = [*_steps(window), notice.text, notice.action]
+    hidden = [w.objectName() or type(w).__name__ for w in shown if not _fully_shown(window, w)]
+    assert not hidden, hidden

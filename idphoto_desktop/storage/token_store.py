@@ -45,6 +45,7 @@ _FRIENDLY_NAMES = {
     "kwallet": "KWallet",
     "Windows": "Windows Credential Manager",
     "macOS": "macOS Keychain",
+    "token_file": "an encrypted file protected by a password",
 }
 
 _T = TypeVar("_T")
@@ -300,7 +301,10 @@ class TokenStore:
             backend = self._resolved()
         if backend is None:  # another thread just found the keyring gone
             return f"Kept for this session only: {self._memory_reason or 'no keyring available'}"
-        return f"Stored in the system keyring ({_backend_name(backend)})"
+        name = _backend_name(backend)
+        if name == _FRIENDLY_NAMES["token_file"]:  # storage.token_file, the clerk's choice
+            return f"Stored in {name} (no system keyring on this computer)"
+        return f"Stored in the system keyring ({name})"
 
     # -- writing --------------------------------------------------------------------
 
@@ -359,6 +363,15 @@ class TokenStore:
                 if still_there is not None:
                     raise
         log.info("API token cleared from the system keyring")
+
+    def use_backend(self, backend: object) -> None:
+        """Keep the token with ``backend`` from now on (the encrypted token file the clerk
+        unlocked, ``storage.token_file``), in place of the missing keyring."""
+        with self._lock:
+            self._backend = cast(_Backend, backend)
+            self._memory_only = False
+            self._memory_reason = ""
+            self._session = None
 
     # -- internals ------------------------------------------------------------------
 

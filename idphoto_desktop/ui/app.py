@@ -43,6 +43,7 @@ def _parse(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument("--bg", help=hidden)
     parser.add_argument("--screenshot", type=Path, help=hidden)
     parser.add_argument("--show-history", action="store_true", help=hidden)
+    parser.add_argument("--report", type=Path, help=hidden)
     parser.add_argument("--quit-after-ms", type=int, default=0, help=hidden)
     return parser.parse_args(list(argv))
 
@@ -72,10 +73,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     app.setStyle("Fusion")
     app.setDesktopFileName("idphoto-desktop")  # the Wayland app id matches the .desktop file
 
-    from idphoto_desktop.ui.fonts import ensure_cjk_font
-
-    ensure_cjk_font(app)  # before the first widget: Chinese text never shows as boxes
-
     from idphoto_desktop.ui.crash import CrashHandler
 
     crash = CrashHandler()
@@ -87,7 +84,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     services = Services.default()
     from idphoto_desktop.ui import i18n
 
-    i18n.install_for_setting(services.settings.language)  # before the first widget
+    language = i18n.install_for_setting(services.settings.language)  # before the first widget
+    from idphoto_desktop.ui.fonts import ensure_cjk_font
+
+    # Before the first widget too: Chinese text never shows as boxes.
+    ensure_cjk_font(app, substitute=language == "zh_CN")
     window = MainWindow(services)
     if args.engine:
         window.engine_picker.set_engine(args.engine)
@@ -142,6 +143,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             window.save_settings()
             pixmap = app.primaryScreen().grabWindow(0)
             pixmap.save(str(target))
+            if args.report is not None:
+                from idphoto_desktop.ui.screen_report import write_report
+
+                write_report(window, args.report)
             log.info("Screenshot saved to %s", target)
             window.close()
             app.quit()

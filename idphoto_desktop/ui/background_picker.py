@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from idphoto_desktop.core.job import OutputFormat
+from idphoto_desktop.ui.widgets import ElidedLines
 
 SWATCHES: tuple[tuple[str, str], ...] = (
     ("White", "FFFFFF"),
@@ -110,9 +111,10 @@ class BackgroundPicker(QWidget):
         self.hint_label.setObjectName("backgroundHint")
         self.hint_label.setWordWrap(True)
         self.hint_label.setProperty("role", "hint")
-        self.warning_label = QLabel()
+        # One line (the whole rule in its tooltip): the full problem is written on the
+        # result itself, and step 4 stays on screen.
+        self.warning_label = ElidedLines()
         self.warning_label.setObjectName("backgroundWarning")
-        self.warning_label.setWordWrap(True)
         self.warning_label.setProperty("role", "warning")
         self.warning_label.hide()
 

@@ -6,7 +6,7 @@ costs a call, so nobody spends a credit by surprise.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QCoreApplication, Signal
 from PySide6.QtWidgets import (
     QButtonGroup,
     QHBoxLayout,
@@ -17,6 +17,16 @@ from PySide6.QtWidgets import (
 )
 
 from idphoto_desktop.ui.services import ENGINE_CLOUD, ENGINE_CROPRESIZE, ENGINE_OFFLINE
+
+
+def engine_label(name: str) -> str:
+    """An engine's name in the window's language (English keeps the engine's own name)."""
+    labels = {
+        ENGINE_OFFLINE: QCoreApplication.translate("EnginePicker", "offline"),
+        ENGINE_CLOUD: QCoreApplication.translate("EnginePicker", "cloud"),
+        ENGINE_CROPRESIZE: QCoreApplication.translate("EnginePicker", "cropresize"),
+    }
+    return labels.get(name, name)
 
 
 class EnginePicker(QWidget):

@@ -27,6 +27,7 @@ from idphoto_desktop.core.errors import IdPhotoError, StorageError
 from idphoto_desktop.core.job import CancelToken, GenerateResult, ProgressCallback
 from idphoto_desktop.core.presets import Preset
 from idphoto_desktop.ui.errors import clerk_text
+from idphoto_desktop.ui.preset_entries import preset_label, preset_name
 from idphoto_desktop.ui.widgets import Banner
 
 if TYPE_CHECKING:
@@ -61,7 +62,9 @@ def rules_text(preset: Preset) -> str:
     if rules is None:
         return QCoreApplication.translate(
             "ExportDialog", "{0}: no online-form rules are known; a {1} px JPEG is made."
-        ).replace("{0}", preset.name).replace("{1}", f"{preset.width_px}×{preset.height_px}")
+        ).replace("{0}", preset_name(preset)).replace(
+            "{1}", f"{preset.width_px}×{preset.height_px}"
+        )
     parts: list[str] = []
     if rules.exact_px:
         parts.append(
@@ -96,7 +99,7 @@ def rules_text(preset: Preset) -> str:
         )
     if rules.formats:
         parts.append("/".join(f.upper() for f in rules.formats))
-    return f"{preset.name}: " + ", ".join(parts) + "."
+    return f"{preset_name(preset)}: " + ", ".join(parts) + "."
 
 
 def make_upload(
@@ -146,7 +149,7 @@ class ExportDialog(QDialog):
         self.preset_combo = QComboBox()
         self.preset_combo.setObjectName("exportPreset")
         for preset in presets:
-            self.preset_combo.addItem(preset.label, preset.id)
+            self.preset_combo.addItem(preset_label(preset), preset.id)
         self.rules = QLabel()
         self.rules.setObjectName("exportRules")
         self.rules.setWordWrap(True)

@@ -61,18 +61,25 @@ def cjk_family() -> str | None:
     return sorted(available)[0] if available else None
 
 
-def ensure_cjk_font(app: QGuiApplication) -> str | None:
+def ensure_cjk_font(app: QGuiApplication, *, substitute: bool = True) -> str | None:
     """Load the bundled fonts and make Chinese text fall back to a CJK family.
 
-    Returns the family used, or None (logged) when the machine has none at all.
+    With ``substitute`` (a Chinese window) the window's family gets the CJK family as
+    its substitute; an English window keeps its own font metrics and relies on the
+    font fallback for the odd Chinese preset name. Returns the family, or None (logged)
+    when the machine has none at all.
     """
     load_fonts(bundled_fonts_dir())
     family = cjk_family()
     if family is None:
         log.warning("No font with Chinese characters found: Chinese text will not show")
         return None
-    default = app.font().family()
-    QFont.insertSubstitution(default, family)
-    for generic in ("Sans Serif", "DejaVu Sans", "sans-serif"):
-        QFont.insertSubstitution(generic, family)
+    if substitute:
+        for name in substituted_families(app):
+            QFont.insertSubstitution(name, family)
     return family
+
+
+def substituted_families(app: QGuiApplication) -> list[str]:
+    """The families whose text falls back to the CJK family in a Chinese window."""
+    return [app.font().family(), "Sans Serif", "DejaVu Sans", "sans-serif"]

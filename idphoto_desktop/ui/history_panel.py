@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from idphoto_desktop.core.errors import IdPhotoError
+from idphoto_desktop.ui.engine_picker import engine_label
 from idphoto_desktop.ui.errors import clerk_text
 from idphoto_desktop.ui.widgets import Banner
 
@@ -250,7 +251,7 @@ class HistoryPanel(QWidget):
             who = f" · {s.customer}" if s.customer else ""
             text = (
                 f"{local_time(s.created_at)}{who}\n{self._preset_name(s.preset_id)}\n"
-                f"{s.width}×{s.height} px · {s.engine}{source}"
+                f"{s.width}×{s.height} px · {engine_label(s.engine)}{source}"
             )
             item = QListWidgetItem(text)
             item.setData(ID_ROLE, s.id)

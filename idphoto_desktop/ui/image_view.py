@@ -34,6 +34,7 @@ MIN_ZOOM = 1.0
 MAX_ZOOM = 8.0
 ZOOM_STEP = 1.25
 _CHECKER = 8
+NOTES_MIN_WIDTH = 280  # a smaller picture gets the arrows only (the words are beside it)
 
 
 def _checker_brush() -> QBrush:
@@ -310,7 +311,7 @@ class ImageView(QWidget):
         self._paint_arrows(painter, shape, color)
         painter.setClipping(False)
         notes = self.overlay_notes()
-        if notes:
+        if notes and self.image_rect().width() >= NOTES_MIN_WIDTH:
             # At the bottom of the picture: the top of the rectangle (the crown) is what
             # the clerk checks, so nothing is written over it.
             font = painter.font()

@@ -116,6 +116,9 @@ class MainWindow(QMainWindow):
 
         self.notes = ResultNotes(self)  # messages cleared and results marked as things change
         self._install_verdict_badge()
+        from idphoto_desktop.ui.token_notice import TokenNoticeController
+
+        self.token_notice = TokenNoticeController(self, self.side_panel.keyring_notice)
         self.preset_picker.fill_later(self._fill_presets)
         self._restore_settings()
         self._update_state()
@@ -338,6 +341,7 @@ class MainWindow(QMainWindow):
             self._token, self._token_error = None, err
         self._token_read = True
         self.engine_picker.set_has_token(bool(self._token))
+        self.token_notice.token_state_known(bool(self._token))  # no keyring: say so
 
     def token(self) -> str | None:
         """The provider's token, read once (GUI thread) and handed to the job; the
@@ -479,7 +483,9 @@ class MainWindow(QMainWindow):
         self.result_panel.result_caption.setText(self.tr("Result"))
         self.photo_info.setText(self._photo_text(photo))
         notes = photo.prepared.notes if photo.prepared is not None else ()
-        self.photo_info.setToolTip("\n".join(notes))
+        from idphoto_desktop.ui import i18n
+
+        self.photo_info.setToolTip(i18n.text("\n".join(notes)))
         self.statusBar().showMessage(self.tr("Opened {0}").format(photo.label), 5000)
         self._update_state()
         self.photoLoaded.emit()
@@ -583,7 +589,9 @@ class MainWindow(QMainWindow):
                 warning = self.tr("⚠ The rules for {0} advise against a {1} background.")
             else:
                 warning = self.tr("⚠ The rules for {0} forbid a {1} background.")
-            self.background.set_warning(warning.format(preset.name, named))
+            from idphoto_desktop.ui.preset_entries import preset_name
+
+            self.background.set_warning(warning.format(preset_name(preset), named))
         else:
             self.background.set_warning("")
 
@@ -760,7 +768,7 @@ class MainWindow(QMainWindow):
         # The dialog asked before replacing only the name it saw: never replace another.
         overwrite = chosen.typed_name_kept
         kind = chosen.kind
-        dpi = print_dpi(self.current_preset() if self.preset_picker.current_id() else None)
+        dpi = print_dpi(self.studio.result_preset())  # the document the result was made for
         image_bytes = generated.result.image
         target = chosen.path
         self._save_busy = True

@@ -132,9 +132,11 @@ class PreferencesDialog(QDialog):
 
     def _location(self) -> str:
         try:
-            return str(self._services.token_store.location_description)
+            from idphoto_desktop.ui import i18n
+
+            return i18n.text(str(self._services.token_store.location_description))
         except IdPhotoError as err:
-            return str(err)
+            return err.full_text()
 
     def _toggle_shown(self, shown: bool) -> None:
         self.token.setEchoMode(QLineEdit.EchoMode.Normal if shown else QLineEdit.EchoMode.Password)

@@ -7,6 +7,7 @@ specified" instead of a guess.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
@@ -218,6 +219,15 @@ def preset_name(preset: Preset) -> str:
     if current_language() == "zh_CN" and preset.name_zh:
         return preset.name_zh
     return translate(preset.name)
+
+
+def preset_label(preset: Preset) -> str:
+    """"Schengen visa photo (35 × 45 mm)": the name and the print size, translated; a
+    name that already gives its size ("… (2x2 in)") is not followed by it again."""
+    name = preset_name(preset)
+    if re.search(r"\d\s*[x×]\s*\d", name):
+        return name
+    return f"{name} ({print_size_text(preset)})"
 
 
 def entries_from_presets(presets: Iterable[Preset]) -> list[PresetEntry]:

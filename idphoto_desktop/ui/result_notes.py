@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject
 
 from idphoto_desktop.core.job import OutputFormat
+from idphoto_desktop.ui.preset_entries import preset_name
 
 if TYPE_CHECKING:
     from idphoto_desktop.core.presets import Preset
@@ -94,7 +95,7 @@ class ResultNotes(QObject):
         elif chosen == preset_id or (preset_id is None and chosen is None):
             return ""
         made = self._result_preset()
-        what = made.name if made is not None else f"{width}×{height} px"
+        what = preset_name(made) if made is not None else f"{width}×{height} px"
         return self.tr(
             "This result was made for {0}, not for the size chosen now. Press Generate to "
             "make it for the new choice."
@@ -119,7 +120,7 @@ class ResultNotes(QObject):
                         self.tr(
                             "The rules for {0} forbid a {1} background: this photo would be "
                             "rejected. Choose an allowed colour in step 3."
-                        ).format(preset.name, named)
+                        ).format(preset_name(preset), named)
                     )
         found.extend(self._external.values())
         return found

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from idphoto_desktop.core.job import GenerateResult
+from idphoto_desktop.ui.engine_picker import engine_label
 from idphoto_desktop.ui.flow_layout import FlowLayout
 from idphoto_desktop.ui.image_view import ImageView
 from idphoto_desktop.ui.jobs import LoadedPhoto
@@ -181,7 +182,7 @@ class ResultPanel(QWidget):
         parts = [
             f"{result.width}×{result.height} px",
             bg,
-            self.tr("engine: {0}").format(result.engine),
+            self.tr("engine: {0}").format(engine_label(result.engine)),
         ]
         total = result.timings_ms.get("total")
         if total is not None:
@@ -197,6 +198,10 @@ class ResultPanel(QWidget):
             )
         from idphoto_desktop.ui import i18n
 
+        approximate = self.tr("Approximate outline")
+        for note in self.result_view.overlay_notes():  # also written beside the picture
+            if note != approximate:
+                text += f"\n{note}"
         for warning in result.warnings:
             text += f"\n{i18n.text(warning)}"
         self.result_info.setText(text)

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 from idphoto_desktop.ui.background_picker import BackgroundPicker
 from idphoto_desktop.ui.engine_picker import EnginePicker
 from idphoto_desktop.ui.preset_picker import PresetPicker
+from idphoto_desktop.ui.token_notice import KeyringNotice
 from idphoto_desktop.ui.widgets import Banner, TranslatedLabel, section_title
 
 PANEL_WIDTH = 400
@@ -43,8 +44,8 @@ class SidePanel(QWidget):
         side = QWidget()
         side.setObjectName("sideContent")
         side_layout = QVBoxLayout(side)
-        side_layout.setContentsMargins(16, 4, 16, 6)
-        side_layout.setSpacing(5)
+        side_layout.setContentsMargins(16, 4, 16, 2)
+        side_layout.setSpacing(4)
 
         # 1 Photo: Open, Paste in the title row; the address below
         photo_row = QHBoxLayout()
@@ -106,6 +107,12 @@ class SidePanel(QWidget):
         engine_row.addWidget(self.engine_picker.choice_bar)
         actions_layout.addWidget(section_title(4, self.tr("Engine"), engine_row))
         actions_layout.addWidget(self.engine_picker)
+        self.keyring_notice = KeyringNotice()  # no keyring: said here, beside the engine
+        actions_layout.addWidget(self.keyring_notice)
+        # The notice says what matters then; the engine's own line would push step 3 down.
+        self.keyring_notice.visibilityChanged.connect(
+            lambda shown: self.engine_picker.note.setVisible(not shown)
+        )
         self.generate_button = QPushButton(self.tr("Generate"))
         self.generate_button.setObjectName("generateButton")
         self.generate_button.setToolTip(self.tr("Make the ID photo (Ctrl+Enter)"))

@@ -160,7 +160,9 @@ class Studio(QObject):
     def _preset_name(self, preset_id: str | None) -> str:
         preset = self.preset(preset_id)
         if preset is not None:
-            return preset.name
+            from idphoto_desktop.ui.preset_entries import preset_name
+
+            return preset_name(preset)
         return preset_id or self.tr("custom size")
 
     def _color(self) -> str | None:

@@ -29,7 +29,7 @@ QLabel#viewCaption {{ font-weight: 600; color: #3d444d; }}
 QLabel[role="hint"] {{ color: #59636e; }}
 QLabel[role="details"] {{
     color: #3d444d; background: #f2f4f7; border: 1px solid #e1e5ea; border-radius: 6px;
-    padding: 6px;
+    padding: 3px 6px;
 }}
 QLabel[role="warning"] {{ color: {WARNING}; }}
 QLabel[role="error"] {{

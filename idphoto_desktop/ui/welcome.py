@@ -246,7 +246,9 @@ class WelcomeDialog(QDialog):
     def _progress(self, percent: int, text: str) -> None:
         if self._download is not None:
             self.progress.setValue(max(0, min(100, percent)))
-            self.progress_label.setText(text)
+            from idphoto_desktop.ui import i18n
+
+            self.progress_label.setText(i18n.text(text))  # made by the model download
 
     @property
     def downloading(self) -> bool:

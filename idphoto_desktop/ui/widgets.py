@@ -12,7 +12,7 @@ def section_title(number: int, text: str, extra: QLayout | None = None) -> QWidg
     (the step's first choices) sits at the right of the title, saving a row."""
     box = QWidget()
     row = QHBoxLayout(box)
-    row.setContentsMargins(0, 4, 0, 0)
+    row.setContentsMargins(0, 2, 0, 0)
     row.setSpacing(8)
     badge = QLabel(str(number))
     badge.setObjectName("stepBadge")

@@ -163,6 +163,18 @@
 <context>
     <name>EnginePicker</name>
     <message>
+        <source>offline</source>
+        <translation>离线</translation>
+    </message>
+    <message>
+        <source>cloud</source>
+        <translation>云端服务</translation>
+    </message>
+    <message>
+        <source>cropresize</source>
+        <translation>裁切缩放测试</translation>
+    </message>
+    <message>
         <source>Offline (free)</source>
         <translation>离线（免费）</translation>
     </message>
@@ -1433,6 +1445,120 @@
     <message>
         <source>A print sheet needs the document preset the photo was made for. Generate it with a document preset first.</source>
         <translation>打印排版需要照片对应的证件规格。请先用证件规格生成。</translation>
+    </message>
+</context>
+<context>
+    <name>TokenFileDialog</name>
+    <message>
+        <source>Keep the API token in an encrypted file</source>
+        <translation>把 API 密钥保存在加密文件中</translation>
+    </message>
+    <message>
+        <source>Unlock the saved API token</source>
+        <translation>解锁已保存的 API 密钥</translation>
+    </message>
+    <message>
+        <source>This computer has no system keyring, so the API token is normally kept only until the app closes.
+
+You can choose to keep it in a file on this computer, encrypted with a password you choose (AES, key made from the password with Argon2). The token is never written in plain text. You will type the password once each time the app starts. Without the password the token cannot be read; if you forget it, enter the token again.
+
+File: {0}</source>
+        <translation>这台电脑没有系统钥匙串，所以 API 密钥通常只保留到程序关闭。
+
+你可以选择把它保存在本机的一个文件里，用你设定的密码加密（AES 加密，密钥由密码经 Argon2 生成）。密钥绝不会以明文写入。每次启动程序时需要输入一次密码。没有密码就无法读取密钥；如果忘了密码，请重新输入密钥。
+
+文件：{0}</translation>
+    </message>
+    <message>
+        <source>The API token is kept in an encrypted file on this computer. Type its password to use the provider in this session.
+
+File: {0}</source>
+        <translation>API 密钥保存在本机的加密文件中。输入密码后，本次即可使用云端服务。
+
+文件：{0}</translation>
+    </message>
+    <message>
+        <source>Paste the provider&apos;s API token</source>
+        <translation>粘贴云端服务的 API 密钥</translation>
+    </message>
+    <message>
+        <source>API token</source>
+        <translation>API 密钥</translation>
+    </message>
+    <message>
+        <source>Password</source>
+        <translation>密码</translation>
+    </message>
+    <message>
+        <source>Password again</source>
+        <translation>再次输入密码</translation>
+    </message>
+    <message>
+        <source>Keep in the encrypted file</source>
+        <translation>保存到加密文件</translation>
+    </message>
+    <message>
+        <source>Unlock</source>
+        <translation>解锁</translation>
+    </message>
+    <message>
+        <source>Not now</source>
+        <translation>暂不</translation>
+    </message>
+    <message>
+        <source>Choose a password of at least {0} characters.</source>
+        <translation>请设定至少 {0} 个字符的密码。</translation>
+    </message>
+    <message>
+        <source>The two passwords differ.</source>
+        <translation>两次输入的密码不一致。</translation>
+    </message>
+    <message>
+        <source>Type the password first.</source>
+        <translation>请先输入密码。</translation>
+    </message>
+    <message>
+        <source>The encrypted token file could not be used.</source>
+        <translation>无法使用加密密钥文件。</translation>
+    </message>
+    <message>
+        <source>Encrypting…</source>
+        <translation>正在加密…</translation>
+    </message>
+    <message>
+        <source>Unlocking…</source>
+        <translation>正在解锁…</translation>
+    </message>
+</context>
+<context>
+    <name>TokenNoticeController</name>
+    <message>
+        <source>No system keyring: the API token is kept until the app closes.</source>
+        <translation>没有系统钥匙串：API 密钥只保留到程序关闭。</translation>
+    </message>
+    <message>
+        <source>Encrypted file…</source>
+        <translation>加密保存…</translation>
+    </message>
+    <message>
+        <source>No system keyring: an API token is kept until the app closes.</source>
+        <translation>没有系统钥匙串：输入的 API 密钥只保留到程序关闭。</translation>
+    </message>
+    <message>
+        <source>No system keyring and no API token: started offline.</source>
+        <translation>没有系统钥匙串，也没有 API 密钥：已用离线引擎启动。</translation>
+    </message>
+    <message>
+        <source>A token is saved in an encrypted file.</source>
+        <translation>加密文件中有已保存的密钥。</translation>
+    </message>
+    <message>
+        <source>Unlock…</source>
+        <translation>解锁…</translation>
+    </message>
+    <message>
+        <source>The API token is read from the encrypted file for this session.</source>
+        <translation>本次使用从加密文件读取的 API 密钥。</translation>
     </message>
 </context>
 <context>
