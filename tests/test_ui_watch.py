@@ -16,6 +16,7 @@ from PySide6.QtCore import Qt
 
 from idphoto_desktop.ui.main_window import MainWindow
 from idphoto_desktop.ui.services import Services, default_engine_factory
+from idphoto_desktop.ui.watch_strip import verdict_label
 from tests.watch_helpers import SlowCamera, big_jpeg, wait_for
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -66,7 +67,12 @@ def test_new_shots_are_opened_made_checked_and_kept_in_the_strip(
     assert window.generated is not None
     assert (window.generated.result.width, window.generated.result.height) == (600, 600)
     assert watch.strip.shots.count() == 1  # the photo already there was left alone
-    assert window.message.role != "error"
+    # the capture check's verdict is on the shot in the strip and under the result
+    item = watch.strip.item_for((camera_dir / "DSC_0001.JPG").resolve())
+    assert item is not None
+    labels = {verdict_label(v) for v in ("ok", "check", "retake")}
+    assert item.text().split("\n")[1] in labels
+    assert "DSC_0001.JPG: capture check" in window.save_message.text()
 
     # a file that is not a photo: one message, and the watch goes on
     with qtbot.waitSignal(watch.shotSkipped, timeout=WAIT_MS) as skipped:
