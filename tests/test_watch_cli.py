@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PIL import Image
@@ -133,3 +134,39 @@ def test_bad_watch_arguments_get_one_line(
     (tmp_path / "o").mkdir()
     assert main(["watch", str(tmp_path), "--out", str(tmp_path / "o")]) == 1
     assert "--preset" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_the_provider_is_paid_once_per_photo_even_when_the_camera_writes_it_twice(
+    tmp_path: Path, photos_dir: Path, sandbox_factory: Any, sandbox_token: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from tests.test_cli import POST
+
+    sandbox = sandbox_factory()  # the provider's contract on 127.0.0.1 (crop and resize)
+    monkeypatch.setenv("IDPHOTO_TOKEN", sandbox_token)
+    watched, out = tmp_path / "camera", tmp_path / "out"
+    watched.mkdir()
+    out.mkdir()
+    shot = (photos_dir / "hivision_test4.jpg").read_bytes()
+    proc, out_log, err_log = _start(
+        [str(watched), "--out", str(out), "--size", "300x400", "--engine", "cloud",
+         "--api-url", sandbox.base_url, "--settle", "0.1"],
+        tmp_path,
+    )
+    try:
+        assert wait_for(lambda: "watching" in err_log.read_text(), 60)
+        SlowCamera(watched / "IMG_1.JPG", shot).run()
+        assert wait_for(lambda: len(_results(out)) == 1, 120), err_log.read_text()
+        SlowCamera(watched / "IMG_1 copy.JPG", shot).run()  # the same picture again
+        assert wait_for(lambda: len(_results(out)) == 2, 120), err_log.read_text()
+        proc.send_signal(signal.SIGTERM)
+        code = proc.wait(30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert code == 0, err_log.read_text()
+    assert _results(out) == ["IMG_1 copy-300x400.jpg", "IMG_1-300x400.jpg"]
+    assert sandbox.request_counts[POST] == 1  # the second came from the history
+    assert "stored result, no new call" in out_log.read_text()
+    assert sandbox_token not in out_log.read_text() + err_log.read_text()
