@@ -265,6 +265,7 @@ class Settings:
         "4x6", _check_choice("4x6", "10x15", "5x7", "a4", "letter"), "Print sheet paper"
     )
     sheet_copies: Field[int] = Field(0, _check_int(0, 100), "Copies per sheet; 0 = all that fit")
+    watch_folder: Field[str] = Field("", _check_str(4096), "Folder the camera writes into")
     print_choices: Field[dict[str, dict[str, Any]]] = Field(
         {}, _check_print_choices, "Per preset: printer, paper and copies for one-click print"
     )

@@ -45,6 +45,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from idphoto_desktop.core.errors import IdPhotoError
+
 if TYPE_CHECKING:
     from idphoto_desktop.ui.main_window import MainWindow
     from idphoto_desktop.watch.ready import Event, ReadyTracker
@@ -268,7 +270,7 @@ class WatchFolder(QObject):
                 self.tr("The folder {0} does not exist.").replace("{0}", str(folder)), "error"
             )
             return
-        self.stop()
+        self._reset()
         self.folder = folder
         self._tracker = ReadyTracker(folder)
         self._tracker.mark_existing_done()
@@ -281,12 +283,30 @@ class WatchFolder(QObject):
             )
         )
         self.strip.stop_button.show()
+        self._remember(str(folder))
         log.info("Watching the folder %s", folder)
         self.window.statusBar().showMessage(
             self.tr("Watching {0}").replace("{0}", folder.name), 5000
         )
 
     def stop(self) -> None:
+        """The clerk stops watching (not resumed at the next start)."""
+        self._reset()
+        self._remember("")
+
+    def resume(self) -> None:
+        """At start: watch the folder watched last time, if it is still there."""
+        saved = self.window.settings.watch_folder
+        if saved and not self.watching and Path(saved).is_dir():
+            self.watch(Path(saved))
+
+    def _remember(self, folder: str) -> None:
+        try:
+            self.window.settings.set("watch_folder", folder)
+        except IdPhotoError as err:
+            log.warning("Watched folder not saved: %s", err)
+
+    def _reset(self) -> None:
         if self._fs is not None:
             self._fs.deleteLater()
             self._fs = None
@@ -426,4 +446,5 @@ def install_watch_folder(window: MainWindow) -> WatchFolder:
     assert isinstance(layout, QVBoxLayout)
     layout.addWidget(watch.strip)
     watch.action = action
+    QTimer.singleShot(0, watch.resume)  # after the window is built, not before it shows
     return watch
