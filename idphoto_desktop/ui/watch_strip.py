@@ -39,7 +39,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QListWidgetItem,
-    QMenu,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -431,17 +430,14 @@ def install_watch_folder(window: MainWindow) -> WatchFolder:
     action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
     action.triggered.connect(watch.choose)
     window.addAction(action)
-    for top in window.menuBar().actions():
-        menu = top.menu()
-        if isinstance(menu, QMenu) and any(a.objectName() == "actUrl" for a in menu.actions()):
-            url = next(a for a in menu.actions() if a.objectName() == "actUrl")
-            index = menu.actions().index(url)
-            after = menu.actions()[index + 1] if index + 1 < len(menu.actions()) else None
-            if after is not None:
-                menu.insertAction(after, action)
-            else:
-                menu.addAction(action)
-            break
+    file_menu = window.menus.menu("file")  # right after the other ways a photo comes in
+    url = next((a for a in file_menu.actions() if a.objectName() == "actUrl"), None)
+    entries = file_menu.actions()
+    after = entries[entries.index(url) + 1] if url is not None and url != entries[-1] else None
+    if after is not None:
+        file_menu.insertAction(after, action)
+    else:
+        file_menu.addAction(action)
     layout = window.result_panel.layout()
     assert isinstance(layout, QVBoxLayout)
     layout.addWidget(watch.strip)
