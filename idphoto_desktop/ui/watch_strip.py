@@ -377,10 +377,11 @@ class WatchFolder(QObject):
 
     def _photo_loaded(self) -> None:
         photo = self.window.photo
-        if self._auto is None or photo is None or photo.source_path != self._auto:
-            return
-        self._made, self._auto = self._auto, None
-        self.window.generate()
+        if self._auto is not None and photo is not None and photo.source_path == self._auto:
+            self._made, self._auto = self._auto, None
+            self.window.generate()
+        else:  # the clerk opened another photo: what follows is not the watch's
+            self._made = self._auto = None
 
     def _result_shown(self) -> None:
         made, self._made = self._made, None
