@@ -40,6 +40,8 @@ def test_watch_makes_one_result_per_shot_and_document_and_goes_on_after_bad_file
     watched.mkdir()
     out.mkdir()
     (watched / "DSC_0001.JPG").write_bytes((photos_dir / "hivision_test0.jpg").read_bytes())
+    # a shot the capture check refuses (two people, head tilted far up): no ID photo
+    (watched / "DSC_0006.JPG").write_bytes((photos_dir / "fr_two_people.jpg").read_bytes())
     (out / "DSC_0001-us_passport.jpg").write_bytes(b"an earlier result, kept as it is")
     proc, out_log, err_log = _start(
         [str(watched), "--out", str(out), "--preset", "us_passport", "--preset",
@@ -48,7 +50,8 @@ def test_watch_makes_one_result_per_shot_and_document_and_goes_on_after_bad_file
     )
     try:
         # the photo already there at start is made too; the existing name is not replaced
-        assert wait_for(lambda: len(_results(out)) >= 3, 120), err_log.read_text()
+        assert wait_for(lambda: len(_results(out)) >= 3 and "DSC_0006" in err_log.read_text(),
+                        120), err_log.read_text()
         # now the camera: a bad file, a raw file, a slow shot, a shot under a temporary name
         (watched / "DSC_0002.JPG").write_bytes(b"\xff\xd8\xff\xe0 not really a jpeg" * 30)
         (watched / "DSC_0003.CR2").write_bytes(b"II*\x00" + b"\x00" * 4000)
@@ -80,17 +83,20 @@ def test_watch_makes_one_result_per_shot_and_document_and_goes_on_after_bad_file
             image.load()  # a whole JPEG
             if size is not None:
                 assert image.size == size
-    for shot in ("DSC_0001.JPG", "DSC_0004.JPG", "DSC_0005.JPG"):
+    for shot in ("DSC_0001.JPG", "DSC_0004.JPG", "DSC_0005.JPG", "DSC_0006.JPG"):
         assert stdout.count(f"{shot}: verdict ") == 1, stdout
+    assert "DSC_0006.JPG: verdict retake" in stdout
+    assert stderr.count("DSC_0006.JPG: retake") == 1 and "no ID photo" in stderr
     # one clear line each for the files that are not photos, none for partial writes
     assert stderr.count("DSC_0002.JPG") == 1 and "not a readable photo" in stderr
     assert stderr.count("DSC_0003.CR2") == 1 and "raw" in stderr
     assert "Traceback" not in stderr and "DSC_0004" not in stderr and ".tmp" not in stderr
-    assert "stopped after 3 shots" in stderr
+    assert "stopped after 4 shots" in stderr
     from idphoto_desktop.storage.history import open_history
 
     with open_history() as history:  # every result recorded with its customer
         mine = history.list(customer="li wei")
+        # 3 shots x 2 documents; the retake was never made (checked before the engine)
         assert len(mine) == 6 and {e.customer for e in mine} == {"Li Wei"}
         assert history.list(customer="someone else") == []
 
