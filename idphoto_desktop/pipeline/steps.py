@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from idphoto_desktop.core.errors import IdPhotoError, StorageError, ValidationError
+from idphoto_desktop.core.errors import IdPhotoError, ValidationError
 from idphoto_desktop.pipeline import rule
 from idphoto_desktop.pipeline.context import Checker, JobContext
 from idphoto_desktop.pipeline.questions import Pending
@@ -119,8 +119,9 @@ def _reasons(ctx: JobContext) -> str:
 
 # ------------------------------------------------------------------------ validate
 def validate(ctx: JobContext, run: JobRun) -> None:
-    """The request (always a transparent PNG), and the output's folder and name, before
-    anything is paid for."""
+    """The request (always a transparent PNG), and an existing output file (asked about
+    before anything is paid for). A file that then cannot be written still leaves the
+    result kept (the record step runs after a failed write)."""
     from idphoto_desktop.core import validation
 
     ctx.request = validation.make_request(
@@ -131,8 +132,6 @@ def validate(ctx: JobContext, run: JobRun) -> None:
         return
     if ctx.output_format is None:
         raise ValueError("an output file needs an output format")
-    if not out.parent.is_dir():
-        raise StorageError(f"The folder {out.parent} does not exist.")
     if out.exists() and not ctx.overwrite:
         answer = _answer(ctx, "overwrite", out, run.questions.overwrite(ctx, out))
         if answer is False:
