@@ -13,6 +13,7 @@ in the history, the clerk is told so, and the next Generate uses it.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -179,7 +180,12 @@ class GenerateController(QObject):
             )
             if ctx.pending is not None or ctx.result is None:
                 return ctx, None
-            return ctx, jobs.to_generated(ctx.result, color)
+            # the job's warnings (not kept in the history, …) travel with the result and
+            # are shown under it, like the engine's own
+            result = dataclasses.replace(
+                ctx.result, warnings=(*ctx.result.warnings, *ctx.warnings)
+            )
+            return ctx, jobs.to_generated(result, color)
 
         ids: list[int] = []
         handle = self.window.runner.submit(
@@ -227,8 +233,6 @@ class GenerateController(QObject):
             )
         else:
             w.show_fresh(generated, plan.key, plan.what, plan.ctx.params.preset_id)
-        if ctx.warnings:
-            w.message.show_message("\n".join(ctx.warnings), "info")
 
     def _failed(self, task_id: int, plan: _Plan, error: BaseException) -> None:
         if task_id in self._detached:
