@@ -155,3 +155,18 @@ def test_a_retake_verdict_stops_a_paid_call_unless_told_to_go_on(
     assert _run(photos_dir / PHOTO, out, sandbox.base_url, "--ignore-check") == 0
     assert "capture check: retake: The face is turned away." in capsys.readouterr().out
     assert sandbox.request_counts[POST] == 1 and out.is_file()
+
+
+def test_an_opaque_result_is_said_not_passed_off_as_transparent(
+    provider: Callable[..., SandboxServer],
+    photos_dir: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    sandbox = provider()  # crop-and-resize behind the sandbox: no cut-out, opaque PNG
+    assert _run(photos_dir / PHOTO, tmp_path / "a.jpg", sandbox.base_url, "--format", "jpg",
+                "--bg", "FF0000") == 0
+    out = capsys.readouterr().out
+    assert "warning: The cloud engine returned the photo without a transparent background" in out
+    with Image.open(tmp_path / "a.jpg") as img:
+        assert img.format == "JPEG"  # what was asked for, never a mislabelled file

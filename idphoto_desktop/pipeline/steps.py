@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from idphoto_desktop.core.errors import IdPhotoError, ValidationError
+from idphoto_desktop.core.job import OutputFormat
 from idphoto_desktop.pipeline import rule
 from idphoto_desktop.pipeline.context import Checker, JobContext
 from idphoto_desktop.pipeline.questions import Pending
@@ -189,8 +190,12 @@ def compose(ctx: JobContext, run: JobRun) -> None:
     from idphoto_desktop.core import background
 
     image = ctx.result.image
-    if ctx.color is not None and not background.has_transparency(background.open_result(image)):
-        ctx.warn("The result has no transparent background: the colour could not be changed.")
+    wants_cutout = ctx.color is not None or ctx.output_format is OutputFormat.PNG
+    if wants_cutout and not background.has_transparency(background.open_result(image)):
+        ctx.warn(
+            f"The {ctx.result.engine} engine returned the photo without a transparent "
+            "background: its own background is kept."
+        )
     ctx.composed = background.compose(image, ctx.output_format, ctx.color, dpi=ctx.dpi)
 
 
