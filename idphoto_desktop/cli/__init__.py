@@ -11,14 +11,14 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from idphoto_desktop.cli import generate, misc, output, token
+from idphoto_desktop.cli import generate, history, misc, output, token
 from idphoto_desktop.cli.common import EXIT_FAILED, EXIT_OK, EXIT_USAGE
 from idphoto_desktop.core.errors import IdPhotoError
 
 __all__ = ["EXIT_FAILED", "EXIT_OK", "EXIT_USAGE", "main"]
 
 # One module a command family; a new family adds itself here.
-_COMMANDS = (generate, token, misc, output)
+_COMMANDS = (generate, token, misc, output, history)
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -94,6 +95,10 @@ class _LazyHistory:
             self._store = open_history()
         return self._store
 
+    @property
+    def warning(self) -> str | None:
+        return self._store.warning if self._store is not None else None
+
     def close(self) -> None:
         if self._store is not None:
             self._store.close()
@@ -139,6 +144,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
         force=args.force,
         history=history if keep else None,
         preset=get_preset(args.preset) if args.preset else None,
+        customer=args.customer,
     )
     answers = Answers(
         use_stored=True, go_on_despite_check=args.ignore_check, overwrite=args.overwrite
@@ -149,6 +155,8 @@ def cmd_generate(args: argparse.Namespace) -> int:
         err.hint = "Take the photo again, or add --ignore-check to pay for a call anyway."
         raise
     finally:
+        if history.warning:  # e.g. the shared database is away: working on this counter's
+            print(f"warning: {history.warning}", file=sys.stderr)
         history.close()
     _describe(ctx, time.perf_counter() - started)
     return EXIT_OK
@@ -218,6 +226,7 @@ def register(sub: Any) -> None:
         "--ignore-check", action="store_true",
         help="pay for a provider call even when the capture check says retake",
     )
+    gen.add_argument("--customer", help="customer's name or order number, kept in the history")
     gen.add_argument("--overwrite", action="store_true", help="replace an existing output")
     gen.add_argument("-o", "--output", required=True)
     gen.set_defaults(func=cmd_generate)

@@ -149,6 +149,23 @@ def _check_base64(value: object) -> str:
     return value
 
 
+def _check_database_url(value: object) -> str:
+    """'' (this counter's own history) or a postgresql:// address without a password."""
+    if value is None or value == "":
+        return ""
+    if not isinstance(value, str) or len(value) > 2000:
+        raise ValueError("must be a postgresql:// address")
+    from idphoto_desktop.storage.db_url import split_password
+
+    try:
+        url, password = split_password(value)
+    except ValidationError:
+        raise ValueError("must be a postgresql:// address") from None
+    if password is not None:
+        raise ValueError("must not contain a password (it is kept in the keyring)")
+    return url
+
+
 _PRESET_ID = r"\S{1,100}"
 
 
@@ -241,6 +258,12 @@ class Settings:
         "4x6", _check_choice("4x6", "10x15", "5x7", "a4", "letter"), "Print sheet paper"
     )
     sheet_copies: Field[int] = Field(0, _check_int(0, 100), "Copies per sheet; 0 = all that fit")
+    database_url: Field[str] = Field(
+        "", _check_database_url, "Shared history (PostgreSQL); '' = this counter's own"
+    )
+    counter_name: Field[str] = Field(
+        "", _check_str(100), "This counter's name in a shared history; '' = the host name"
+    )
 
     def __init__(self, path: Path | None = None) -> None:
         self._path = path if path is not None else paths.settings_path()

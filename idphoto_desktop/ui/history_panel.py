@@ -29,7 +29,7 @@ from idphoto_desktop.ui.errors import clerk_text
 from idphoto_desktop.ui.widgets import Banner
 
 if TYPE_CHECKING:
-    from idphoto_desktop.storage.history import History, HistoryEntrySummary
+    from idphoto_desktop.storage.history import HistoryEntrySummary, HistoryStore
     from idphoto_desktop.ui.studio_services import ConfirmFn
     from idphoto_desktop.ui.workers import TaskRunner
 
@@ -48,7 +48,7 @@ def local_time(moment: _dt.datetime) -> str:
     return moment.astimezone().strftime("%Y-%m-%d %H:%M")
 
 
-def read_rows(history: History, limit: int = LIST_LIMIT) -> list[Row]:
+def read_rows(history: HistoryStore, limit: int = LIST_LIMIT) -> list[Row]:
     """Worker: the newest entries with small thumbnails."""
     rows: list[Row] = []
     for summary in history.list(limit):
@@ -76,7 +76,7 @@ class HistoryPanel(QWidget):
 
     def __init__(
         self,
-        history: Callable[[], History],
+        history: Callable[[], HistoryStore],
         runner: TaskRunner,
         confirm: Callable[[], ConfirmFn],
         preset_name: Callable[[str | None], str],
