@@ -239,3 +239,20 @@ def test_the_print_sheet_remembers_paper_and_copies(
     paper = again.paper()
     assert paper is not None and paper.key == "a4" and again.copies_spin.value() == 2
     again.close()
+
+
+def test_every_pipeline_step_text_is_marked_for_translation() -> None:
+    """The Qt-free pipeline reports in English; the window translates what it shows."""
+    from idphoto_desktop.pipeline import DEFAULT_STEPS
+    from idphoto_desktop.ui import i18n
+    from idphoto_desktop.ui.generate_job import STEP_TEXTS
+
+    assert {step.text for step in DEFAULT_STEPS} | {"Done"} <= set(STEP_TEXTS)
+    from PySide6.QtCore import QCoreApplication
+
+    assert i18n.install_for_setting("zh_CN") == "zh_CN"
+    try:
+        shown = {QCoreApplication.translate("Pipeline", text) for text in STEP_TEXTS}
+        assert not shown & set(STEP_TEXTS)  # every one has its Chinese
+    finally:
+        i18n.remove()

@@ -18,7 +18,7 @@ import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QObject
 
 from idphoto_desktop.core.errors import CancelledError, IdPhotoError, ValidationError
 from idphoto_desktop.core.job import CancelToken, GenerateParams, OutputFormat, ProgressCallback
@@ -40,6 +40,20 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 JobOutcome = tuple[JobContext, "jobs.GeneratedImage | None"]
+
+# The pipeline is Qt-free and reports its steps in English: marked here for translation,
+# translated when shown (a Chinese clerk reads them in Chinese).
+STEP_TEXTS = (
+    QT_TRANSLATE_NOOP("Pipeline", "Reading the photo"),
+    QT_TRANSLATE_NOOP("Pipeline", "Checking the photo"),
+    QT_TRANSLATE_NOOP("Pipeline", "Checking the choices"),
+    QT_TRANSLATE_NOOP("Pipeline", "Looking in the history"),
+    QT_TRANSLATE_NOOP("Pipeline", "Starting the engine"),
+    QT_TRANSLATE_NOOP("Pipeline", "Composing the photo"),
+    QT_TRANSLATE_NOOP("Pipeline", "Writing the file"),
+    QT_TRANSLATE_NOOP("Pipeline", "Keeping the result"),
+    QT_TRANSLATE_NOOP("Pipeline", "Done"),
+)
 
 
 @dataclass
@@ -200,7 +214,7 @@ class GenerateController(QObject):
 
     def _progress(self, percent: int, text: str) -> None:
         if self.job is not None:
-            self.window.show_progress(percent, text)
+            self.window.show_progress(percent, QCoreApplication.translate("Pipeline", text))
 
     # ============================================================== outcomes
     def _finish(self, task_id: int) -> bool:

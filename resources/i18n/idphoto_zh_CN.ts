@@ -640,6 +640,45 @@
     </message>
 </context>
 <context>
+    <name>Pipeline</name>
+    <message>
+        <source>Reading the photo</source>
+        <translation>正在读取照片</translation>
+    </message>
+    <message>
+        <source>Checking the photo</source>
+        <translation>正在检查照片</translation>
+    </message>
+    <message>
+        <source>Checking the choices</source>
+        <translation>正在检查所选设置</translation>
+    </message>
+    <message>
+        <source>Looking in the history</source>
+        <translation>正在查找历史记录</translation>
+    </message>
+    <message>
+        <source>Starting the engine</source>
+        <translation>正在启动引擎</translation>
+    </message>
+    <message>
+        <source>Composing the photo</source>
+        <translation>正在合成照片</translation>
+    </message>
+    <message>
+        <source>Writing the file</source>
+        <translation>正在写入文件</translation>
+    </message>
+    <message>
+        <source>Keeping the result</source>
+        <translation>正在保存结果</translation>
+    </message>
+    <message>
+        <source>Done</source>
+        <translation>完成</translation>
+    </message>
+</context>
+<context>
     <name>PreferencesDialog</name>
     <message>
         <source>Preferences</source>
