@@ -245,14 +245,28 @@ def test_every_pipeline_step_text_is_marked_for_translation() -> None:
     """The Qt-free pipeline reports in English; the window translates what it shows."""
     from idphoto_desktop.pipeline import DEFAULT_STEPS
     from idphoto_desktop.ui import i18n
-    from idphoto_desktop.ui.generate_job import STEP_TEXTS
+    from idphoto_desktop.ui.generate_job import NOTICE_TEXTS, STEP_TEXTS
 
     assert {step.text for step in DEFAULT_STEPS} | {"Done"} <= set(STEP_TEXTS)
+    # every warning template the steps give (ctx.warn("…", …)) is marked too
+    import ast
+    import inspect
+
+    from idphoto_desktop.pipeline import steps
+
+    templates = {
+        node.args[0].value
+        for node in ast.walk(ast.parse(inspect.getsource(steps)))
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+        and node.func.attr == "warn" and isinstance(node.args[0], ast.Constant)
+    }
+    assert len(templates) >= 5 and templates <= set(NOTICE_TEXTS)
     from PySide6.QtCore import QCoreApplication
 
     assert i18n.install_for_setting("zh_CN") == "zh_CN"
     try:
-        shown = {QCoreApplication.translate("Pipeline", text) for text in STEP_TEXTS}
-        assert not shown & set(STEP_TEXTS)  # every one has its Chinese
+        marked = (*STEP_TEXTS, *NOTICE_TEXTS)
+        shown = {QCoreApplication.translate("Pipeline", text) for text in marked}
+        assert not shown & set(marked)  # every one has its Chinese
     finally:
         i18n.remove()

@@ -157,7 +157,7 @@ def look_up(ctx: JobContext, run: JobRun) -> None:
             return
         entry = rule.pick(store.find_candidates(digest, key), ctx.engine_name, ctx.color)
     except IdPhotoError as err:
-        ctx.warn(f"The history could not be searched ({err}); a new result is made.")
+        ctx.warn("The history could not be searched ({0}); a new result is made.", err)
         return
     if entry is None:
         return
@@ -193,8 +193,9 @@ def compose(ctx: JobContext, run: JobRun) -> None:
     wants_cutout = ctx.color is not None or ctx.output_format is OutputFormat.PNG
     if wants_cutout and not background.has_transparency(background.open_result(image)):
         ctx.warn(
-            f"The {ctx.result.engine} engine returned the photo without a transparent "
-            "background: its own background is kept."
+            "The {0} engine returned the photo without a transparent background: its own "
+            "background is kept.",
+            ctx.result.engine,
         )
     ctx.composed = background.compose(image, ctx.output_format, ctx.color, dpi=ctx.dpi)
 
@@ -226,7 +227,7 @@ def record(ctx: JobContext, run: JobRun) -> None:
         )
         return
     except (IdPhotoError, ValueError, OSError) as err:
-        ctx.warn(f"Not kept in the history: {err}")
+        ctx.warn("Not kept in the history: {0}", err)
     if not ctx.paid_call:
         return
     from idphoto_desktop.pipeline.recovery import keep_in_folder
@@ -236,9 +237,9 @@ def record(ctx: JobContext, run: JobRun) -> None:
     except (IdPhotoError, OSError) as err:
         log.error("A paid result could not be kept anywhere: %s", err)
         if ctx.written is None:
-            ctx.warn(f"The paid result could not be kept anywhere: {err}")
+            ctx.warn("The paid result could not be kept anywhere: {0}", err)
         return
-    ctx.warn(f"The paid result was kept in {ctx.recovered}.")
+    ctx.warn("The paid result was kept in {0}.", ctx.recovered)
 
 
 DEFAULT_STEPS: tuple[Step, ...] = (

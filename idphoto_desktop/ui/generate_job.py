@@ -54,6 +54,27 @@ STEP_TEXTS = (
     QT_TRANSLATE_NOOP("Pipeline", "Keeping the result"),
     QT_TRANSLATE_NOOP("Pipeline", "Done"),
 )
+NOTICE_TEXTS = (
+    QT_TRANSLATE_NOOP("Pipeline", "The photo could not be checked; look at it carefully."),
+    QT_TRANSLATE_NOOP(
+        "Pipeline", "The history could not be searched ({0}); a new result is made."
+    ),
+    QT_TRANSLATE_NOOP(
+        "Pipeline",
+        "The {0} engine returned the photo without a transparent background: its own "
+        "background is kept.",
+    ),
+    QT_TRANSLATE_NOOP("Pipeline", "Not kept in the history: {0}"),
+    QT_TRANSLATE_NOOP("Pipeline", "The paid result could not be kept anywhere: {0}"),
+    QT_TRANSLATE_NOOP("Pipeline", "The paid result was kept in {0}."),
+)
+
+
+def shown_notices(ctx: JobContext) -> tuple[str, ...]:
+    """The job's warnings in the clerk's language."""
+    return tuple(
+        n.render(QCoreApplication.translate("Pipeline", n.template)) for n in ctx.notices
+    )
 
 
 @dataclass
@@ -197,7 +218,7 @@ class GenerateController(QObject):
             # the job's warnings (not kept in the history, …) travel with the result and
             # are shown under it, like the engine's own
             result = dataclasses.replace(
-                ctx.result, warnings=(*ctx.result.warnings, *ctx.warnings)
+                ctx.result, warnings=(*ctx.result.warnings, *shown_notices(ctx))
             )
             return ctx, jobs.to_generated(result, color)
 

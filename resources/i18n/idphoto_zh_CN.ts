@@ -677,6 +677,30 @@
         <source>Done</source>
         <translation>完成</translation>
     </message>
+    <message>
+        <source>The photo could not be checked; look at it carefully.</source>
+        <translation>无法检查这张照片，请仔细查看。</translation>
+    </message>
+    <message>
+        <source>The history could not be searched ({0}); a new result is made.</source>
+        <translation>无法查找历史记录（{0}），将重新生成。</translation>
+    </message>
+    <message>
+        <source>The {0} engine returned the photo without a transparent background: its own background is kept.</source>
+        <translation>{0} 引擎返回的照片没有透明背景：保留其原有背景。</translation>
+    </message>
+    <message>
+        <source>Not kept in the history: {0}</source>
+        <translation>未存入历史记录：{0}</translation>
+    </message>
+    <message>
+        <source>The paid result could not be kept anywhere: {0}</source>
+        <translation>已付费的结果无处保存：{0}</translation>
+    </message>
+    <message>
+        <source>The paid result was kept in {0}.</source>
+        <translation>已付费的结果已保存到 {0}。</translation>
+    </message>
 </context>
 <context>
     <name>PreferencesDialog</name>
