@@ -26,7 +26,6 @@ from idphoto_desktop.pipeline import (
     Answers,
     FixedQuestions,
     JobContext,
-    KeptAfterCancelError,
     run_job,
 )
 from idphoto_desktop.ui import jobs
@@ -289,14 +288,14 @@ class GenerateController(QObject):
         self._kept_for = photo_seq
         if photo_seq != self.window.photo_seq:
             return
-        text = (
-            clerk_text(error)
-            if isinstance(error, KeptAfterCancelError)
-            else self.tr(
+        if ctx.entry_id is not None:
+            text = self.tr(
                 "The cancelled call had already been made: it was paid for and kept in the "
                 "history. Press Generate to use it: nothing more is charged."
             )
-        )
+        else:  # the history could not keep it: the recovery folder did (or nothing could)
+            text = clerk_text(error) if error is not None else ""
+            text = "\n".join(filter(None, (text, *shown_notices(ctx))))
         self.window.message.show_message(text, "info")
 
     # ============================================================== questions
@@ -320,10 +319,18 @@ class GenerateController(QObject):
             self._submit(plan)
 
     def answer_check(self, go_on: bool) -> None:
+        """Send anyway (True), or retake first: nothing is sent, the job ends here."""
         plan = self._answer_plan("go_on_despite_check")
-        if plan is not None:
-            plan.answers.go_on_despite_check = go_on
-            self._submit(plan)
+        if plan is None:
+            return
+        if not go_on:
+            self._plan = None
+            self.window.fail(
+                self.tr("Nothing was sent: the photo should be taken again first.")
+            )
+            return
+        plan.answers.go_on_despite_check = True
+        self._submit(plan)
 
     def _answer_plan(self, kind: str) -> _Plan | None:
         plan = self._plan

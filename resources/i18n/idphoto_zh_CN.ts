@@ -309,6 +309,10 @@
         <translation>已取消的调用其实已经完成：已付费并保存在历史记录中。按“生成”即可使用，不会再次收费。</translation>
     </message>
     <message>
+        <source>Nothing was sent: the photo should be taken again first.</source>
+        <translation>没有发送：请先重拍这张照片。</translation>
+    </message>
+    <message>
         <source>Cancelled. The photo and your choices are kept. If the provider had already made the photo, it is kept in the history and not charged again.</source>
         <translation>已取消。照片和您的选择都已保留。如果服务商已经做好了照片，它会保存在历史记录中，不会再次收费。</translation>
     </message>
