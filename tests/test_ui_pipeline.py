@@ -165,7 +165,7 @@ def test_history_switched_off_records_nothing(
     assert window.preset_picker.select("icao_35x45")
     generate(qtbot, window)
     assert window.generated is not None
-    assert not paths.history_db_path().exists()
+    assert not (paths.data_dir() / "history.sqlite3").exists()  # never even opened
 
 
 def test_a_dialog_opened_again_replaces_the_closed_one(

@@ -43,8 +43,7 @@ def _make_engine(args: argparse.Namespace) -> Engine:
         from idphoto_desktop.engines.offline import OfflineEngine
 
         return OfflineEngine()
-    from idphoto_desktop.api.client import ProviderClient
-    from idphoto_desktop.engines.cloud import CloudEngine
+    from idphoto_desktop.engines.cloud import CloudEngine, client_from_settings
     from idphoto_desktop.logsetup import register_secret
     from idphoto_desktop.storage.token_store import TokenStore
 
@@ -55,7 +54,7 @@ def _make_engine(args: argparse.Namespace) -> Engine:
             hint="Run 'idphoto token set', set IDPHOTO_TOKEN, or use --engine offline.",
         )
     register_secret(token)
-    return CloudEngine(ProviderClient(token, base_url=args.api_url))
+    return CloudEngine(client_from_settings(token, base_url=args.api_url))
 
 
 def _describe(ctx: JobContext, seconds: float) -> None:
