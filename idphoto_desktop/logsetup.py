@@ -22,6 +22,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from idphoto_desktop.core.secret import scrub
 from idphoto_desktop.storage import paths
 
 REDACTED = "***"
@@ -65,10 +66,15 @@ def register_secret(value: str | None) -> None:
 
 
 def redact(text: str) -> str:
-    """``text`` with every registered secret and every bearer credential replaced."""
+    """``text`` with every registered secret and every bearer credential replaced.
+
+    Also a secret hidden by zero-width or full-width characters, and a long piece of
+    one (a token cut short by someone else), see :func:`core.secret.scrub`.
+    """
     pattern = _secret_pattern
     if pattern is not None:
         text = pattern.sub(REDACTED, text)
+        text = scrub(text, list(_secrets), REDACTED)
     if "earer" in text or "EARER" in text:
         text = _BEARER.sub(lambda m: m.group(1) + REDACTED, text)
     return text
@@ -137,8 +143,29 @@ def log_file_path() -> Path:
     return paths.log_dir() / LOG_FILE_NAME
 
 
+class OneLineFormatter(logging.Formatter):
+    """``prefix`` + the first line of the message: no traceback, no stack (console)."""
+
+    def __init__(self, prefix: str = "") -> None:
+        super().__init__()
+        self.prefix = prefix
+
+    def format(self, record: logging.LogRecord) -> str:
+        try:
+            message = record.getMessage()
+        except Exception:  # a malformed logging call still gives one line
+            message = str(record.msg)
+        first = " ".join(message.strip().splitlines()[:1]) if message.strip() else ""
+        return f"{self.prefix}{record.levelname.lower()}: {first}"
+
+
 def setup_logging(
-    *, level: int = logging.INFO, to_file: bool = True, rotate_later: bool = False
+    *,
+    level: int = logging.INFO,
+    to_file: bool = True,
+    rotate_later: bool = False,
+    console_level: int | None = None,
+    console_one_line: str | None = None,
 ) -> Path | None:
     """Configure the root logger: redacted console output and a rotating file.
 
@@ -148,6 +175,10 @@ def setup_logging(
     window's start writes to the same file through a plain handler and calls
     :func:`start_rotation` after its first paint (``logging.handlers`` pulls in
     ``socket`` and ``pickle``, which the first paint does not need).
+
+    ``console_level`` filters what reaches the console (the command line shows only
+    warnings); ``console_one_line`` makes each console record one line with that
+    prefix (``"idphoto: "``) and no traceback; the file keeps everything.
     """
     root = logging.getLogger()
     teardown_logging()
@@ -164,6 +195,7 @@ def setup_logging(
     if to_file:
         try:
             log_path = log_file_path()
+            paths.make_private_file(log_path)
             if rotate_later:
                 handlers.append(logging.FileHandler(log_path, encoding="utf-8"))
             else:
@@ -172,11 +204,30 @@ def setup_logging(
             file_error = err
             log_path = None
     for handler in handlers:
-        root.addHandler(_ours(handler, formatter))
+        console = not isinstance(handler, logging.FileHandler)
+        if console and console_one_line is not None:
+            root.addHandler(_ours(handler, OneLineFormatter(console_one_line)))
+        else:
+            root.addHandler(_ours(handler, formatter))
+        if console and console_level is not None:
+            handler.setLevel(console_level)
     root.setLevel(level)
     if file_error is not None:
         logging.getLogger(__name__).warning("Cannot write the log file: %s", file_error)
+    _start_up_housekeeping()
     return log_path
+
+
+def _start_up_housekeeping() -> None:
+    """Every start (window or command line) sets up logging first: remove the hidden
+    temporary files that writes of a killed earlier run left beside their outputs."""
+    try:
+        removed = paths.clean_stale_temps()
+    except Exception:  # housekeeping must never stop a start
+        logging.getLogger(__name__).debug("temporary file clean-up failed", exc_info=True)
+        return
+    for path in removed:
+        logging.getLogger(__name__).info("Removed %s, left by an interrupted write", path)
 
 
 def _rotating_handler(log_path: Path) -> logging.Handler:
@@ -315,7 +366,8 @@ def _write_new_file(folder: Path, name: str, text: str) -> Path:
     for attempt in range(100):
         target = folder / (name if attempt == 0 else f"{stem}-{attempt}{suffix}")
         try:
-            with target.open("x", encoding="utf-8") as stream:
+            fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)  # private
+            with os.fdopen(fd, "w", encoding="utf-8") as stream:
                 stream.write(text)
             return target
         except FileExistsError:

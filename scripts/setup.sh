@@ -14,7 +14,8 @@ pkgs=(libglib2.0-0 libgl1 libegl1 libx11-6 libdbus-1-3 libfontconfig1 libfreetyp
       libxcb-xkb1 libxcb-xfixes0 libxcb-shm0 libxcb-sync1 libxcb-util1 libnss3 libxrender1
       libxi6 libsm6 libice6 fonts-dejavu-core fonts-wqy-microhei)
 if [ "$want_test" = 1 ]; then
-  pkgs+=(gnome-keyring dbus-daemon dbus-x11 xvfb curl desktop-file-utils binutils)
+  pkgs+=(gnome-keyring dbus-daemon dbus-x11 xvfb curl desktop-file-utils binutils
+         postgresql)  # a real server for the shared-history tests (started in a temp folder)
 fi
 
 missing=()

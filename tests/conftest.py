@@ -15,6 +15,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SHARED = Path(os.environ.get("IDPHOTO_SHARED", ROOT.parent / "shared")).resolve()
 
 pytest_plugins = [
+    "tests.fixtures.postgres",
     "tests.fixtures.sandbox",
     "tests.fixtures.ui",
 ]

@@ -312,7 +312,6 @@ def test_sizes_that_are_not_whole_numbers_are_refused(
         ("status=502-html", ServerError),
         ("malformed-json", MalformedReplyError),
         ("missing-fields", MalformedReplyError),
-        ("wrong-types", MalformedReplyError),
         ("reset", MaybeChargedError),
     ],
 )
@@ -332,6 +331,18 @@ def test_create_faults_give_typed_errors_and_one_post(
         assert not isinstance(caught.value, MaybeChargedError)
     counts = sandbox.request_counts
     assert counts[POST] == 1 and counts[RESULT] == 0
+
+
+def test_a_create_reply_with_wrong_types_still_gives_the_paid_result(
+    sandbox: SandboxServer, client_for: ClientFactory, photo: PreparedPhoto
+) -> None:
+    """Issue 14: numbers as text are read, an unusable image address is asked for again
+    with a free query; the photo is never posted twice."""
+    client = client_for(sandbox, session=FaultSession(post=["wrong-types"]))
+    result = client.generate(make_request(photo))
+    assert (result.width, result.height) == (300, 400)
+    counts = sandbox.request_counts
+    assert counts[POST] == 1 and counts[POLL] >= 1 and counts[RESULT] == 1
 
 
 def test_quota_error_carries_retry_after(

@@ -326,9 +326,11 @@ def test_check_image() -> None:
         check_image(b"", None)
 
 
-def test_a_result_in_another_format_is_kept_with_a_warning(scripted: Scripted) -> None:
+def test_a_result_in_another_format_is_converted_with_a_warning(scripted: Scripted) -> None:
+    """Never a PNG labelled JPG: the bytes are converted to what was asked, and said."""
     scripted.reply(200, done_reply(scripted.url + "/r.png"))
     scripted.reply(200, png(), Content_Type="image/png")
     result = client(scripted).generate(make_request(PHOTO, fmt=OutputFormat.JPG))
-    assert result.format is OutputFormat.PNG
-    assert result.warnings and "PNG" in result.warnings[0]
+    assert result.format is OutputFormat.JPG
+    assert result.image.startswith(b"\xff\xd8\xff")
+    assert result.warnings and "PNG" in result.warnings[0] and "converted" in result.warnings[0]

@@ -103,6 +103,18 @@ def test_open_history_without_a_database_is_this_counters_sqlite() -> None:
         assert store.warning is None
 
 
+def test_a_bad_database_address_leaves_the_counter_working(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("IDPHOTO_DATABASE_URL", "mysql://someone:pw1234@db.example/x")
+    with open_history() as store:
+        assert isinstance(store, History)
+        assert store.warning is not None and "postgresql://" in store.warning
+        assert "pw1234" not in store.warning
+        store.add(_sha(b"p"), PARAMS, _result(_png(1)))
+        assert store.count() == 1
+
+
 def test_history_file_is_private(private_app_home: Path) -> None:
     folder = paths.data_dir()  # made by paths with the usual umask
     os.chmod(folder, 0o755)
@@ -164,26 +176,28 @@ def test_rows_with_bad_values_are_skipped_and_reported(
     conn = sqlite3.connect(history.path)
     conn.execute("UPDATE results SET format = 'gif', width = 'wide' WHERE id = ?", (bad,))
     conn.execute("UPDATE results SET created_at = 'yesterday-ish' WHERE id = ?", (worse,))
+    conn.execute("UPDATE results SET source_name = CAST(x'ff41' AS TEXT) WHERE id = ?", (good,))
     conn.commit()
     conn.close()
     found = history.find(photo, PARAMS)
     assert found is not None and found.id == good
     assert [e.id for e in history.find_candidates(photo, history_key(PARAMS))] == [good]
     assert [e.id for e in history.list()] == [good]
+    assert history.list()[0].source_name == "\ufffdA"  # not UTF-8: shown, never a crash
     assert sorted(history.skipped) == [bad, worse]
     assert "Skipped history entry" in caplog.text
     history.spent()  # a bad date never raises
 
 
-def _damage_a_middle_page(db: Path) -> None:
+def _damage_a_middle_page(db: Path, count: int = 1) -> None:
     conn = sqlite3.connect(db)
     page = conn.execute("PRAGMA page_size").fetchone()[0]
     pages = conn.execute("PRAGMA page_count").fetchone()[0]
     conn.close()
-    assert pages > 4
+    assert pages > 4 + count
     with open(db, "r+b") as handle:
-        handle.seek(page * (pages // 2))
-        handle.write(b"\xa5" * page)
+        handle.seek(page * (pages // 2 - count // 2))
+        handle.write(b"\xa5" * page * count)
 
 
 def _fill(n: int) -> None:
@@ -196,6 +210,7 @@ def _fill(n: int) -> None:
 def test_a_damaged_middle_page_is_set_aside_and_backups_never_overwritten() -> None:
     db = paths.history_db_path()
     backups: list[Path] = []
+    total = 0
     for round_ in range(2):
         _fill(20)
         _damage_a_middle_page(db)
@@ -203,9 +218,13 @@ def test_a_damaged_middle_page_is_set_aside_and_backups_never_overwritten() -> N
             assert h.warning is not None and "damaged" in h.warning
             assert h.set_aside_to is not None
             backups.append(h.set_aside_to)
-            assert h.count() == 0
+            kept = h.count()
+            assert "could still be read" in h.warning
+            assert 0 < kept < total + 20  # the readable results came along, not the bad page
+            total = kept
             h.add(_sha(b"after"), PARAMS, _result(_png(7)))
             assert h.find(_sha(b"after"), PARAMS) is not None
+        total += 1
         assert backups[-1].is_file()
         if round_ == 0:
             first_bytes = backups[0].read_bytes()
@@ -264,3 +283,26 @@ def test_reserve_serialises_processes_and_threads() -> None:
     for t in threads:
         t.join()
     assert most == 1
+
+
+def test_damage_found_by_a_query_sets_the_file_aside(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Big files skip the check on open; the first query that meets the damage recovers."""
+    from idphoto_desktop.storage import history as history_module
+
+    db = paths.history_db_path()
+    _fill(20)
+    with History() as h:
+        paid = h.list(limit=1)[0]  # the newest row, far from the middle pages
+    _damage_a_middle_page(db, count=5)
+    monkeypatch.setattr(history_module, "QUICK_CHECK_MAX_BYTES", 0)
+    with History() as h:
+        assert h.set_aside_to is None  # not checked on open
+        listed = h.list()  # meets the damaged page
+        assert h.set_aside_to is not None and h.set_aside_to.is_file()
+        assert h.warning is not None and "damaged" in h.warning
+        assert paid.id in [e.id for e in listed]
+        assert 0 < len(listed) < 20
+        found = h.get(paid.id)
+        assert found.uid == paid.uid and found.image.startswith(b"\x89PNG")
+    with History() as again:
+        assert again.set_aside_to is None and again.count() == len(listed)

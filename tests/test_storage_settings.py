@@ -207,7 +207,8 @@ def test_corrupt_file_gives_defaults_and_is_kept_as_bad(
         s = Settings()
     assert s.engine == "offline"
     assert "corrupt" in caplog.text.lower()
-    bad = path.with_name("settings.json.bad")
+    # Kept under a timestamped name (issue 14: never overwrite an earlier backup).
+    (bad,) = path.parent.glob("settings.json.bad-*")
     assert bad.read_bytes() == content
     assert not path.exists()
     s.engine = "cloud"  # and the app can save again

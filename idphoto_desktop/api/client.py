@@ -23,18 +23,20 @@ from typing import NoReturn, TypeVar
 from urllib.parse import quote, urljoin
 
 import requests
-from requests.adapters import HTTPAdapter
 
 from idphoto_desktop import logsetup
+from idphoto_desktop.api.deadline import Watch, watch_session
 from idphoto_desktop.api.download import (
     DEFAULT_MAX_DOWNLOAD_BYTES,
     DownloadPolicy,
+    convert_result,
     download_result,
 )
 from idphoto_desktop.api.form import build_form
 from idphoto_desktop.api.http_errors import error_for_status, parse_retry_after
 from idphoto_desktop.api.models import (
     MAX_REPLY_BYTES,
+    RECT_DROPPED,
     TaskReply,
     error_detail,
     parse_reply_bytes,
@@ -53,19 +55,23 @@ from idphoto_desktop.core.errors import (
     DeadlineError,
     IdPhotoError,
     MalformedReplyError,
+    MaybeChargedError,
     NetworkError,
     QuotaError,
+    RequestTimeoutError,
     ResultExpiredError,
     ServerError,
     ValidationError,
 )
+from idphoto_desktop.core.geometry import Rect
 from idphoto_desktop.core.job import (
     CancelToken,
     GenerateRequest,
     GenerateResult,
+    OutputFormat,
     ProgressCallback,
 )
-from idphoto_desktop.core.secret import Secret
+from idphoto_desktop.core.secret import Secret, has_control, normalise, scrub
 
 log = logging.getLogger("idphoto_desktop.api")
 
@@ -74,6 +80,14 @@ CREATE_PATH = "/task/pic/idphoto"
 TASK_PATH = "/task/"
 ENGINE_NAME = "cloud"
 USER_AGENT = "idphoto-desktop/0.1"
+DEFAULT_REQUEST_DEADLINE_S = 180.0
+"""Connect + send + the whole reply of one API request (a 15 MB upload on a slow line
+and the provider's 30 s of work fit; a server trickling its reply does not)."""
+DEFAULT_DOWNLOAD_DEADLINE_S = 120.0
+"""The whole result download, every retry included."""
+MAYBE_CHARGED_ATTR = "idphoto_maybe_charged"
+"""Set on a KeyboardInterrupt that came after the paid POST began (see cli main)."""
+CHARGED_AFTER_CANCEL = "The service may still finish this task and charge for it."
 
 T = TypeVar("T")
 
@@ -96,13 +110,41 @@ class PollPolicy:
 
 
 def _check_token(token: str) -> str:
-    value = token.strip() if isinstance(token, str) else ""
+    """The token as it will be sent, or one plain line saying why it cannot be.
+
+    Pasted text is normalised first (full-width letters, zero-width spaces). An HTTP
+    header carries Latin-1 bytes only and the provider's tokens are ASCII, so anything
+    else is refused here rather than as a traceback from the HTTP library. The message
+    never echoes the token.
+    """
+    value = normalise(token).strip() if isinstance(token, str) else ""
     if not value:
         raise AuthenticationError("No API token is set.")
-    if any(ch.isspace() or not ch.isprintable() for ch in value):
-        # Never echo it: the message would carry the secret.
+    if any(ch.isspace() for ch in value) or has_control(token.strip()):
         raise AuthenticationError("The API token contains spaces or control characters.")
+    if not value.isascii() or not value.isprintable():
+        raise AuthenticationError(
+            "The API token contains characters other than Latin letters, digits and "
+            "signs, which cannot be sent to the service.",
+            hint="Copy the token again from the provider's page (it starts with sk-).",
+        )
     return value
+
+
+def _rect_inside(rect: Rect | None, request: GenerateRequest, warnings: list[str]) -> Rect | None:
+    """The rectangle if it can lie on the uploaded photo; else None and a warning.
+
+    Lenient (the grid is inferred, NOTES.md): only a box that starts outside the photo
+    or is many times its size is dropped.
+    """
+    photo = request.photo
+    if rect is None or photo is None:
+        return rect
+    width, height = photo.width, photo.height
+    if rect.x >= width or rect.y >= height or rect.width > 8 * width or rect.height > 8 * height:
+        warnings.append(RECT_DROPPED.format(why="outside the uploaded photo"))
+        return None
+    return rect
 
 
 class ProviderClient:
@@ -128,17 +170,18 @@ class ProviderClient:
         get_retries: int = 3,
         retry_wait_s: float = 1.0,
         max_retry_wait_s: float = 30.0,
+        request_deadline_s: float = DEFAULT_REQUEST_DEADLINE_S,
+        download_deadline_s: float = DEFAULT_DOWNLOAD_DEADLINE_S,
     ) -> None:
         self._token = Secret(_check_token(token))
+        self._post_begun = False
         logsetup.register_secret(self._token.reveal())
         base = base_url.strip().rstrip("/")
         self.base_url = check_secure_url(base, "The API address")
-        if session is None:
-            session = requests.Session()
-            adapter = HTTPAdapter(max_retries=0)  # no hidden retries: see the module doc
-            session.mount("https://", adapter)
-            session.mount("http://", adapter)
-        self._session = session
+        # No hidden retries (see the module doc), and connections a Watch can cut: also
+        # on a session passed in, whose own adapters are replaced.
+        self._session = watch_session(session if session is not None else requests.Session())
+        self.request_deadline_s = max(1.0, float(request_deadline_s))
         self.connect_timeout = connect_timeout
         self.read_timeout = read_timeout
         self.poll = PollPolicy(
@@ -157,6 +200,7 @@ class ProviderClient:
             retries=self.get_retries,
             retry_wait_s=retry_wait_s,
             max_retry_wait_s=max_retry_wait_s,
+            deadline_s=max(1.0, float(download_deadline_s)),
         )
 
     def __repr__(self) -> str:
@@ -181,12 +225,12 @@ class ProviderClient:
         }
 
     def _scrub(self, err: IdPhotoError) -> IdPhotoError:
-        """Remove the token from an error's texts (defence in depth: server text echoes)."""
-        secret = self._token.reveal()
+        """Remove the token (and pieces of it) from an error's texts: server text echoes."""
+        secret = [self._token.reveal()]
         for attr in ("message", "hint", "err_info"):
             value = getattr(err, attr, None)
-            if isinstance(value, str) and secret in value:
-                setattr(err, attr, value.replace(secret, "***"))
+            if isinstance(value, str):
+                setattr(err, attr, scrub(value, secret))
         err.args = (err.message,)
         return err
 
@@ -229,22 +273,28 @@ class ProviderClient:
         status = response.status_code
         if 300 <= status <= 399:
             self._refuse_redirect(response)
-        if status != 200:
-            detail = error_detail(body).replace(self._token.reveal(), "***")
+        if not 200 <= status <= 299:  # 201/202 are successes too (HTTP semantics)
+            detail = scrub(error_detail(body), [self._token.reveal()])
             raise error_for_status(
                 status,
                 detail,
                 retry_after=parse_retry_after(response.headers.get("Retry-After")),
                 context=context,
             )
-        return parse_reply_bytes(body, 200)
+        return parse_reply_bytes(body, 200, context)
 
     # ----- the paid call -----
     def create_task(
         self, request: GenerateRequest, *, cancel: CancelToken | None = None
     ) -> TaskReply:
         """POST the task once. Raises MaybeChargedError if it may have been received."""
-        return self._guarded(lambda: self._create_task(request, cancel))
+        self._post_begun = False
+        try:
+            return self._guarded(lambda: self._create_task(request, cancel))
+        except KeyboardInterrupt as interrupt:
+            if self._post_begun:
+                setattr(interrupt, MAYBE_CHARGED_ATTR, True)
+            raise
 
     def _create_task(self, request: GenerateRequest, cancel: CancelToken | None) -> TaskReply:
         parts = build_form(request)
@@ -253,19 +303,25 @@ class ProviderClient:
             if cancel is not None:
                 cancel.raise_if_cancelled()
             started = time.perf_counter()
+            watch = Watch(self.request_deadline_s, cancel)
+            self._post_begun = True
             try:
-                with self._session.post(
+                with watch, self._session.post(
                     url,
                     headers=self._headers(),
                     files=parts,
-                    timeout=self._timeouts(),
+                    timeout=watch.timeouts(self.connect_timeout, self.read_timeout),
                     allow_redirects=False,
                     stream=True,
                     proxies=proxies_for(url),
                 ) as response:
                     body = self._read_body(response)
             except requests.exceptions.RequestException as exc:
-                if is_transport_error(exc) and nothing_sent(exc) and attempt == 1:
+                sent = not nothing_sent(exc)
+                if watch.fired is not None:
+                    log.warning("POST %s cut: %s", CREATE_PATH, watch.fired)
+                    raise self._cut(watch, charged=sent) from None
+                if is_transport_error(exc) and not sent and attempt == 1:
                     log.warning(
                         "POST %s: could not connect (%s); trying once more",
                         CREATE_PATH,
@@ -287,18 +343,41 @@ class ProviderClient:
         raise NetworkError("The service could not be reached.")  # pragma: no cover
 
     # ----- free calls -----
-    def _get_once(self, path: str) -> tuple[requests.Response, bytes]:
+    def _cut(self, watch: Watch, *, charged: bool) -> IdPhotoError:
+        """The error for an exchange a :class:`Watch` cut (deadline or Cancel)."""
+        seconds = math.ceil(watch.seconds)
+        if watch.fired == "cancel":
+            return CancelledError("Cancelled.", hint=CHARGED_AFTER_CANCEL if charged else None)
+        if charged:
+            return MaybeChargedError(
+                f"The service did not answer within {seconds} s after receiving the photo."
+            )
+        return RequestTimeoutError(f"The service did not answer within {seconds} s.")
+
+    def _get_once(
+        self, path: str, cancel: CancelToken | None = None, deadline: float | None = None
+    ) -> tuple[requests.Response, bytes]:
         url = self.base_url + path
         started = time.perf_counter()
-        with self._session.get(
-            url,
-            headers=self._headers(),
-            timeout=self._timeouts(),
-            allow_redirects=False,
-            stream=True,
-            proxies=proxies_for(url),
-        ) as response:
-            body = self._read_body(response)
+        seconds = self.request_deadline_s
+        if deadline is not None:
+            seconds = max(1.0, min(seconds, deadline - time.monotonic()))
+        watch = Watch(seconds, cancel)
+        try:
+            with watch, self._session.get(
+                url,
+                headers=self._headers(),
+                timeout=watch.timeouts(self.connect_timeout, self.read_timeout),
+                allow_redirects=False,
+                stream=True,
+                proxies=proxies_for(url),
+            ) as response:
+                body = self._read_body(response)
+        except requests.exceptions.RequestException:
+            if watch.fired is not None:
+                log.warning("GET %s cut: %s", path[:100], watch.fired)
+                raise self._cut(watch, charged=False) from None
+            raise
         log.info(
             "GET %s -> %d (%.0f ms)",
             path[:100],
@@ -322,8 +401,14 @@ class ProviderClient:
                 cancel.raise_if_cancelled()
             wait = min(self.retry_wait_s * (2**failures), self.max_retry_wait_s)
             try:
-                response, body = self._get_once(path)
-                return self._api_reply(response, body, context=context)
+                response, body = self._get_once(path, cancel, deadline)
+                reply = self._api_reply(response, body, context=context)
+                if context == "task" and interpret_state(reply.state).phase is Phase.DONE:
+                    if not reply.image:  # a free query: ask again rather than give up
+                        raise MalformedReplyError(
+                            "The service reported the task done but sent no image."
+                        )
+                return reply
             except requests.exceptions.RequestException as exc:
                 error: IdPhotoError = network_error(exc, after_send_is_charged=False)
             except QuotaError as exc:
@@ -401,8 +486,18 @@ class ProviderClient:
         progress: ProgressCallback | None = None,
         cancel: CancelToken | None = None,
     ) -> GenerateResult:
-        """Create, poll until done (async), download at once; a typed error otherwise."""
-        return self._guarded(lambda: self._generate(request, progress, cancel))
+        """Create, poll until done (async), download at once; a typed error otherwise.
+
+        A KeyboardInterrupt after the POST began is marked ``idphoto_maybe_charged``
+        so that the command line can warn that the task may still be charged.
+        """
+        self._post_begun = False
+        try:
+            return self._guarded(lambda: self._generate(request, progress, cancel))
+        except KeyboardInterrupt as interrupt:
+            if self._post_begun:
+                setattr(interrupt, MAYBE_CHARGED_ATTR, True)
+            raise
 
     def _generate(
         self,
@@ -440,25 +535,59 @@ class ProviderClient:
             outcome = interpret_state(reply.state)
         if outcome.phase is Phase.FAILED:
             log.info("task %s failed with state %d", reply.task_id, reply.state)
-            raise outcome.error(reply.err_info.replace(self._token.reveal(), "***"))
+            raise outcome.error(scrub(reply.err_info, [self._token.reveal()]))
+        if not reply.image and reply.task_id is not None:
+            # Done but no address (a sync reply cut short): asking again costs nothing,
+            # and the result is paid for.
+            log.warning("task %s done without an image address; asking again", reply.task_id)
+            try:
+                reply = self._get_task(reply.task_id, first, cancel, None)
+            except CancelledError:
+                raise
+            except IdPhotoError:
+                raise MalformedReplyError(
+                    "The service reported the task done but sent no image."
+                ) from None
         round_trip = (time.perf_counter() - started) * 1000.0
         if not reply.image:
             raise MalformedReplyError("The service reported the task done but sent no image.")
+        # A path or a scheme-relative address is read against the API's address.
+        image_url = urljoin(self.base_url + "/", reply.image)
         report(92, "Downloading the result")
         size = request.params.size
-        downloaded = download_result(
-            self._session,
-            reply.image,
-            expected=size,
-            policy=self.download_policy,
-            cancel=cancel,
-        )
-        warnings: tuple[str, ...] = ()
-        if downloaded.format is not request.params.format:
-            warnings = (
-                f"The service sent a {downloaded.format.value.upper()} image although "
-                f"{request.params.format.value.upper()} was asked for.",
+        try:
+            downloaded = download_result(
+                self._session,
+                image_url,
+                expected=size,
+                policy=self.download_policy,
+                cancel=cancel,
             )
+        except CancelledError:
+            raise CancelledError(
+                "Cancelled.",
+                hint="The service had finished the task, so it is charged; its result is "
+                "kept there for an hour.",
+            ) from None
+        warnings = list(reply.warnings)
+        image, image_format = downloaded.data, downloaded.format
+        if downloaded.converted_from is not None:
+            warnings.append(
+                f"The service sent a {downloaded.converted_from} image; it was converted to "
+                "PNG without loss."
+            )
+        asked = request.params.format
+        if image_format is not asked:
+            # Never a file whose bytes contradict its name: convert, and say so.
+            image = convert_result(image, asked, request.params.bg_color)
+            lost = " (the transparent background is lost)" if asked is OutputFormat.PNG else ""
+            warnings.append(
+                f"The service sent a {image_format.value.upper()} image although "
+                f"{asked.value.upper()} was asked for; it was converted to "
+                f"{asked.value.upper()}{lost}."
+            )
+            image_format = asked
+        rect = _rect_inside(reply.foreground_rect, request, warnings)
         timings: dict[str, float] = {
             "round_trip": round_trip,
             "result_download": downloaded.elapsed_ms,
@@ -469,15 +598,15 @@ class ProviderClient:
             timings["download_time"] = reply.download_time
         report(100, "Done")
         return GenerateResult(
-            image=downloaded.data,
-            format=downloaded.format,
+            image=image,
+            format=image_format,
             width=downloaded.width,
             height=downloaded.height,
             engine=ENGINE_NAME,
-            foreground_rect=reply.foreground_rect,
+            foreground_rect=rect,
             task_id=reply.task_id,
             timings_ms=timings,
-            warnings=warnings,
+            warnings=tuple(warnings),
             raw=dict(reply.raw),
         )
 

@@ -15,22 +15,27 @@ import logging
 import time
 import warnings
 from dataclasses import dataclass
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 import requests
 from PIL import Image
 
+from idphoto_desktop.api.deadline import Watch
 from idphoto_desktop.api.http_errors import parse_retry_after
 from idphoto_desktop.api.transport import is_transport_error, network_error, wait_or_cancel
 from idphoto_desktop.api.urls import check_secure_url, describe_url, proxies_for
 from idphoto_desktop.core.errors import (
+    CancelledError,
     IdPhotoError,
     MalformedReplyError,
     NetworkError,
+    RequestTimeoutError,
     ResultExpiredError,
     ServerError,
+    ValidationError,
 )
 from idphoto_desktop.core.job import CancelToken, OutputFormat, PhotoSize
+from idphoto_desktop.core.netaddr import is_non_public_address
 
 log = logging.getLogger("idphoto_desktop.api")
 
@@ -52,6 +57,8 @@ class DownloadPolicy:
     retries: int = 3
     retry_wait_s: float = 1.0
     max_retry_wait_s: float = 10.0
+    deadline_s: float = 120.0
+    """The whole download, redirects and retries included, whatever the server does."""
 
 
 @dataclass(frozen=True)
@@ -63,6 +70,26 @@ class DownloadedImage:
     width: int
     height: int
     elapsed_ms: float
+    converted_from: str | None = None
+    """The format the service really sent (WEBP...) when it was converted to PNG."""
+
+
+_LOSSLESS_TO_PNG = frozenset({"WEBP", "BMP", "TIFF"})
+"""Formats a result may come in that turn into PNG without losing a pixel."""
+
+
+def _as_png_if_other(data: bytes) -> tuple[bytes, str | None]:
+    """A WebP/BMP/TIFF result re-encoded as PNG (and its format), else ``data`` as is."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as image:
+                kind = image.format or ""
+    except Exception:  # check_image gives the message for anything unreadable
+        return data, None
+    if kind not in _LOSSLESS_TO_PNG:
+        return data, None
+    return convert_result(data, OutputFormat.PNG), kind
 
 
 def check_image(data: bytes, expected: PhotoSize | None) -> tuple[OutputFormat, int, int]:
@@ -92,6 +119,38 @@ def check_image(data: bytes, expected: PhotoSize | None) -> tuple[OutputFormat, 
     return _PIL_FORMATS[kind], width, height
 
 
+_FORMAT_NAMES = {OutputFormat.PNG: "PNG", OutputFormat.JPG: "JPEG"}
+
+
+def convert_result(data: bytes, target: OutputFormat, bg_color: str | None = None) -> bytes:
+    """The result re-encoded as ``target``, for a provider that ignored ``format``.
+
+    JPEG to PNG loses nothing (PNG is lossless). PNG to JPEG does what the provider
+    does for ``format=jpg``: transparency flattened onto ``bg_color`` (white by
+    default), at a quality that keeps the picture visually the same. Either way the
+    file's bytes then match its label; an undecodable result is a MalformedReplyError.
+    """
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            image.load()
+            buffer = io.BytesIO()
+            if target is OutputFormat.PNG:
+                keep = image if image.mode in ("RGB", "RGBA", "L", "LA") else image.convert("RGB")
+                keep.save(buffer, format="PNG")
+            else:
+                colour = (bg_color or "FFFFFF").strip().lstrip("#")
+                rgb = tuple(int(colour[i : i + 2], 16) for i in (0, 2, 4))
+                rgba = image.convert("RGBA")
+                flat = Image.new("RGB", rgba.size, rgb)
+                flat.paste(rgba, mask=rgba.getchannel("A"))
+                flat.save(buffer, format="JPEG", quality=95, subsampling=0)
+            return buffer.getvalue()
+    except Exception:  # Pillow raises many types for bad data
+        raise MalformedReplyError(
+            "The service's result is in another format than asked and could not be converted."
+        ) from None
+
+
 def _read_capped(response: requests.Response, max_bytes: int) -> bytes:
     length = response.headers.get("Content-Length", "")
     if length.strip().isdigit() and int(length) > max_bytes:
@@ -109,17 +168,17 @@ def _read_capped(response: requests.Response, max_bytes: int) -> bytes:
 
 
 def _fetch_once(
-    session: requests.Session, url: str, policy: DownloadPolicy
+    session: requests.Session, url: str, policy: DownloadPolicy, watch: Watch
 ) -> tuple[int, bytes, str | None]:
     """(status, body, Retry-After) after following checked redirects."""
     current = url
     for _hop in range(MAX_REDIRECTS + 1):
-        check_secure_url(current, "The result address")
+        check_result_url(current)
         with session.get(
             current,
             stream=True,
             allow_redirects=False,
-            timeout=(policy.connect_timeout, policy.read_timeout),
+            timeout=watch.timeouts(policy.connect_timeout, policy.read_timeout),
             proxies=proxies_for(current),
         ) as response:
             if response.is_redirect:
@@ -132,6 +191,35 @@ def _fetch_once(
     raise MalformedReplyError("The result address redirects too many times.")
 
 
+def _private_address() -> ValidationError:
+    return ValidationError(
+        "The result address points into a private or local network; refused "
+        "(results come from the provider's public storage).",
+        hint="The service sent an unexpected answer; try again later.",
+    )
+
+
+def check_result_url(url: str) -> str:
+    """https (http only to loopback), and never a private or link-local address: a
+    hostile reply must not make the counter PC fetch from the studio's network."""
+    check_secure_url(url, "The result address")
+    try:
+        host = urlsplit(url).hostname
+    except ValueError:
+        host = None
+    if is_non_public_address(host):
+        raise _private_address()
+    return url
+
+
+def _too_slow(policy: DownloadPolicy) -> RequestTimeoutError:
+    return RequestTimeoutError(
+        f"The result did not download within {policy.deadline_s:.0f} s.",
+        hint="The result is kept by the service for an hour; generate again later, "
+        "or check the network.",
+    )
+
+
 def download_result(
     session: requests.Session,
     url: str,
@@ -142,16 +230,27 @@ def download_result(
 ) -> DownloadedImage:
     """Fetch and check the result image; retries transient failures within bounds."""
     policy = policy or DownloadPolicy()
-    check_secure_url(url, "The result address")
+    check_result_url(url)
     started = time.perf_counter()
+    deadline = time.monotonic() + policy.deadline_s
     last_error: IdPhotoError = NetworkError("The result could not be downloaded.")
     for attempt in range(policy.retries + 1):
         if cancel is not None:
             cancel.raise_if_cancelled()
         wait = min(policy.retry_wait_s * (2**attempt), policy.max_retry_wait_s)
+        if time.monotonic() >= deadline:
+            raise _too_slow(policy)
+        watch = Watch(deadline - time.monotonic(), cancel, public_peers_only=True)
         try:
-            status, data, retry_after = _fetch_once(session, url, policy)
+            with watch:
+                status, data, retry_after = _fetch_once(session, url, policy, watch)
         except requests.exceptions.RequestException as exc:
+            if watch.refused_peer:
+                raise _private_address() from None
+            if watch.fired == "cancel":
+                raise CancelledError("Cancelled.") from None
+            if watch.fired == "deadline":
+                raise _too_slow(policy) from None
             if not is_transport_error(exc):
                 raise MalformedReplyError("The result address could not be used.") from None
             last_error = network_error(exc, after_send_is_charged=False)
@@ -162,13 +261,16 @@ def download_result(
                 attempt + 1,
             )
             if attempt < policy.retries:
-                wait_or_cancel(cancel, wait)
+                wait_or_cancel(cancel, min(wait, max(0.0, deadline - time.monotonic())))
             continue
         if status == 200:
+            data, converted_from = _as_png_if_other(data)
             image_format, width, height = check_image(data, expected)
             elapsed = (time.perf_counter() - started) * 1000.0
             log.info("result downloaded from %s: %d bytes", describe_url(url), len(data))
-            return DownloadedImage(data, image_format, width, height, elapsed)
+            return DownloadedImage(
+                data, image_format, width, height, elapsed, converted_from
+            )
         if status in _EXPIRED:
             raise ResultExpiredError(
                 f"The result link no longer works (HTTP {status}); results are kept for one hour."
@@ -180,7 +282,7 @@ def download_result(
                 wait = min(max(wait, hinted), policy.max_retry_wait_s)
             log.warning("result download: HTTP %d, attempt %d", status, attempt + 1)
             if attempt < policy.retries:
-                wait_or_cancel(cancel, wait)
+                wait_or_cancel(cancel, min(wait, max(0.0, deadline - time.monotonic())))
             continue
         raise MalformedReplyError(f"The result could not be downloaded (HTTP {status}).")
     raise last_error

@@ -57,64 +57,106 @@ class TaskReply:
     type: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
     raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    warnings: tuple[str, ...] = ()
+    """What was dropped from the reply (a bad rectangle...), in the clerk's words."""
 
 
 def _malformed(what: str) -> MalformedReplyError:
     return MalformedReplyError(f"The service sent an unexpected answer ({what}).")
 
 
+MAX_SANE_NUMBER = 1e7
+"""Beyond this no pixel coordinate, size or duration of this API makes sense."""
+RECT_DROPPED = "The service's person rectangle was unusable ({why}); it is not shown."
+
+
+def _number(value: object) -> float | None:
+    """A JSON number, or a number sent as a string ("1", " 384.5 "); None otherwise.
+
+    Lenient on purpose: a gateway that quotes its numbers must not cost a paid result.
+    """
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return float(value) if abs(value) < 10**18 else math.inf
+    if isinstance(value, float):
+        return value
+    if isinstance(value, str) and 0 < len(value) <= 64:
+        try:
+            return float(value.strip())
+        except ValueError:
+            return None
+    return None
+
+
 def _int(data: dict[str, Any], key: str, *, required: bool = False) -> int | None:
+    """A whole number (or its text); a required one must be exact, others are lenient."""
     value = data.get(key)
     if value is None:
         if required:
             raise _malformed(f"'{key}' is missing")
         return None
-    if isinstance(value, bool):
-        raise _malformed(f"'{key}' is not a number")
-    if isinstance(value, int):
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) < 10**18:
         return value
-    if isinstance(value, float) and math.isfinite(value) and value.is_integer():
-        return int(value)
-    raise _malformed(f"'{key}' is not a whole number")
+    number = _number(value)
+    if number is not None and math.isfinite(number) and abs(number) < 10**18:
+        if number.is_integer():
+            return int(number)
+        if not required:
+            return int(number)
+    if required:
+        raise _malformed(f"'{key}' is not a whole number")
+    return None  # an optional field of the wrong type is ignored, not fatal
 
 
 def _float(data: dict[str, Any], key: str) -> float | None:
-    value = data.get(key)
-    if value is None:
+    """A finite number (or its text), else None: these fields are for display only."""
+    number = _number(data.get(key))
+    if number is None or not math.isfinite(number):
         return None
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise _malformed(f"'{key}' is not a number")
-    number = float(value)
-    if not math.isfinite(number):
-        raise _malformed(f"'{key}' is not a finite number")
     return number
 
 
-def _str(data: dict[str, Any], key: str) -> str | None:
+def _str(data: dict[str, Any], key: str, *, number_ok: bool = False) -> str | None:
+    """Text (with ``number_ok`` a whole number becomes its text); anything else None."""
     value = data.get(key)
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        raise _malformed(f"'{key}' is not text")
-    return value
+    if isinstance(value, str):
+        return value
+    if number_ok and isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    return None
 
 
-def _rect(value: object) -> Rect | None:
+def _rect(value: object, warnings: list[str]) -> Rect | None:
+    """The person's rectangle, or None with a warning when it cannot be drawn.
+
+    Missing or all-zero (a task not yet done) is None without a word; negative,
+    NaN, infinite, absurd or partial rectangles are dropped with a warning.
+    """
     if value is None:
         return None
     if not isinstance(value, dict):
-        raise _malformed("'foreground_rect' is not an object")
+        warnings.append(RECT_DROPPED.format(why="not an object"))
+        return None
     numbers: list[float] = []
     for key in ("x", "y", "width", "height"):
-        number = _float(value, key)
+        number = _number(value.get(key))
         if number is None:
-            raise _malformed(f"'foreground_rect.{key}' is missing")
+            warnings.append(RECT_DROPPED.format(why=f"'{key}' missing or not a number"))
+            return None
         numbers.append(number)
+    if not all(math.isfinite(n) for n in numbers):
+        warnings.append(RECT_DROPPED.format(why="not a finite number"))
+        return None
     x, y, width, height = numbers
-    if width < 0 or height < 0:
-        raise _malformed("'foreground_rect' has a negative size")
-    if width == 0 or height == 0:
+    if width == 0 and height == 0:
         return None  # the provider's placeholder before the task is done
+    if width <= 0 or height <= 0 or x < 0 or y < 0:
+        warnings.append(RECT_DROPPED.format(why="negative or empty"))
+        return None
+    if max(x + width, y + height) > MAX_SANE_NUMBER:
+        warnings.append(RECT_DROPPED.format(why="far too large"))
+        return None
     return Rect(x, y, width, height)
 
 
@@ -148,15 +190,15 @@ def parse_task_data(data: object, *, status: int = 200) -> TaskReply:
         raise _malformed("'data' is not an object")
     state = _int(data, "state", required=True)
     assert state is not None
+    warnings: list[str] = []
     progress = _int(data, "progress")
     if progress is not None:
         progress = max(0, min(100, progress))
     width = _int(data, "image_width")
     height = _int(data, "image_height")
-    for name, side in (("image_width", width), ("image_height", height)):
-        if side is not None and side < 0:
-            raise _malformed(f"'{name}' is negative")
-    task_id = _str(data, "task_id")
+    width = width if width is not None and 0 < width <= MAX_SANE_NUMBER else None
+    height = height if height is not None and 0 < height <= MAX_SANE_NUMBER else None
+    task_id = _str(data, "task_id", number_ok=True)
     if task_id is not None:
         task_id = task_id.strip() or None
     image = _str(data, "image")
@@ -168,9 +210,9 @@ def parse_task_data(data: object, *, status: int = 200) -> TaskReply:
         state_detail=_str(data, "state_detail") or "",
         err_info=_str(data, "err_info") or "",
         image=(image.strip() or None) if image is not None else None,
-        image_width=width or None,
-        image_height=height or None,
-        foreground_rect=_rect(data.get("foreground_rect")),
+        image_width=width,
+        image_height=height,
+        foreground_rect=_rect(data.get("foreground_rect"), warnings),
         completed_at=_int(data, "completed_at"),
         created_at=_int(data, "created_at"),
         processed_at=_int(data, "processed_at"),
@@ -182,31 +224,51 @@ def parse_task_data(data: object, *, status: int = 200) -> TaskReply:
         type=_str(data, "type"),
         extra={k: v for k, v in data.items() if k not in KNOWN_FIELDS},
         raw=dict(data),
+        warnings=tuple(warnings),
     )
 
 
-def error_from_body(body: object, http_status: int) -> IdPhotoError | None:
+def error_from_body(body: object, http_status: int, context: str = "api") -> IdPhotoError | None:
     """The error an error-shaped body stands for, or None if it is not error-shaped."""
     if not isinstance(body, dict):
         return None
     gateway = body.get("error")
     if isinstance(gateway, dict):
-        detail = clean_detail(gateway.get("message"))
+        detail = message_of(gateway)
         kind = gateway.get("type")
         if http_status != 200:
-            return error_for_status(http_status, detail)
+            return error_for_status(http_status, detail, context=context)
         return error_for_gateway_type(kind if isinstance(kind, str) else "", detail)
     if isinstance(gateway, str) and http_status != 200:
-        return error_for_status(http_status, gateway)
-    status = body.get("status")
-    if isinstance(status, int) and not isinstance(status, bool) and status != 200:
-        if "data" in body and "message" not in body and "msg" not in body:
+        return error_for_status(http_status, gateway, context=context)
+    status = _status(body.get("status"))
+    if status is not None and status != 200:
+        if "data" in body and not any(k in body for k in _MESSAGE_KEYS):
             return None  # a non-200 status with data is not an error shape we know
-        message = body.get("message", body.get("msg"))
         return error_for_status(
-            http_status if http_status != 200 else status, clean_detail(message)
+            http_status if http_status != 200 else status, message_of(body), context=context
         )
     return None
+
+
+_MESSAGE_KEYS = ("message", "msg", "error_description", "detail", "error")
+
+
+def message_of(body: dict[str, Any]) -> str:
+    """The first non-empty display text among ``message``, ``msg``... ('' if none)."""
+    for key in _MESSAGE_KEYS:
+        text = clean_detail(body.get(key))
+        if text:
+            return text
+    return ""
+
+
+def _status(value: object) -> int | None:
+    """The body's ``status`` as a whole number (also "200"), or None if it is not one."""
+    number = _number(value)
+    if number is None or not math.isfinite(number) or not number.is_integer():
+        return None
+    return int(number)
 
 
 def decode_json(content: bytes) -> object:
@@ -214,37 +276,37 @@ def decode_json(content: bytes) -> object:
     if len(content) > MAX_REPLY_BYTES:
         raise _malformed("the answer is far too long")
     try:
-        text = content.decode("utf-8-sig")
-        return json.loads(text)
+        # Bytes: json detects UTF-8 (with or without a BOM), UTF-16 and UTF-32 itself.
+        return json.loads(content)
     except (UnicodeDecodeError, ValueError, RecursionError):
         raise _malformed("not valid JSON") from None
 
 
-def parse_reply(body: object, http_status: int = 200) -> TaskReply:
+def parse_reply(body: object, http_status: int = 200, context: str = "api") -> TaskReply:
     """A decoded JSON reply -> :class:`TaskReply`, or the typed error it stands for.
 
     Raises (never returns) an ``IdPhotoError`` for error replies and malformed ones.
     """
-    error = error_from_body(body, http_status)
+    error = error_from_body(body, http_status, context)
     if error is not None:
         raise error
     if http_status != 200:
-        raise error_for_status(http_status)
+        raise error_for_status(http_status, context=context)
     if not isinstance(body, dict):
         raise _malformed("not a JSON object")
-    status = body.get("status", 200)
-    if isinstance(status, bool) or not isinstance(status, int):
+    status = _status(body.get("status", 200))
+    if status is None:
         raise _malformed("'status' is not a number")
     if status != 200:
         if 400 <= status <= 599:
-            raise error_for_status(status)
+            raise error_for_status(status, context=context)
         raise _malformed(f"'status' is {status}")
     if "data" not in body:
         raise _malformed("'data' is missing")
     return parse_task_data(body["data"], status=status)
 
 
-def parse_reply_bytes(content: bytes, http_status: int = 200) -> TaskReply:
+def parse_reply_bytes(content: bytes, http_status: int = 200, context: str = "api") -> TaskReply:
     """Raw bytes from the wire -> :class:`TaskReply`; errors as :func:`parse_reply`.
 
     A non-200 HTTP status with a body that is not JSON (a gateway's HTML page) is
@@ -254,9 +316,9 @@ def parse_reply_bytes(content: bytes, http_status: int = 200) -> TaskReply:
         body = decode_json(content)
     except MalformedReplyError:
         if http_status != 200:
-            raise error_for_status(http_status) from None
+            raise error_for_status(http_status, context=context) from None
         raise
-    return parse_reply(body, http_status)
+    return parse_reply(body, http_status, context)
 
 
 def error_detail(content: bytes) -> str:
@@ -269,7 +331,5 @@ def error_detail(content: bytes) -> str:
         return ""
     gateway = body.get("error")
     if isinstance(gateway, dict):
-        return clean_detail(gateway.get("message"))
-    if isinstance(gateway, str):
-        return clean_detail(gateway)
-    return clean_detail(body.get("message", body.get("msg")))
+        return message_of(gateway) or message_of(body)
+    return message_of(body)

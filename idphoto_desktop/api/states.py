@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
+from idphoto_desktop.api.http_errors import clean_detail
 from idphoto_desktop.core.errors import (
     FaceError,
     ImageError,
@@ -69,7 +70,7 @@ class StateOutcome:
         """The error to raise for a failed task (``err_info`` is the provider's text)."""
         cls = self.error_class or TaskFailedError
         message = self.text
-        detail = " ".join(err_info.split())[:200]
+        detail = clean_detail(err_info)  # scrubbed of secrets, then cut
         if detail:
             message = f"{message} (service says: {detail})"
         return cls(message, hint=self.hint, state=self.state, err_info=err_info)

@@ -3,50 +3,132 @@
 Every subcommand prints one line of reason and exits non-zero on failure. Each lives in its
 own module with a ``register(sub)`` function; heavy modules are imported inside the
 subcommand that needs them, so building the parser stays cheap.
+
+Logging: everything goes to the log file (``logsetup``); the console shows one line per
+warning and never a traceback, unless ``--debug`` (anywhere on the line) is given.
 """
 
 from __future__ import annotations
 
 import argparse
+import errno
+import logging
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
-from idphoto_desktop.cli import check, generate, misc, output, token, watch
+from idphoto_desktop.cli import check, generate, history, misc, output, token, watch
 from idphoto_desktop.cli.common import EXIT_FAILED, EXIT_OK, EXIT_USAGE
 from idphoto_desktop.core.errors import IdPhotoError
 
-__all__ = ["EXIT_FAILED", "EXIT_OK", "EXIT_USAGE", "main"]
+__all__ = ["EXIT_FAILED", "EXIT_INTERRUPTED", "EXIT_OK", "EXIT_USAGE", "main"]
+
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report Ctrl+C
+DEBUG_FLAG = "--debug"
+MAYBE_CHARGED_ATTR = "idphoto_maybe_charged"
+"""Set on a KeyboardInterrupt that hit a provider call after the photo may have gone."""
 
 # One module a command family; a new family adds itself here.
-_COMMANDS = (generate, check, token, misc, output, watch)
+_COMMANDS = (generate, check, token, misc, output, history, watch)
+
+log = logging.getLogger("idphoto_desktop.cli")
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="idphoto", description="ID photos at the counter.")
+    parser.add_argument(
+        DEBUG_FLAG, action="store_true", help="show debug output and tracebacks on the console"
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     for module in _COMMANDS:
         module.register(sub)
     return parser
 
 
+def _say(text: str) -> None:
+    """One line on stderr, whatever the text holds."""
+    print("idphoto: " + " ".join(text.split()), file=sys.stderr)
+
+
+def describe_os_error(err: OSError) -> str:
+    """Words for an OSError: never ``[Errno 28] ...`` nor a library's raw text."""
+    name = Path(str(err.filename)).name if err.filename else ""
+    where = f" ({name})" if name else ""
+    if err.errno is None:
+        # Not the operating system's: a decoder (Pillow) saying "image file is truncated".
+        return "A file could not be read: it is damaged, incomplete or not an image."
+    if err.errno == errno.ENOSPC:
+        return f"The disk is full{where}; nothing more could be written."
+    if err.errno in (errno.EACCES, errno.EPERM):
+        return f"Permission denied{where}."
+    if err.errno == errno.ENOENT:
+        return f"Not found{where}."
+    if err.errno == errno.EROFS:
+        return f"The disk is read-only{where}."
+    reason = (err.strerror or "input/output error").rstrip(".")
+    return f"{reason[:1].upper()}{reason[1:]}{where}."
+
+
+def _setup_logging(debug: bool) -> Path | None:
+    from idphoto_desktop import logsetup
+
+    try:
+        return logsetup.setup_logging(
+            level=logging.DEBUG if debug else logging.INFO,
+            console_level=logging.DEBUG if debug else logging.WARNING,
+            console_one_line=None if debug else "idphoto: ",
+        )
+    except Exception:  # logging must never stop the work
+        return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    args_in = list(sys.argv[1:] if argv is None else argv)
+    debug = DEBUG_FLAG in args_in
+    args_in = [a for a in args_in if a != DEBUG_FLAG]
+    if args_in[:1] == ["sandbox"]:
+        # Its options pass through untouched (argparse.REMAINDER drops "--port ...").
+        from idphoto_desktop.sandbox.__main__ import serve
+
+        return serve(args_in[1:])
+    if debug:
+        args_in.insert(0, DEBUG_FLAG)
     parser = _parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(args_in)
+    log_path = _setup_logging(debug)
     try:
         code: int = args.func(args)
         return code
     except IdPhotoError as err:
-        print(f"idphoto: {err.full_text()}", file=sys.stderr)
+        log.info("failed: %s", err.full_text())
+        _say(err.full_text())
         return EXIT_FAILED
     except BrokenPipeError:
         # The reader (e.g. `| head`) went away: not our failure, say nothing more.
         sys.stderr.close()
         return EXIT_OK
-    except KeyboardInterrupt:
-        print("idphoto: interrupted", file=sys.stderr)
+    except KeyboardInterrupt as exc:
+        if getattr(exc, MAYBE_CHARGED_ATTR, False):
+            _say(
+                "Interrupted. The photo had been sent: the service may still finish the task "
+                "and charge for it. Check the account before trying again."
+            )
+        else:
+            _say("Interrupted.")
+        return EXIT_INTERRUPTED
+    except OSError as err:
+        log.warning("failed", exc_info=True)
+        if debug:
+            raise
+        _say(describe_os_error(err))
         return EXIT_FAILED
-    except OSError as err:  # pragma: no cover - last resort, files are checked earlier
-        print(f"idphoto: {err.strerror or err}: {err.filename or ''}".rstrip(": "), file=sys.stderr)
+    except MemoryError:
+        _say("Not enough memory for this file.")
         return EXIT_FAILED
-
-
+    except Exception as err:
+        log.error("unexpected failure", exc_info=True)
+        if debug:
+            raise
+        where = f"; details are in {log_path}" if log_path is not None else ""
+        _say(f"Unexpected failure ({type(err).__name__}){where}.")
+        return EXIT_FAILED

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -42,8 +43,7 @@ def _make_engine(args: argparse.Namespace) -> Engine:
         from idphoto_desktop.engines.offline import OfflineEngine
 
         return OfflineEngine()
-    from idphoto_desktop.api.client import ProviderClient
-    from idphoto_desktop.engines.cloud import CloudEngine
+    from idphoto_desktop.engines.cloud import CloudEngine, client_from_settings
     from idphoto_desktop.logsetup import register_secret
     from idphoto_desktop.storage.token_store import TokenStore
 
@@ -54,7 +54,7 @@ def _make_engine(args: argparse.Namespace) -> Engine:
             hint="Run 'idphoto token set', set IDPHOTO_TOKEN, or use --engine offline.",
         )
     register_secret(token)
-    return CloudEngine(ProviderClient(token, base_url=args.api_url))
+    return CloudEngine(client_from_settings(token, base_url=args.api_url))
 
 
 def _describe(ctx: JobContext, seconds: float) -> None:
@@ -93,6 +93,10 @@ class _LazyHistory:
 
             self._store = open_history()
         return self._store
+
+    @property
+    def warning(self) -> str | None:
+        return self._store.warning if self._store is not None else None
 
     def close(self) -> None:
         if self._store is not None:
@@ -139,6 +143,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
         force=args.force,
         history=history if keep else None,
         preset=get_preset(args.preset) if args.preset else None,
+        customer=args.customer,
     )
     answers = Answers(
         use_stored=True, go_on_despite_check=args.ignore_check, overwrite=args.overwrite
@@ -149,6 +154,8 @@ def cmd_generate(args: argparse.Namespace) -> int:
         err.hint = "Take the photo again, or add --ignore-check to pay for a call anyway."
         raise
     finally:
+        if history.warning:  # e.g. the shared database is away: working on this counter's
+            print(f"warning: {history.warning}", file=sys.stderr)
         history.close()
     _describe(ctx, time.perf_counter() - started)
     return EXIT_OK
@@ -218,6 +225,7 @@ def register(sub: Any) -> None:
         "--ignore-check", action="store_true",
         help="pay for a provider call even when the capture check says retake",
     )
+    gen.add_argument("--customer", help="customer's name or order number, kept in the history")
     gen.add_argument("--overwrite", action="store_true", help="replace an existing output")
     gen.add_argument("-o", "--output", required=True)
     gen.set_defaults(func=cmd_generate)

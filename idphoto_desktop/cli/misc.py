@@ -20,6 +20,7 @@ def cmd_presets(args: argparse.Namespace) -> int:
 
 
 def cmd_sandbox(args: argparse.Namespace) -> int:
+    """Reached only through the parser (``main`` hands ``sandbox ...`` to serve itself)."""
     from idphoto_desktop.sandbox.__main__ import serve
 
     return serve(list(args.rest))

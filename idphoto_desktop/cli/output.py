@@ -12,13 +12,9 @@ from idphoto_desktop.core.errors import IdPhotoError
 
 
 def _read_result(path: str) -> bytes:
-    try:
-        return Path(path).read_bytes()
-    except OSError as err:  # pragma: no cover - last resort, files are checked earlier
-        raise IdPhotoError(
-            f"Cannot read the result {path}: {err.strerror or err}.",
-            hint="Give the path of an ID photo made by 'idphoto generate'.",
-        ) from None
+    from idphoto_desktop.core.readfile import read_regular_file
+
+    return read_regular_file(Path(path), 100 * 1024 * 1024, what="The result")
 
 
 def cmd_export(args: argparse.Namespace) -> int:

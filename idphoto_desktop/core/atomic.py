@@ -18,21 +18,33 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
+from idphoto_desktop.core import tempfiles
+
 
 @contextlib.contextmanager
-def atomic_file(path: Path, *, overwrite: bool = True) -> Iterator[BinaryIO]:
-    """Yield a binary stream; on a clean exit it becomes ``path``, atomically."""
+def atomic_file(
+    path: Path, *, overwrite: bool = True, public: bool = False
+) -> Iterator[BinaryIO]:
+    """Yield a binary stream; on a clean exit it becomes ``path``, atomically.
+
+    The temporary file is registered (``core.tempfiles``) so a crash leaves no hidden
+    copy after the next start. ``public``: the file gets the user's umask (an output the
+    clerk saves); otherwise it stays private to the user (0600, as ``mkstemp`` makes it).
+    """
     path = Path(path)
     folder = path.parent
     if not overwrite and path.exists():
         raise FileExistsError(0, "File exists", str(path))
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
     tmp = Path(tmp_name)
+    note = tempfiles.register_temp(tmp)
     try:
         with os.fdopen(fd, "wb") as stream:
             yield stream
             stream.flush()
             os.fsync(stream.fileno())
+        if public:
+            tempfiles.apply_umask(tmp)
         if overwrite:
             os.replace(tmp, path)
         else:
@@ -40,12 +52,15 @@ def atomic_file(path: Path, *, overwrite: bool = True) -> Iterator[BinaryIO]:
     finally:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
+        tempfiles.forget_temp(note)
     fsync_folder(folder)
 
 
-def write_bytes_atomic(path: Path, data: bytes, *, overwrite: bool = True) -> Path:
+def write_bytes_atomic(
+    path: Path, data: bytes, *, overwrite: bool = True, public: bool = False
+) -> Path:
     """``data`` as ``path``, all at once (see :func:`atomic_file`)."""
-    with atomic_file(path, overwrite=overwrite) as stream:
+    with atomic_file(path, overwrite=overwrite, public=public) as stream:
         stream.write(data)
     return Path(path)
 

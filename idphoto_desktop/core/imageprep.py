@@ -24,6 +24,7 @@ from PIL import Image, ImageCms, ImageOps
 
 from idphoto_desktop.core.errors import ImageError
 from idphoto_desktop.core.job import PreparedPhoto
+from idphoto_desktop.core.readfile import read_regular_file
 
 # The provider's input limits (NOTES.md): under 15 MB, at most 4096x4096 pixels.
 PROVIDER_MAX_BYTES = 15_000_000
@@ -344,13 +345,24 @@ def _target_size(width: int, height: int, longest_side: int | None) -> tuple[int
 
 
 def _encode(image: Image.Image) -> tuple[bytes, str]:
-    """JPEG for opaque photos (small), PNG when transparency must be kept; no metadata."""
+    """JPEG for opaque photos (small), PNG when transparency must be kept.
+
+    Pixels only, already in sRGB (``_to_srgb``), so no profile is needed: Pillow copies
+    some of ``image.info`` into the file by itself (a JPEG comment, a PNG's ICC
+    profile), so the encoder sees an empty ``info``. No EXIF, GPS, XMP, IPTC, comment,
+    thumbnail or maker note can then reach the provider.
+    """
     buf = io.BytesIO()
-    if image.mode == "RGBA":
-        image.save(buf, format="PNG", compress_level=6)
-        return buf.getvalue(), "image/png"
-    image.save(buf, format="JPEG", quality=JPEG_QUALITY)
-    return buf.getvalue(), "image/jpeg"
+    info = image.info
+    image.info = {}
+    try:
+        if image.mode == "RGBA":
+            image.save(buf, format="PNG", compress_level=6)
+            return buf.getvalue(), "image/png"
+        image.save(buf, format="JPEG", quality=JPEG_QUALITY)
+        return buf.getvalue(), "image/jpeg"
+    finally:
+        image.info = info
 
 
 def _check_longest_side(longest_side: int | None) -> None:
@@ -434,26 +446,8 @@ def prepare_photo_bytes(
 
 
 def _read_file(path: Path) -> bytes:
-    """Read a photo file, turning OS errors into a clerk's message."""
-    try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise ImageError(
-                f"{path.name} is too large ({size / 1e6:.0f} MB; at most "
-                f"{MAX_FILE_BYTES / 1e6:.0f} MB)."
-            )
-        return path.read_bytes()
-    except FileNotFoundError as err:
-        raise ImageError(f"{path.name} was not found.", hint="Choose the file again.") from err
-    except IsADirectoryError as err:
-        raise ImageError(f"{path.name} is a folder, not a photo.") from err
-    except PermissionError as err:
-        raise ImageError(
-            f"{path.name} cannot be read (permission denied).",
-            hint="Copy the photo to a folder you can read, or choose another file.",
-        ) from err
-    except OSError as err:
-        raise ImageError(f"{path.name} cannot be read ({err.strerror or err}).") from err
+    """Read a photo file: a regular file only, capped, never a FIFO or a device."""
+    return read_regular_file(path, MAX_FILE_BYTES, what="The photo")
 
 
 def prepare_photo(path: Path, *, longest_side: int | None = None) -> PreparedPhoto:

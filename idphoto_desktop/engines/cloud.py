@@ -29,6 +29,7 @@ import logging
 import time
 import warnings
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
@@ -42,6 +43,9 @@ from idphoto_desktop.core.job import (
     GenerateResult,
     ProgressCallback,
 )
+
+if TYPE_CHECKING:
+    from idphoto_desktop.storage.settings import Settings
 
 log = logging.getLogger("idphoto_desktop.engines.cloud")
 
@@ -240,8 +244,9 @@ class CloudEngine:
         uploaded = request.photo.data if request.photo is not None else None
         try:
             crop = estimate_crop(result.image, rect, uploaded)
-        except Exception:  # a paid result must never be lost to a helper's bug
-            log.exception("crop estimation failed; continuing without a crop")
+        except Exception as exc:  # a paid result must never be lost to a helper's bug
+            log.warning("No crop estimate for this result (%s).", type(exc).__name__)
+            log.debug("crop estimation failed", exc_info=True)
             crop = None
         timings = dict(result.timings_ms)
         timings["crop_estimate"] = (time.perf_counter() - started) * 1000.0
@@ -253,3 +258,22 @@ class CloudEngine:
             crop_is_approximate=crop is not None,
             timings_ms=timings,
         )
+
+
+def client_from_settings(
+    token: str, *, base_url: str | None = None, settings: Settings | None = None
+) -> ProviderClient:
+    """A client with the address and the deadlines of the settings (Preferences).
+
+    ``base_url`` (a command-line option) wins over the settings' address.
+    """
+    if settings is None:
+        from idphoto_desktop.storage.settings import Settings
+
+        settings = Settings()
+    return ProviderClient(
+        token,
+        base_url=base_url or settings.api_url,
+        request_deadline_s=float(settings.request_deadline_s),
+        download_deadline_s=float(settings.download_deadline_s),
+    )

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import os
 import signal
 import sys
 import threading
@@ -18,7 +19,10 @@ from idphoto_desktop.core.netaddr import is_loopback_host
 from idphoto_desktop.engines.base import Engine
 from idphoto_desktop.engines.cropresize import CropResizeEngine
 from idphoto_desktop.sandbox.faults import SUPPORTED_FAULTS, FaultSpecError, parse_faults
+from idphoto_desktop.sandbox.fetch import HostAllowList
 from idphoto_desktop.sandbox.server import SandboxServer
+
+TOKEN_ENV = "IDPHOTO_SANDBOX_TOKEN"  # noqa: S105 - the variable's name, not a token
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -29,7 +33,12 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=f"Faults (header X-Sandbox-Fault or --fault): {faults}",
     )
     parser.add_argument("--port", type=int, default=8765, help="port (0 picks a free one)")
-    parser.add_argument("--token", required=True, help="the Bearer token clients must send")
+    parser.add_argument(
+        "--token",
+        default=None,
+        help=f"the Bearer token clients must send (better: set {TOKEN_ENV}, which ps does "
+        "not show)",
+    )
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default loopback)")
     parser.add_argument("--engine", choices=("offline", "cropresize"), default="offline")
     parser.add_argument(
@@ -54,6 +63,24 @@ def build_parser() -> argparse.ArgumentParser:
         help="extra seconds each task spends in its working states",
     )
     parser.add_argument("--fault", default="", help="faults applied to every API request")
+    parser.add_argument(
+        "--allow-host",
+        action="append",
+        default=[],
+        metavar="HOST",
+        help="a host name or network (CIDR) image_url may point to; loopback always "
+        "(repeatable)",
+    )
+    parser.add_argument(
+        "--max-queued", type=int, default=100, metavar="N", help="tasks waiting before HTTP 429"
+    )
+    parser.add_argument(
+        "--max-upload-mb",
+        type=int,
+        default=256,
+        metavar="MB",
+        help="uploads held in memory before HTTP 503",
+    )
     parser.add_argument("--verbose", action="store_true", help="log every request")
     return parser
 
@@ -86,8 +113,13 @@ def serve(argv: Sequence[str] | None = None, *, stop: threading.Event | None = N
         parse_faults(args.fault)
     except FaultSpecError as exc:
         parser.error(str(exc))
-    if not args.token.strip():
-        parser.error("--token must not be empty")
+    try:
+        HostAllowList.parse(args.allow_host)
+    except ValueError as exc:
+        parser.error(f"--allow-host: {exc}")
+    token = args.token if args.token is not None else os.environ.get(TOKEN_ENV, "")
+    if not token.strip():
+        parser.error(f"give the token in {TOKEN_ENV} (or --token); it must not be empty")
     logging.basicConfig(
         level=logging.INFO if args.verbose else logging.WARNING,
         format="%(asctime)s %(levelname)s %(message)s",
@@ -96,13 +128,16 @@ def serve(argv: Sequence[str] | None = None, *, stop: threading.Event | None = N
         print(f"warning: serving on {args.host}, reachable from other machines.", file=sys.stderr)
     server = SandboxServer(
         make_engine(args.engine),
-        args.token,
+        token.strip(),
         host=args.host,
         port=args.port,
         result_ttl_s=args.result_ttl,
         rate_limit_per_s=args.rate_limit if args.rate_limit > 0 else None,
         processing_delay_s=args.delay,
         faults=args.fault,
+        image_url_hosts=args.allow_host,
+        max_pending_tasks=args.max_queued,
+        max_pending_bytes=args.max_upload_mb * 1024 * 1024,
     )
     stop_event = stop or threading.Event()
     previous = None

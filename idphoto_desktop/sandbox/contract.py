@@ -104,9 +104,16 @@ def _http_url(field: str, value: str) -> str:
     value = value.strip()
     if len(value) > MAX_URL_CHARS:
         raise ContractError(400, f"{field} is longer than {MAX_URL_CHARS} characters")
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    try:
+        parts = urlsplit(value)
+        host = parts.hostname
+        parts.port  # noqa: B018 - raises ValueError on a bad port
+    except ValueError:  # e.g. "http://[::1/" (a bad IPv6 literal)
+        raise ContractError(400, f"{field} is not a valid URL") from None
+    if parts.scheme not in ("http", "https") or not host:
         raise ContractError(400, f"{field} must be an http or https URL")
+    if any(ord(ch) < 32 or ch == "\x7f" for ch in value):
+        raise ContractError(400, f"{field} contains control characters")
     return value
 
 

@@ -23,18 +23,45 @@ SUPPORTED_FAULTS: dict[str, tuple[str, str]] = {
         "status=502-html: a gateway's HTML page with HTTP 502",
     ),
     "429": ("request", "429 or 429=S: HTTP 429 with Retry-After S (default 1)"),
+    "retry-after": (
+        "request",
+        "retry-after=S: add Retry-After S to the injected error status (e.g. status=503)",
+    ),
     "reset": ("request", "reset: read the request, then reset the connection without a reply"),
     "malformed-json": ("request", "malformed-json: HTTP 200 with a truncated JSON body"),
     "missing-fields": ("request", "missing-fields: HTTP 200, data lacks state, image, rect"),
     "wrong-types": ("request", "wrong-types: HTTP 200, fields with the wrong JSON types"),
     "slow-upload": ("request", "slow-upload=S: the sandbox reads the request body over S seconds"),
     "slow-result": ("task", "slow-result=S: the result download trickles over S seconds"),
+    "trickle": (
+        "request",
+        "trickle=S: send this reply (status line, headers, body) one byte every S seconds",
+    ),
+    "trickle-result": (
+        "task",
+        "trickle-result=S: the result download sends one byte every S seconds",
+    ),
+    "numbers-as-strings": (
+        "request",
+        "numbers-as-strings: HTTP 200, every number in data (state, rect...) sent as a string",
+    ),
+    "bad-rect": (
+        "request",
+        "bad-rect=KIND: HTTP 200, foreground_rect negative, nan, huge, partial or missing",
+    ),
+    "result-other-format": (
+        "task",
+        "result-other-format: the result is a JPEG when PNG was asked, and a PNG for JPG",
+    ),
     "task-fails": ("task", "task-fails or task-fails=STATE: the task ends in a negative state"),
     "stuck": ("task", "stuck: the task stays in state 4 (processing) until the server stops"),
     "expired-result": ("task", "expired-result: the result URL answers 403 as if expired"),
     "result-not-image": ("task", "result-not-image: the result URL serves bytes that are no image"),
     "result-wrong-size": ("task", "result-wrong-size: the result image is half the size asked"),
 }
+
+
+BAD_RECT_KINDS = frozenset({"negative", "nan", "huge", "partial", "missing", "strings"})
 
 
 class FaultSpecError(ValueError):
@@ -55,6 +82,11 @@ class Faults:
     wrong_types: bool = False
     slow_upload_s: float = 0.0
     slow_result_s: float = 0.0
+    trickle_s: float = 0.0
+    trickle_result_s: float = 0.0
+    numbers_as_strings: bool = False
+    bad_rect: str | None = None
+    result_other_format: bool = False
     task_fails_state: int | None = None
     stuck: bool = False
     expired_result: bool = False
@@ -66,6 +98,8 @@ class Faults:
     def has_task_faults(self) -> bool:
         return bool(
             self.slow_result_s
+            or self.trickle_result_s
+            or self.result_other_format
             or self.task_fails_state is not None
             or self.stuck
             or self.expired_result
@@ -122,6 +156,17 @@ def parse_faults(*specs: str | None) -> Faults:
                 values["slow_upload_s"] = _number(name, value or "2")
             elif name == "slow-result":
                 values["slow_result_s"] = _number(name, value or "2")
+            elif name == "retry-after":
+                values["retry_after_s"] = int(_number(name, value or "1"))
+            elif name in ("trickle", "trickle-result"):
+                values[name.replace("-", "_") + "_s"] = _number(name, value or "1")
+            elif name == "bad-rect":
+                value = value or "negative"
+                if value not in BAD_RECT_KINDS:
+                    raise FaultSpecError(
+                        "bad-rect needs one of " + ", ".join(sorted(BAD_RECT_KINDS)) + "."
+                    )
+                values["bad_rect"] = value
             elif name == "task-fails":
                 state = -1
                 if value:

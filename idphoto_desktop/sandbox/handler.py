@@ -106,6 +106,22 @@ class SandboxHandler(BaseHTTPRequestHandler):
     def version_string(self) -> str:
         return self.server_version
 
+    def parse_request(self) -> bool:
+        """The standard parsing, but a header that breaks the ``email`` parser (an RFC
+        2231 parameter with a NUL in its charset...) gets a 400 instead of a dropped
+        connection."""
+        try:
+            return super().parse_request()
+        except Exception:
+            log.debug("malformed request head", exc_info=True)
+            self.close_connection = True
+            self._body_read = True  # unknown length: the connection closes instead
+            if not getattr(self, "request_version", "").startswith("HTTP/1."):
+                self.request_version = "HTTP/1.1"
+            self.command = getattr(self, "command", None) or "-"
+            self._send_json(400, error_body(400, "malformed request headers"))
+            return False
+
     @property
     def app(self) -> SandboxServer:
         server = self.server
@@ -161,27 +177,45 @@ class SandboxHandler(BaseHTTPRequestHandler):
         if length > MAX_BODY_BYTES:
             self._error(413, "request body is larger than 15 MB")
             return
-        body = self._read_body(length, faults.slow_upload_s)
-        if body is None:
+        verdict = self.app.admit(length)
+        if verdict == "queue":
+            self._error(429, "too many tasks are waiting; try again shortly", retry_after=2)
             return
+        if verdict == "memory":
+            self._error(503, "the sandbox holds too many uploads; try again shortly", retry_after=5)
+            return
+        handed_over = False
         try:
-            boundary = boundary_from_content_type(self.headers.get("Content-Type"))
-            form = parse_create_form(parse_multipart(body, boundary))
-        except MultipartError as exc:
-            self._error(400, str(exc))
-            return
-        except ContractError as exc:
-            self._error(exc.status, exc.message)
-            return
-        task = Task(form, faults)
-        if form.sync:
-            self.app.submit(task)
-            self.app.wait_for(task)
-            self._reply(task.reply_data(), faults)
-        else:
-            queued = task.reply_data()  # the task as created: state 0, like the provider
-            self.app.submit(task)
-            self._reply(queued, faults)
+            body = self._read_body(length, faults.slow_upload_s)
+            if body is None:
+                return
+            try:
+                boundary = boundary_from_content_type(self.headers.get("Content-Type"))
+                form = parse_create_form(parse_multipart(body, boundary))
+            except MultipartError as exc:
+                self._error(400, str(exc))
+                return
+            except ContractError as exc:
+                self._error(exc.status, exc.message)
+                return
+            except Exception:  # any other malformed input is still the client's error
+                log.debug("malformed create request", exc_info=True)
+                self._error(400, "the request is malformed")
+                return
+            del body
+            task = Task(form, faults)
+            handed_over = True
+            if form.sync:
+                self.app.submit(task, reserved_bytes=length)
+                self.app.wait_for(task)
+                self._reply(task.reply_data(), faults)
+            else:
+                queued = task.reply_data()  # the task as created: state 0, like the provider
+                self.app.submit(task, reserved_bytes=length)
+                self._reply(queued, faults)
+        finally:
+            if not handed_over:
+                self.app.release(length)
 
     def _poll(self, task_id: str) -> None:
         faults = self._authorize_and_faults(rate_limited=False)
@@ -203,6 +237,9 @@ class SandboxHandler(BaseHTTPRequestHandler):
                 self._send_bytes(403, b"AccessDenied: Request has expired.", "text/plain")
             else:
                 self._send_bytes(404, b"NoSuchKey: The specified key does not exist.", "text/plain")
+            return
+        if stored.byte_interval_s > 0:
+            self._send_bytes(200, stored.data, stored.mime, byte_interval_s=stored.byte_interval_s)
             return
         if stored.trickle_s <= 0:
             self._send_bytes(200, stored.data, stored.mime)
@@ -349,6 +386,10 @@ class SandboxHandler(BaseHTTPRequestHandler):
         if faults.missing_fields:
             for key in ("state", "image", "foreground_rect", "progress"):
                 data.pop(key, None)
+        if faults.numbers_as_strings:
+            data = _numbers_as_strings(data)
+        if faults.bad_rect is not None:
+            _spoil_rect(data, faults.bad_rect)
         if faults.wrong_types:
             data.update(
                 state=str(data["state"]),
@@ -358,7 +399,7 @@ class SandboxHandler(BaseHTTPRequestHandler):
                 image_width=str(data["image_width"]),
                 time_elapsed="fast",
             )
-        self._send_json(200, {"status": 200, "data": data})
+        self._send_json(200, {"status": 200, "data": data}, byte_interval_s=faults.trickle_s)
 
     def _error(
         self,
@@ -377,15 +418,35 @@ class SandboxHandler(BaseHTTPRequestHandler):
         self._send_json(status, error_body(status, message), headers)
 
     def _send_json(
-        self, status: int, payload: dict[str, Any], headers: dict[str, str] | None = None
+        self,
+        status: int,
+        payload: dict[str, Any],
+        headers: dict[str, str] | None = None,
+        *,
+        byte_interval_s: float = 0.0,
     ) -> None:
         body = json.dumps(payload).encode("utf-8")
-        self._send_bytes(status, body, "application/json; charset=utf-8", headers)
+        self._send_bytes(
+            status,
+            body,
+            "application/json; charset=utf-8",
+            headers,
+            byte_interval_s=byte_interval_s,
+        )
 
     def _send_bytes(
-        self, status: int, body: bytes, content_type: str, headers: dict[str, str] | None = None
+        self,
+        status: int,
+        body: bytes,
+        content_type: str,
+        headers: dict[str, str] | None = None,
+        *,
+        byte_interval_s: float = 0.0,
     ) -> None:
         self._discard_body()
+        if byte_interval_s > 0:
+            self._trickle(status, body, content_type, byte_interval_s)
+            return
         try:
             self.send_response(status)
             self.send_header("Content-Type", content_type)
@@ -398,3 +459,54 @@ class SandboxHandler(BaseHTTPRequestHandler):
             self.wfile.write(body)
         except OSError:
             self.close_connection = True
+
+    def _trickle(self, status: int, body: bytes, content_type: str, interval_s: float) -> None:
+        """The whole reply, status line included, one byte every ``interval_s`` (a fault).
+
+        Per-read timeouts never trip on this; only a client's overall deadline ends it.
+        """
+        self.log_request(status, len(body))
+        head = (
+            f"HTTP/1.1 {status} {self.responses.get(status, ('',))[0]}\r\n"
+            f"Content-Type: {content_type}\r\nContent-Length: {len(body)}\r\n"
+            "Connection: close\r\n\r\n"
+        ).encode("latin-1")
+        self.close_connection = True
+        try:
+            raw = head + body
+            for index in range(len(raw)):
+                self.wfile.write(raw[index : index + 1])
+                self.wfile.flush()
+                if self.app.stop_event.wait(interval_s):
+                    return
+        except OSError:
+            return
+
+
+def _numbers_as_strings(value: Any) -> Any:
+    """Every JSON number in ``value`` as a string ("state": "1"), as some gateways send."""
+    if isinstance(value, dict):
+        return {k: _numbers_as_strings(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_numbers_as_strings(v) for v in value]
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return value
+    return str(value)
+
+
+def _spoil_rect(data: dict[str, Any], kind: str) -> None:
+    """A ``foreground_rect`` no client should draw (the bad-rect fault)."""
+    rect = data.get("foreground_rect")
+    if kind == "missing" or not isinstance(rect, dict):
+        data.pop("foreground_rect", None)
+        return
+    if kind == "negative":
+        rect.update(width=-abs(rect.get("width", 1) or 1), x=-5)
+    elif kind == "nan":
+        rect.update(x=float("nan"), height=float("inf"))
+    elif kind == "huge":
+        rect.update(width=10**12, height=10**300)
+    elif kind == "partial":
+        rect.pop("height", None)
+    elif kind == "strings":
+        data["foreground_rect"] = {k: str(v) for k, v in rect.items()}

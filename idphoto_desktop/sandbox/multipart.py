@@ -35,10 +35,32 @@ class Part:
             raise MultipartError(f"Field {self.name!r} is not UTF-8 text.") from None
 
 
+_EMAIL_ERRORS = (TypeError, ValueError, LookupError, UnicodeError, AttributeError, IndexError)
+"""What ``email``'s parameter code raises on hostile input (RFC 2231 continuations,
+NUL in a charset...): turned into MultipartError, so the client gets a 400."""
+
+
 def _header_params(name: str, value: str) -> Message:
+    if "\x00" in value or len(value) > MAX_PART_HEADER_BYTES:
+        raise MultipartError(f"The {name} header is malformed.")
     msg = Message()
     msg[name] = value
     return msg
+
+
+def _param(msg: Message, key: str, header: str) -> str | None:
+    """One parameter of a header, RFC 2231 forms decoded; MultipartError if malformed."""
+    try:
+        value = msg.get_param(key, header=header)
+        if isinstance(value, tuple):
+            value = collapse_rfc2231_value(value)
+    except _EMAIL_ERRORS:
+        raise MultipartError(f"The {header} header's {key} parameter is malformed.") from None
+    if value is None:
+        return None
+    if not isinstance(value, str) or "\x00" in value:
+        raise MultipartError(f"The {header} header's {key} parameter is malformed.")
+    return value
 
 
 def boundary_from_content_type(content_type: str | None) -> bytes:
@@ -46,11 +68,13 @@ def boundary_from_content_type(content_type: str | None) -> bytes:
     if not content_type:
         raise MultipartError("Content-Type must be multipart/form-data.")
     msg = _header_params("content-type", content_type)
-    if msg.get_content_type() != "multipart/form-data":
+    try:
+        kind = msg.get_content_type()
+    except _EMAIL_ERRORS:
+        raise MultipartError("Content-Type must be multipart/form-data.") from None
+    if kind != "multipart/form-data":
         raise MultipartError("Content-Type must be multipart/form-data.")
-    boundary = msg.get_param("boundary")
-    if isinstance(boundary, tuple):
-        boundary = collapse_rfc2231_value(boundary)
+    boundary = _param(msg, "boundary", "content-type")
     if not isinstance(boundary, str) or not 1 <= len(boundary) <= 70:
         raise MultipartError("multipart/form-data needs a boundary of 1 to 70 characters.")
     try:
@@ -80,14 +104,23 @@ def _parse_part_headers(raw: bytes) -> tuple[str, str | None, str | None]:
     if disposition is None:
         raise MultipartError("A part has no Content-Disposition header.")
     msg = _header_params("content-disposition", disposition)
-    if msg.get_content_disposition() != "form-data":
+    try:
+        kind = msg.get_content_disposition()
+    except _EMAIL_ERRORS:
+        kind = None
+    if kind != "form-data":
         raise MultipartError("A part's Content-Disposition is not form-data.")
-    name = msg.get_param("name", header="content-disposition")
-    if isinstance(name, tuple):
-        name = collapse_rfc2231_value(name)
-    if not isinstance(name, str) or not name:
+    name = _param(msg, "name", "content-disposition")
+    if not name:
         raise MultipartError("A part has no field name.")
-    filename = msg.get_filename()
+    try:
+        filename = msg.get_filename()
+    except _EMAIL_ERRORS:
+        raise MultipartError("A part's filename is malformed.") from None
+    if filename is not None and (not isinstance(filename, str) or "\x00" in filename):
+        raise MultipartError("A part's filename is malformed.")
+    if content_type is not None and "\x00" in content_type:
+        raise MultipartError("A part's Content-Type is malformed.")
     return name, filename, content_type
 
 

@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from types import TracebackType
 
 from idphoto_desktop.engines.base import Engine
-from idphoto_desktop.sandbox.fetch import post_callback
+from idphoto_desktop.sandbox.fetch import HostAllowList, post_callback
 from idphoto_desktop.sandbox.handler import SandboxHTTPServer
 from idphoto_desktop.sandbox.tasks import (
     RateLimiter,
@@ -47,6 +47,9 @@ class SandboxServer:
         processing_delay_s: float = 0.0,
         workers: int = 2,
         faults: str = "",
+        image_url_hosts: list[str] | tuple[str, ...] = (),
+        max_pending_tasks: int = 100,
+        max_pending_bytes: int = 256 * 1024 * 1024,
     ) -> None:
         if not token:
             raise ValueError("The sandbox needs a non-empty token.")
@@ -69,6 +72,12 @@ class SandboxServer:
         self._thread: threading.Thread | None = None
         self._pool: ThreadPoolExecutor | None = None
         self._callback_pool: ThreadPoolExecutor | None = None
+        self.url_allow = HostAllowList.parse(list(image_url_hosts))
+        self.max_pending_tasks = max(1, max_pending_tasks)
+        self.max_pending_bytes = max(1, max_pending_bytes)
+        self._pending_lock = threading.Lock()
+        self._pending_tasks = 0
+        self._pending_bytes = 0
 
     def __repr__(self) -> str:  # never the token
         return f"SandboxServer(engine={self.engine.name!r}, host={self.host!r}, port={self.port})"
@@ -153,18 +162,54 @@ class SandboxServer:
     def running(self) -> bool:
         return self._httpd is not None
 
+    # ----- capacity: a bounded queue and a memory cap -----
+    def admit(self, nbytes: int) -> str | None:
+        """Reserve room for one task of ``nbytes`` uploaded bytes.
+
+        None when admitted (call :meth:`release` or hand the reservation to
+        :meth:`submit`); ``"queue"`` when too many tasks wait (HTTP 429), ``"memory"``
+        when the uploads held would pass the memory cap (HTTP 503).
+        """
+        with self._pending_lock:
+            if self._pending_tasks >= self.max_pending_tasks:
+                return "queue"
+            if self._pending_bytes + nbytes > self.max_pending_bytes:
+                return "memory"
+            self._pending_tasks += 1
+            self._pending_bytes += nbytes
+        return None
+
+    def release(self, nbytes: int) -> None:
+        with self._pending_lock:
+            self._pending_tasks = max(0, self._pending_tasks - 1)
+            self._pending_bytes = max(0, self._pending_bytes - nbytes)
+
+    @property
+    def pending(self) -> tuple[int, int]:
+        """(tasks, bytes) admitted and not yet finished."""
+        with self._pending_lock:
+            return self._pending_tasks, self._pending_bytes
+
     # ----- used by the handler -----
-    def submit(self, task: Task) -> None:
-        """Queue ``task`` on the worker pool (it stays in state 0 until a worker is free)."""
+    def submit(self, task: Task, *, reserved_bytes: int | None = None) -> None:
+        """Queue ``task`` on the worker pool (it stays in state 0 until a worker is free).
+
+        ``reserved_bytes``: the reservation made by :meth:`admit`, released when the task
+        ends (None: the task was not admitted through :meth:`admit`).
+        """
         self.tasks.add(task)
         pool = self._pool
         if pool is None or self.stop_event.is_set():
             task.fail(-13, "the sandbox is shutting down")
+            if reserved_bytes is not None:
+                self.release(reserved_bytes)
             return
         try:
-            pool.submit(self._run, task)
+            pool.submit(self._run, task, reserved_bytes)
         except RuntimeError:  # pool shut down meanwhile
             task.fail(-13, "the sandbox is shutting down")
+            if reserved_bytes is not None:
+                self.release(reserved_bytes)
 
     def wait_for(self, task: Task) -> None:
         """Block a sync request until its task ends or the server stops."""
@@ -172,15 +217,20 @@ class SandboxServer:
             if self.stop_event.is_set():
                 return
 
-    def _run(self, task: Task) -> None:
+    def _run(self, task: Task, reserved_bytes: int | None = None) -> None:
         context = WorkContext(
             engine=self.engine,
             results=self.results,
             stop=self.stop_event,
             processing_delay_s=self.processing_delay_s,
             base_url=lambda: self.base_url,
+            url_allow=self.url_allow,
         )
-        run_task(task, context)
+        try:
+            run_task(task, context)
+        finally:
+            if reserved_bytes is not None:
+                self.release(reserved_bytes)
         if task.done.is_set() and task.form.callback_url:
             pool = self._callback_pool
             if pool is not None:

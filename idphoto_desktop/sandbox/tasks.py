@@ -142,6 +142,7 @@ class StoredResult:
     mime: str
     expires_at: float
     trickle_s: float = 0.0
+    byte_interval_s: float = 0.0
 
 
 class ResultStore:
@@ -160,6 +161,7 @@ class ResultStore:
         *,
         expired: bool = False,
         trickle_s: float = 0.0,
+        byte_interval_s: float = 0.0,
     ) -> str:
         """Store the image; the name to serve it under (``<random>.<ext>``)."""
         name = f"{secrets.token_urlsafe(24)}{extension}"
@@ -169,7 +171,9 @@ class ResultStore:
             for old, result in list(self._results.items()):
                 if result.data and now >= result.expires_at:  # free expired bytes
                     self._results[old] = StoredResult(b"", result.mime, result.expires_at)
-            self._results[name] = StoredResult(data, mime, expires_at, trickle_s)
+            self._results[name] = StoredResult(
+                data, mime, expires_at, trickle_s, byte_interval_s
+            )
         return name
 
     def get(self, name: str) -> tuple[StoredResult | None, bool]:

@@ -24,6 +24,7 @@ from idphoto_desktop.core.job import (
     GenerateParams,
     GenerateRequest,
     GenerateResult,
+    OutputFormat,
     PhotoSize,
     PreparedPhoto,
 )
@@ -44,7 +45,13 @@ from idphoto_desktop.sandbox.contract import (
     STATE_TIMEOUT,
     STATE_TOO_LARGE,
 )
-from idphoto_desktop.sandbox.fetch import DownloadError, DownloadTooLargeError, download_image
+from idphoto_desktop.sandbox.fetch import (
+    LOOPBACK_ONLY,
+    DownloadError,
+    DownloadTooLargeError,
+    HostAllowList,
+    download_image,
+)
 from idphoto_desktop.sandbox.tasks import ResultStore, Task
 
 log = logging.getLogger("idphoto_desktop.sandbox")
@@ -70,6 +77,7 @@ class WorkContext:
     stop: threading.Event
     processing_delay_s: float
     base_url: Callable[[], str]
+    url_allow: HostAllowList = LOOPBACK_ONLY
 
 
 def inspect_image(data: bytes) -> tuple[int, int, str]:
@@ -94,6 +102,21 @@ def inspect_image(data: bytes) -> tuple[int, int, str]:
     return width, height, mime
 
 
+def _other_format(image: bytes, fmt: OutputFormat) -> tuple[bytes, OutputFormat]:
+    """The same picture in the other format (a provider that ignores ``format``)."""
+    with Image.open(io.BytesIO(image)) as decoded:
+        decoded.load()
+        buffer = io.BytesIO()
+        if fmt is OutputFormat.PNG:
+            flat = Image.new("RGB", decoded.size, (255, 255, 255))
+            rgba = decoded.convert("RGBA")
+            flat.paste(rgba, mask=rgba.getchannel("A"))
+            flat.save(buffer, format="JPEG", quality=90)
+            return buffer.getvalue(), OutputFormat.JPG
+        decoded.convert("RGB").save(buffer, format="PNG")
+        return buffer.getvalue(), OutputFormat.PNG
+
+
 def _wrong_size(data: bytes, result: GenerateResult) -> bytes:
     with Image.open(io.BytesIO(data)) as image:
         smaller = image.resize((max(1, result.width // 2), max(1, result.height // 2)))
@@ -102,14 +125,14 @@ def _wrong_size(data: bytes, result: GenerateResult) -> bytes:
     return buffer.getvalue()
 
 
-def _obtain_photo(task: Task) -> bytes:
+def _obtain_photo(task: Task, ctx: WorkContext) -> bytes:
     form = task.form
     if form.image_file is not None:
         return form.image_file
     assert form.image_url is not None
     started = time.perf_counter()
     try:
-        return download_image(form.image_url)
+        return download_image(form.image_url, allow=ctx.url_allow)
     except DownloadTooLargeError as exc:
         raise TaskFailure(STATE_TOO_LARGE, str(exc)) from None
     except DownloadError as exc:
@@ -156,7 +179,7 @@ def run_task(task: Task, ctx: WorkContext) -> None:
         if phase_s and ctx.stop.wait(phase_s):
             raise TaskFailure(STATE_CANCELLED, "the sandbox is shutting down")
         task.set_state(STATE_PREPARING, 2)
-        data = _obtain_photo(task)
+        data = _obtain_photo(task, ctx)
         width, height, mime = inspect_image(data)
         if phase_s and ctx.stop.wait(phase_s):
             raise TaskFailure(STATE_CANCELLED, "the sandbox is shutting down")
@@ -193,12 +216,16 @@ def run_task(task: Task, ctx: WorkContext) -> None:
             image = NOT_AN_IMAGE
         elif faults.result_wrong_size:
             image = _wrong_size(image, result)
+        result_format = result.format
+        if faults.result_other_format:
+            image, result_format = _other_format(image, result_format)
         name = ctx.results.put(
             image,
-            result.format.extension,
-            result.format.mime,
+            result_format.extension,
+            result_format.mime,
             expired=faults.expired_result,
             trickle_s=faults.slow_result_s,
+            byte_interval_s=faults.trickle_result_s,
         )
         elapsed_ms = (time.perf_counter() - started) * 1000.0
         task.complete(

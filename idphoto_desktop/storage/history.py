@@ -252,7 +252,9 @@ class HistoryStore(Protocol):
     ) -> None: ...
 
 
-def open_history(**kwargs: Any) -> HistoryStore:
+def open_history(
+    *, path: Path | None = None, counter: str | None = None, url: str | None = None
+) -> HistoryStore:
     """The configured history: the shared PostgreSQL database, or this counter's SQLite.
 
     See :func:`idphoto_desktop.storage.history_open.open_history` for the rules
@@ -261,7 +263,7 @@ def open_history(**kwargs: Any) -> HistoryStore:
     """
     from idphoto_desktop.storage import history_open
 
-    return history_open.open_history(**kwargs)
+    return history_open.open_history(path=path, counter=counter, url=url)
 
 
 def since_moment(since: _dt.datetime | _dt.date | None) -> _dt.datetime | None:
@@ -381,24 +383,32 @@ class History:
     def _start_afresh(self, why: object) -> sqlite3.Connection:
         log.warning("History database %s is damaged (%s); starting a new one", self._path, why)
         self.set_aside_to = self._set_aside()
-        if self.set_aside_to is not None:
-            self.warning = (
-                f"The history file was damaged; it was kept as {self.set_aside_to.name} "
-                "and a new history was started."
-            )
         try:
             self._make_private_place()
-            return self._connect()
+            conn = self._connect()
         except (sqlite3.Error, OSError) as err:
             raise StorageError(
                 f"The history at {self._path} could not be created: {err}."
             ) from None
+        if self.set_aside_to is not None:
+            from idphoto_desktop.storage.history_salvage import salvage
+
+            copied, lost = salvage(self.set_aside_to, conn)
+            self.warning = (
+                f"The history file was damaged; it was kept as {self.set_aside_to.name} "
+                f"and a new history was started with the {copied} results that could "
+                f"still be read ({lost} could not)."
+            )
+        return conn
 
     def _connect(self) -> sqlite3.Connection:
         conn = sqlite3.connect(
             self._path, timeout=10.0, isolation_level=None, check_same_thread=False
         )
         conn.row_factory = sqlite3.Row
+        # Text that is not UTF-8 (a damaged page, another tool) must not fail a whole
+        # query: it reads as U+FFFD and the row is then judged like any other bad value.
+        conn.text_factory = _lenient_text
         try:
             mode = conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
             if str(mode).lower() != "wal":
@@ -436,16 +446,19 @@ class History:
                 raise
 
     def _set_aside(self) -> Path | None:
-        """Move the damaged file (and its WAL) to a new timestamped name; never overwrite."""
+        """Move the damaged file (and its WAL) to a new timestamped name; never overwrite.
+
+        ``history.sqlite3.<UTC time>.bad`` with its ``-wal`` beside it, as SQLite expects.
+        """
         stamp = _dt.datetime.now(_dt.UTC).strftime("%Y%m%dT%H%M%SZ")
         for n in range(1000):
             tag = stamp if n == 0 else f"{stamp}-{n}"
-            targets = {s: Path(f"{self._path}.{tag}{s}.bad") for s in ("", "-wal", "-shm")}
+            targets = {s: Path(f"{self._path}.{tag}.bad{s}") for s in ("", "-wal", "-shm")}
             if not any(t.exists() for t in targets.values()):
                 break
         else:  # pragma: no cover - a thousand damaged files in one second
             tag = uuid.uuid4().hex
-            targets = {s: Path(f"{self._path}.{tag}{s}.bad") for s in ("", "-wal", "-shm")}
+            targets = {s: Path(f"{self._path}.{tag}.bad{s}") for s in ("", "-wal", "-shm")}
         main: Path | None = None
         for suffix, target in targets.items():
             source = Path(str(self._path) + suffix)
@@ -640,13 +653,25 @@ class History:
         )
         return parse_rows(rows, summary_from_row, self.skipped)
 
-    def unpushed(self, after_id: int = 0, limit: int = 50) -> builtins.list[HistoryEntry]:
-        """Rows not yet in the shared database, oldest first (``history push``)."""
+    def unpushed(
+        self, after_id: int = 0, limit: int = 50
+    ) -> tuple[builtins.list[HistoryEntry], int | None]:
+        """Rows not yet in the shared database, oldest first (``history push``).
+
+        Also the last row id looked at (None when there were no more), so that a batch
+        of unreadable rows does not end the walk early.
+        """
         rows = self._fetchall(_SELECT_UNPUSHED, [after_id, limit], "read")
-        return parse_rows(rows, entry_from_row, self.skipped)
+        last = int(rows[-1]["id"]) if rows else None
+        return parse_rows(rows, entry_from_row, self.skipped), last
 
     def count(self) -> int:
         rows = self._fetchall("SELECT count(*) FROM results", [], "read")
+        return int(rows[0][0]) if rows else 0
+
+    def unpushed_count(self) -> int:
+        """How many results wait for ``history push``."""
+        rows = self._fetchall("SELECT count(*) FROM results WHERE pushed_at IS NULL", [], "read")
         return int(rows[0][0]) if rows else 0
 
     def spent(self, since: _dt.datetime | _dt.date | None = None) -> builtins.list[SpentRow]:
@@ -666,6 +691,10 @@ class History:
 
     def _fetchall(self, sql: str, args: builtins.list[Any], verb: str) -> builtins.list[Any]:
         return self._run(lambda db: db.execute(sql, args).fetchall(), verb)
+
+
+def _lenient_text(data: bytes) -> str:
+    return data.decode("utf-8", "replace")
 
 
 def _is_corrupt(err: sqlite3.DatabaseError) -> bool:

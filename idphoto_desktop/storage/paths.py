@@ -13,6 +13,8 @@ import os
 import sys
 from pathlib import Path
 
+from idphoto_desktop.core import tempfiles
+
 APP_NAME = "idphoto-desktop"
 APP_AUTHOR = "IDPhotoDesktop"
 
@@ -27,34 +29,61 @@ def _ensure(path: Path) -> Path:
     return path
 
 
+def make_private_dir(path: Path) -> Path:
+    """Create ``path`` (and parents) and make it the user's alone (0700) where the
+    platform has modes: history, logs and crash reports hold customers' data."""
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    if os.name == "posix":
+        try:
+            if path.stat().st_uid == os.getuid() and path.stat().st_mode & 0o077:
+                path.chmod(0o700)
+        except OSError:
+            pass  # a folder we cannot change (shared, read-only): leave it
+    return path
+
+
+def make_private_file(path: Path) -> Path:
+    """Create ``path`` if missing, readable and writable by the user only (0600)."""
+    if os.name != "posix":
+        path.touch(exist_ok=True)
+        return path
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | getattr(os, "O_CLOEXEC", 0), 0o600)
+    try:
+        if os.fstat(fd).st_mode & 0o077:
+            os.fchmod(fd, 0o600)
+    finally:
+        os.close(fd)
+    return path
+
+
 def data_dir() -> Path:
     """History database and downloaded models."""
     override = _home_override()
     if override is not None:
-        return _ensure(override / "data")
+        return make_private_dir(override / "data")
     import platformdirs
 
-    return _ensure(Path(platformdirs.user_data_dir(APP_NAME, APP_AUTHOR)))
+    return make_private_dir(Path(platformdirs.user_data_dir(APP_NAME, APP_AUTHOR)))
 
 
 def config_dir() -> Path:
     """Settings file (never the token)."""
     override = _home_override()
     if override is not None:
-        return _ensure(override / "config")
+        return make_private_dir(override / "config")
     import platformdirs
 
-    return _ensure(Path(platformdirs.user_config_dir(APP_NAME, APP_AUTHOR)))
+    return make_private_dir(Path(platformdirs.user_config_dir(APP_NAME, APP_AUTHOR)))
 
 
 def log_dir() -> Path:
     """Rotating log files and crash reports."""
     override = _home_override()
     if override is not None:
-        return _ensure(override / "logs")
+        return make_private_dir(override / "logs")
     import platformdirs
 
-    return _ensure(Path(platformdirs.user_log_dir(APP_NAME, APP_AUTHOR)))
+    return make_private_dir(Path(platformdirs.user_log_dir(APP_NAME, APP_AUTHOR)))
 
 
 def _frozen_dir() -> Path | None:
@@ -97,8 +126,29 @@ def licences_dir() -> Path | None:
     return None
 
 
+def _pending_dir() -> Path:
+    return make_private_dir(data_dir() / "pending-temp")
+
+
+# Writes in core/ note their temporary files in the user's data folder (core does not
+# import storage; storage tells core where the notes go).
+tempfiles.set_journal_dir(_pending_dir)
+
+
+def clean_stale_temps() -> list[Path]:
+    """Remove hidden ``.tmp`` files that writes of dead processes left (at start-up)."""
+    return tempfiles.clean_stale_temps()
+
+
 def history_db_path() -> Path:
-    return data_dir() / "history.sqlite3"
+    """The history database: created 0600 here, so it is never readable by others."""
+    path = data_dir() / "history.sqlite3"
+    if os.name == "posix" and not path.exists():
+        try:
+            make_private_file(path)  # an empty file is a valid new SQLite database
+        except OSError:
+            pass
+    return path
 
 
 def settings_path() -> Path:

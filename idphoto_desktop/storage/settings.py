@@ -4,7 +4,8 @@ Each setting is a :class:`Field` on :class:`Settings`, so the class body is the 
 table of names, defaults and checks, and ``settings.api_url`` is typed for mypy. The
 file (``paths.settings_path()``) is rewritten atomically (temporary file, then
 ``os.replace``) on every change, so a crash leaves the old file or the new one, never
-half of one. A corrupt file is kept as ``settings.json.bad`` and the defaults are used.
+half of one. A damaged file is kept as ``settings.json.bad-<time>`` (never replacing an
+earlier one) and the defaults are used: nothing on disk can stop the app starting.
 
 The token never goes here: keys that look like a secret are refused, and values that
 contain a registered secret (see :mod:`idphoto_desktop.logsetup`) are refused too.
@@ -13,6 +14,7 @@ contain a registered secret (see :mod:`idphoto_desktop.logsetup`) are refused to
 from __future__ import annotations
 
 import binascii
+import datetime as _dt
 import json
 import logging
 import os
@@ -27,6 +29,7 @@ from urllib.parse import urlsplit
 from idphoto_desktop.core.errors import StorageError, ValidationError
 from idphoto_desktop.core.job import MAX_SIDE, MIN_SIDE, OutputFormat
 from idphoto_desktop.core.netaddr import is_loopback_host
+from idphoto_desktop.core.readfile import read_regular_file
 from idphoto_desktop.logsetup import contains_secret
 from idphoto_desktop.storage import paths
 
@@ -35,6 +38,8 @@ log = logging.getLogger(__name__)
 SCHEMA_VERSION = 1
 VERSION_KEY = "version"
 MAX_RECENT_PRESETS = 10
+MAX_SETTINGS_BYTES = 1024 * 1024
+"""A settings file is about 1 KB; beyond 1 MB it is not ours (or is damaged)."""
 _TOKEN_SHAPE = re.compile(r"\bsk-[A-Za-z0-9_\-]{16,}")  # the provider's tokens: "sk-xxxx"
 _SECRET_KEY = re.compile(r"(?i)(token|secret|passw(or)?d|api[_-]?key|credential|bearer)")
 
@@ -147,6 +152,23 @@ def _check_base64(value: object) -> str:
     except (binascii.Error, UnicodeEncodeError):
         raise ValueError("must be base64 text") from None
     return value
+
+
+def _check_database_url(value: object) -> str:
+    """'' (this counter's own history) or a postgresql:// address without a password."""
+    if value is None or value == "":
+        return ""
+    if not isinstance(value, str) or len(value) > 2000:
+        raise ValueError("must be a postgresql:// address")
+    from idphoto_desktop.storage.db_url import split_password
+
+    try:
+        url, password = split_password(value)
+    except ValidationError:
+        raise ValueError("must be a postgresql:// address") from None
+    if password is not None:
+        raise ValueError("must not contain a password (it is kept in the keyring)")
+    return url
 
 
 _PRESET_ID = r"\S{1,100}"
@@ -268,6 +290,18 @@ class Settings:
     watch_folder: Field[str] = Field("", _check_str(4096), "Folder the camera writes into")
     print_choices: Field[dict[str, dict[str, Any]]] = Field(
         {}, _check_print_choices, "Per preset: printer, paper and copies for one-click print"
+    )
+    database_url: Field[str] = Field(
+        "", _check_database_url, "Shared history (PostgreSQL); '' = this counter's own"
+    )
+    counter_name: Field[str] = Field(
+        "", _check_str(100), "This counter's name in a shared history; '' = the host name"
+    )
+    request_deadline_s: Field[int] = Field(
+        180, _check_int(10, 1800), "Cloud: seconds for one request, connect to last byte"
+    )
+    download_deadline_s: Field[int] = Field(
+        120, _check_int(10, 1800), "Cloud: seconds for the whole result download"
     )
 
     def __init__(self, path: Path | None = None) -> None:
@@ -413,58 +447,98 @@ class Settings:
     # -- file -----------------------------------------------------------------------
 
     def _load(self) -> None:
+        """Read the file; whatever it holds, the app starts (defaults where it is bad).
+
+        Only a regular file of at most 1 MB is read (a FIFO or a device would hang or
+        flood the start); a file that is not JSON, too large, too deep or with numbers
+        Python refuses (a 5000-digit integer) is set aside with a timestamped name.
+        """
         try:
-            text = self._path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            return
-        except (OSError, UnicodeDecodeError) as err:
-            log.warning("Cannot read %s, using defaults: %s", self._path, err)
-            if isinstance(err, UnicodeDecodeError):
+            raw_bytes = read_regular_file(
+                self._path, MAX_SETTINGS_BYTES, what="The settings file", error=StorageError
+            )
+        except StorageError as err:
+            if not os.path.lexists(self._path):
+                return
+            log.warning("%s; using the default settings", err)
+            if self._path.is_symlink() or not self._path.is_file() or "too large" in str(err):
                 self._set_aside()
             return
         try:
-            data = json.loads(text)
-        except json.JSONDecodeError as err:
-            data = err
+            text = raw_bytes.decode("utf-8-sig")
+            data: object = json.loads(text, parse_int=_parse_int)
+        except (UnicodeDecodeError, ValueError, RecursionError) as err:
+            # ValueError covers JSONDecodeError and "Exceeds the limit (4300 digits)".
+            log.warning("Settings file %s is corrupt (%s); using defaults", self._path, err)
+            self._set_aside()
+            return
         if not isinstance(data, dict):
-            log.warning("Settings file %s is corrupt (%s); using defaults", self._path, data)
+            log.warning("Settings file %s is corrupt (not an object); using defaults", self._path)
             self._set_aside()
             return
         version = data.pop(VERSION_KEY, 0)
-        if isinstance(version, bool) or not isinstance(version, int) or version < 0:
+        if isinstance(version, bool) or not isinstance(version, int) or not 0 <= version < 10**6:
             version = 0
-        data = migrate(data, version)
+        try:
+            data = migrate(data, version)
+        except Exception as err:  # a migration must not make the app unstartable
+            log.warning("Settings file %s could not be migrated (%s)", self._path, err)
+            self._set_aside()
+            return
         self._file_version = max(version, SCHEMA_VERSION)
         rewrite = version < SCHEMA_VERSION
         fields = self.fields()
         for key, raw in data.items():
+            if not isinstance(key, str) or len(key) > 100:
+                rewrite = True
+                continue
             if looks_like_secret_key(key) or _holds_secret(raw):
                 log.warning("Dropped %r from the settings file: secrets go to the keyring", key)
                 rewrite = True
                 continue
             field = fields.get(key)
             if field is None:
-                self._extra[key] = raw
+                if _small_json(raw):
+                    self._extra[key] = raw  # a newer version's setting, kept as it was
+                else:
+                    log.warning("Dropped the unknown, oversized setting %r", key[:40])
+                    rewrite = True
                 continue
             try:
                 self._values[key] = field.check(raw)
-            except ValueError as err:
+            except (ValueError, TypeError, OverflowError) as err:
                 log.warning("Setting %r in %s %s; using the default", key, self._path, err)
+                rewrite = True
         if rewrite:
             try:
                 self._save_locked()
             except StorageError as err:
                 log.warning("Could not rewrite the settings file: %s", err)
 
-    def _set_aside(self) -> None:
-        """Keep the unreadable file as settings.json.bad for a human to look at."""
-        bad = self._path.with_name(self._path.name + ".bad")
-        try:
-            os.replace(self._path, bad)
-        except OSError as err:
-            log.warning("Could not move the corrupt settings file aside: %s", err)
-        else:
-            log.warning("Corrupt settings file kept as %s", bad)
+    def _set_aside(self) -> Path | None:
+        """Keep the unreadable file as ``settings.json.bad-<UTC time>`` for a human to
+        look at; an earlier backup is never replaced (a -1, -2... suffix is added)."""
+        stamp = _dt.datetime.now(_dt.UTC).strftime("%Y%m%d-%H%M%S")
+        for attempt in range(100):
+            suffix = f".bad-{stamp}" + (f"-{attempt}" if attempt else "")
+            bad = self._path.with_name(self._path.name + suffix)
+            if os.path.lexists(bad):
+                continue
+            try:
+                if os.name == "posix" and self._path.is_file() and not self._path.is_symlink():
+                    os.link(self._path, bad)  # fails if the name was taken meanwhile
+                    os.unlink(self._path)
+                else:
+                    os.rename(self._path, bad)
+            except FileExistsError:
+                continue
+            except OSError as err:
+                log.warning("Could not move the damaged settings file aside: %s", err)
+                return None
+            log.warning("Damaged settings file kept as %s", bad)
+            return bad
+        log.warning("Too many damaged settings files beside %s; this one was left", self._path)
+        return None
 
     def save(self) -> None:
         """Write the file now (every change already does)."""
@@ -486,6 +560,36 @@ class Settings:
             raise StorageError(
                 f"The settings could not be saved to {self._path}: {err.strerror or err}."
             ) from None
+
+
+class _HugeNumber:
+    """A JSON integer too long to be any setting (a 5000-digit number): refused by every
+    check, so that key falls back to its default while the rest of the file is kept."""
+
+    def __repr__(self) -> str:
+        return "<a number far too large>"
+
+
+def _parse_int(text: str) -> int | _HugeNumber:
+    return int(text) if len(text) <= 40 else _HugeNumber()
+
+
+def _small_json(value: object) -> bool:
+    """True for a value that can be written back: at most 8 levels and 64 KB of JSON."""
+
+    def depth(item: object, level: int) -> bool:
+        if level > 8:
+            return False
+        if isinstance(item, dict):
+            return all(depth(v, level + 1) for v in item.values())
+        if isinstance(item, list):
+            return all(depth(v, level + 1) for v in item)
+        return True
+
+    try:
+        return depth(value, 0) and len(json.dumps(value)) <= 65536
+    except (ValueError, TypeError, RecursionError):
+        return False
 
 
 def _holds_secret(value: object) -> bool:

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Literal, Protocol, TypeVar, cast
 
 from idphoto_desktop.core.errors import StorageError, ValidationError
-from idphoto_desktop.core.secret import Secret
+from idphoto_desktop.core.secret import Secret, has_control, normalise
 from idphoto_desktop.logsetup import register_secret
 
 if TYPE_CHECKING:
@@ -134,7 +134,10 @@ def normalize_token(token: str) -> str:
     """
     if not isinstance(token, str):
         raise ValidationError("The API token must be text.")
-    value = token.strip()
+    # Pasted text may carry full-width letters or zero-width spaces: normalise first.
+    value = normalise(token).strip()
+    if has_control(token.strip()):
+        value += "\n"  # refused below: a control character inside the token
     prefix = _BEARER_PREFIX.match(value)
     if prefix:
         value = value[prefix.end() :].strip()

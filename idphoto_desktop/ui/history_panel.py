@@ -32,7 +32,7 @@ from idphoto_desktop.ui.errors import clerk_text
 from idphoto_desktop.ui.widgets import Banner
 
 if TYPE_CHECKING:
-    from idphoto_desktop.storage.history import History, HistoryEntrySummary
+    from idphoto_desktop.storage.history import HistoryEntrySummary, HistoryStore
     from idphoto_desktop.ui.studio_services import ConfirmFn
     from idphoto_desktop.ui.workers import TaskRunner
 
@@ -60,7 +60,7 @@ def day_bounds(day: _dt.date) -> tuple[_dt.datetime, _dt.datetime]:
 
 
 def read_rows(
-    history: History,
+    history: HistoryStore,
     limit: int = LIST_LIMIT,
     *,
     customer: str | None = None,
@@ -102,7 +102,7 @@ class HistoryPanel(QWidget):
 
     def __init__(
         self,
-        history: Callable[[], History],
+        history: Callable[[], HistoryStore],
         runner: TaskRunner,
         confirm: Callable[[], ConfirmFn],
         preset_name: Callable[[str | None], str],

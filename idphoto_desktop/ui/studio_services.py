@@ -20,7 +20,7 @@ from PySide6.QtWidgets import QMessageBox, QWidget
 if TYPE_CHECKING:
     from PySide6.QtPrintSupport import QPrinter
 
-    from idphoto_desktop.storage.history import History
+    from idphoto_desktop.storage.history import HistoryStore
 
 ConfirmFn = Callable[[QWidget, str, str], bool]
 """(parent, title, question) -> True when the clerk agrees. GUI thread."""
@@ -57,16 +57,16 @@ class StudioServices:
     history_path: Path | None = None  # None: the user data folder (IDPHOTO_HOME in tests)
     confirm: ConfirmFn = ask_yes_no
     setup_printer: PrinterSetupFn = native_print_dialog
-    _history: History | None = field(default=None, repr=False)
+    _history: HistoryStore | None = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
-    def history(self) -> History:
+    def history(self) -> HistoryStore:
         """The results database, opened once (call from a worker: it touches the disk)."""
         with self._lock:
             if self._history is None:
-                from idphoto_desktop.storage.history import History
+                from idphoto_desktop.storage.history import open_history
 
-                self._history = History(self.history_path)
+                self._history = open_history(path=self.history_path)
             return self._history
 
     def close(self) -> None:
