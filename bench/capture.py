@@ -156,7 +156,7 @@ def run(quick: bool = False) -> dict[str, Any]:
         measure(item, load_oriented(item.path))
     transformed: list[Item] = []
     bases = [i for i in items if i.name in doc["transform_bases"]]
-    for base in bases[: 2 if quick else None]:
+    for base in bases[: 1 if quick else None]:
         report = base.face  # type: ignore[attr-defined]
         if report.chosen_face is None:
             continue

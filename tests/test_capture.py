@@ -140,23 +140,23 @@ def test_a_result_is_checked_for_left_over_background(
     from idphoto_desktop.engines.offline import OfflineEngine
 
     preset = get_preset("schengen_visa")
-    path = photos_dir / "hivision_test3.jpg"
+    path = photos_dir / "hivision_test1.jpg"  # a street behind the customer
     params = GenerateParams(preset.size, OutputFormat.JPG, "FFFFFF", preset.id, preset.geometry)
     result = OfflineEngine(models_dir).generate(GenerateRequest(params, prepare_photo(path)))
     with Image.open(path) as img:
-        report = _check(img.convert("RGB"), models_dir, preset=preset, result=result)
+        photo = img.convert("RGB")
+    report = _check(photo, models_dir, preset=preset, result=result)
     left = report.measures["background_left"]
-    assert left is not None and 0.0 <= left < 0.1
-    assert "result_no_face" not in report.codes()
-    # a "result" that is the untouched photo keeps all of its background
+    assert left is not None and 0.0 <= left < 0.05
+    assert "background_left" not in report.codes() and "result_no_face" not in report.codes()
+    # a "result" that is the photo merely resized keeps the whole street around the person
     buf = io.BytesIO()
-    with Image.open(path) as img:
-        img.convert("RGB").resize((preset.width_px, preset.height_px)).save(buf, "JPEG")
+    photo.resize((preset.width_px, preset.height_px)).save(buf, "JPEG")
     raw = type(result)(buf.getvalue(), OutputFormat.JPG, preset.width_px, preset.height_px, "x")
-    with Image.open(path) as img:
-        bad = _check(img.convert("RGB"), models_dir, preset=preset, result=raw)
-    worse = bad.measures["background_left"]
-    assert worse is not None and worse > left
+    bad = _check(photo, models_dir, preset=preset, result=raw)
+    assert bad.verdict == "retake"
+    reason = next(r for r in bad.reasons if r.code == "background_left")
+    assert reason.severity == "retake" and reason.value is not None and reason.value > 0.5
 
 
 def test_every_code_has_chinese_with_the_same_fields() -> None:
@@ -213,6 +213,11 @@ def test_cli_exits_zero_on_a_retake_and_nonzero_on_an_unreadable_file(
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "notes.jpg" in err[0]
     assert main(["check", str(tmp_path / "missing.jpg")]) != 0
+    capsys.readouterr()
+    # a face number the photo does not have: one line saying how many faces there are
+    assert main(["check", str(photos_dir / "fr_two_people.jpg"), "--face", "3"]) != 0
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "2 faces" in err[0]
 
 
 def test_cli_reads_a_binary_ppm(
@@ -234,3 +239,54 @@ def test_cli_speaks_chinese_in_a_chinese_locale(
     assert main(["check", str(photos_dir / "fr_two_people.jpg")]) == 0
     out = capsys.readouterr().out
     assert "结论" in out and "人脸" in out
+
+
+def test_a_tongue_in_the_open_mouth_is_retake(photos_dir: Path, models_dir: Path) -> None:
+    """A talking mouth (dark inside) is not a tongue; the same mouth filled with a tongue's
+    pink-red is."""
+    from PIL import ImageDraw
+
+    from idphoto_desktop.capture.check import bgr_of, find_faces, networks
+    from idphoto_desktop.capture.measures import INNER_LIP_CONTOUR
+
+    with Image.open(photos_dir / "fr_obama2.jpg") as img:
+        photo = img.convert("RGB")
+    talking = _check(photo, models_dir)
+    assert "mouth_wide_open" in talking.codes() and "tongue_out" not in talking.codes()
+    ((_, mesh),) = find_faces(networks(models_dir), bgr_of(photo))
+    pts = mesh.points
+    colour = (176, 83, 94)  # a tongue's pink-red
+    tongue = photo.copy()
+    ImageDraw.Draw(tongue).polygon([tuple(p) for p in pts[list(INNER_LIP_CONTOUR), :2]], colour)
+    report = _check(tongue, models_dir)
+    assert "tongue_out" in report.codes(), report.to_json()
+    assert report.verdict == "retake"
+
+
+def test_cli_without_models_says_how_to_get_them_and_downloads_nothing(
+    photos_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    empty = tmp_path / "models"
+    empty.mkdir()
+    photo = str(photos_dir / "hivision_test3.jpg")
+    assert main(["check", photo, "--models-dir", str(empty)]) != 0
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "idphoto models" in err[0]
+    assert list(empty.iterdir()) == []
+
+
+def test_a_tilted_head_cut_at_the_top_is_retake_after_levelling(
+    studio: Image.Image, models_dir: Path
+) -> None:
+    """Turned 25° (nothing lost), then the photo's top edge moved to the face box's top: the
+    levelled head's crown is off the photo on the tilted side."""
+    tilted = studio.rotate(25, resample=Image.Resampling.BICUBIC, expand=True,
+                           fillcolor=(255, 255, 255))
+    whole = _check(tilted, models_dir)
+    assert "crown_cut" not in whole.codes() and "head_roll" in whole.codes()
+    box = whole.faces[0]
+    cut = tilted.crop((0, round(box.y + 0.1 * box.height), tilted.width, tilted.height))
+    report = _check(cut, models_dir)
+    assert "crown_cut" in report.codes() and report.verdict == "retake"
+    roll = report.measures["roll_deg"]
+    assert roll is not None and abs(roll) > 15

@@ -125,7 +125,7 @@ def _pose_reasons(yaw: float, pitch: float, roll: float) -> list[Reason]:
 
 
 def _face_reasons(
-    mesh: Mesh3D, rules: limits.Rules, measured: dict[str, float | None]
+    image: U8, mesh: Mesh3D, rules: limits.Rules, measured: dict[str, float | None]
 ) -> list[Reason]:
     out: list[Reason] = []
     left, right = measures.eye_openness(mesh.points)
@@ -145,6 +145,11 @@ def _face_reasons(
         )
     elif mouth > rules.mouth_limit:
         out.append(make_reason("mouth_open", CHECK, value=mouth, limit=rules.mouth_limit))
+    if mouth > limits.TONGUE_MOUTH_OPEN:
+        tongue = measures.tongue_share(image, mesh.points)
+        measured["tongue_share"] = tongue
+        if math.isfinite(tongue) and tongue > limits.TONGUE_SHARE:
+            out.append(make_reason("tongue_out", RETAKE, value=tongue, limit=limits.TONGUE_SHARE))
     measured["sharpness"] = mesh.sharpness
     if mesh.sharpness < limits.SHARP_RETAKE:
         out.append(make_reason("blurred", RETAKE, value=mesh.sharpness, limit=limits.SHARP_RETAKE))
@@ -352,7 +357,7 @@ def check_photo(
     ied = measures.inter_eye_distance(mesh.points)
     measured["inter_eye_px"] = ied * scale
     reasons += _pose_reasons(pose.yaw, pose.pitch, pose.roll)
-    reasons += _face_reasons(mesh, rules, measured)
+    reasons += _face_reasons(bgr, mesh, rules, measured)
     reasons += _light_reasons(bgr, mesh, measured)
 
     mask = framing.person_mask(nets, bgr, (det.center[0], det.center[1]))

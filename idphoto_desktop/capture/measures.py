@@ -124,3 +124,47 @@ def angle_words(value: float, positive: str, negative: str) -> tuple[float, str]
 
 def finite(value: float) -> bool:
     return math.isfinite(value)
+
+
+# The inner lip contour of the 468-point mesh, in order around the mouth opening.
+INNER_LIP_CONTOUR = (
+    78, 191, 80, 81, 82, 13, 312, 311, 310, 415, 308, 324, 318, 402, 317, 14, 87, 178, 88, 95,
+)  # fmt: skip
+# Cheek points (under the eyes) where the face's own skin colour is sampled.
+CHEEKS = (50, 280, 101, 330)
+
+
+def tongue_share(image: U8, points: F64) -> float:
+    """Share of the open mouth's inside that is tongue-coloured (redder than the skin, not
+    dark like the mouth's cavity, not pale like teeth). NaN when the mouth is too small.
+
+    Teeth are pale (low red chroma), the cavity is dark; a tongue fills the opening with
+    red-pink. The skin's own red chroma is the reference, so skin tone does not matter.
+    """
+    h, w = image.shape[:2]
+    poly = points[list(INNER_LIP_CONTOUR), :2]
+    x0, y0 = np.floor(poly.min(axis=0)).astype(int)
+    x1, y1 = np.ceil(poly.max(axis=0)).astype(int)
+    x0, y0, x1, y1 = max(0, x0), max(0, y0), min(w, x1 + 1), min(h, y1 + 1)
+    if x1 - x0 < 6 or y1 - y0 < 3:
+        return float("nan")
+    crop = image[y0:y1, x0:x1]
+    mask = np.zeros(crop.shape[:2], np.uint8)
+    cv2.fillPoly(mask, [np.round(poly - np.array([x0, y0])).astype(np.int32)], 255)
+    inside = mask > 0
+    if int(inside.sum()) < 12:
+        return float("nan")
+    ycc = cv2.cvtColor(crop, cv2.COLOR_BGR2YCrCb).astype(np.float64)
+    skin = []
+    r = max(2, round(0.02 * inter_eye_distance(points)))
+    for i in CHEEKS:
+        cx, cy = int(points[i, 0]), int(points[i, 1])
+        patch = image[max(0, cy - r) : cy + r + 1, max(0, cx - r) : cx + r + 1]
+        if patch.size:
+            skin.append(cv2.cvtColor(patch, cv2.COLOR_BGR2YCrCb).reshape(-1, 3).mean(axis=0))
+    if not skin:
+        return float("nan")
+    ref = np.mean(skin, axis=0)
+    y, cr = ycc[:, :, 0][inside], ycc[:, :, 1][inside]
+    tongue = (cr > ref[1] + 8.0) & (y > 0.45 * ref[0])
+    return float(tongue.mean())

@@ -35,6 +35,8 @@ TEMPLATES: Mapping[str, str] = {
     "ask the customer to close the mouth and keep a neutral expression.",
     "mouth_wide_open": "The mouth is wide open or the tongue shows: "
     "ask the customer to close the mouth and retake.",
+    "tongue_out": "The tongue shows in the open mouth: ask the customer to close the mouth "
+    "and retake.",
     "face_small": "The face is small in this photo: the result would be enlarged {factor:.1f}x "
     "(limit {limit:.1f}x) and look soft. Move the camera closer or use a larger photo.",
     "crown_cut": "The top of the head is cut off by the photo's edge: "
@@ -71,6 +73,7 @@ ZH: Mapping[str, str] = {
     "eyes_narrow": "眼睛看起来半闭：请检查，或请顾客把眼睛完全睁开。",
     "mouth_open": "嘴巴张开（{value:.2f}，限值 {limit:.2f}）：请让顾客闭上嘴，保持自然表情。",
     "mouth_wide_open": "嘴巴张得很大或露出舌头：请让顾客闭上嘴后重拍。",
+    "tongue_out": "张开的嘴里露出舌头：请让顾客闭上嘴后重拍。",
     "face_small": "照片中的脸太小：结果需要放大 {factor:.1f} 倍（限值 {limit:.1f} 倍），会显得模糊。请靠近拍摄或使用更大的照片。",
     "crown_cut": "头顶被照片边缘裁掉了：请重拍，在头发上方留出空间。",
     "chin_cut": "下巴被照片边缘裁掉了：请重拍，让整张脸都在照片内。",
