@@ -94,7 +94,9 @@ def test_an_unusable_history_gives_a_warning_and_the_file(
 ) -> None:
     # GIVEN a history that cannot be opened or written (a folder where the file goes)
     sandbox = provider()
-    paths.history_db_path().mkdir(parents=True)
+    where = paths.data_dir() / "history.sqlite3"  # not history_db_path(): it makes the file
+    where.unlink(missing_ok=True)
+    where.mkdir(parents=True)
     out = tmp_path / "out.jpg"
     # WHEN a paid photo is made
     code = _run(photos_dir / PHOTO, out, sandbox.base_url, "--format", "jpg")
@@ -123,7 +125,7 @@ def test_history_switched_off_keeps_nothing_but_the_file(
     assert _run(photos_dir / PHOTO, tmp_path / "b.png", sandbox.base_url) == 0
     assert "reused" not in capsys.readouterr().out
     assert sandbox.request_counts[POST] == 2  # nothing stored, so nothing to reuse
-    assert not paths.history_db_path().exists()
+    assert not (paths.data_dir() / "history.sqlite3").exists()  # never even opened
     assert not (paths.data_dir() / "recovered").exists()
     assert (tmp_path / "a.png").is_file() and (tmp_path / "b.png").is_file()
 
@@ -156,3 +158,18 @@ def test_a_retake_verdict_is_said_and_stops_a_paid_call_when_asked_to(
     assert _run(photos_dir / PHOTO, out, sandbox.base_url) == 0
     assert "capture check: retake: The face is turned away." in capsys.readouterr().out
     assert sandbox.request_counts[POST] == 1 and out.is_file()
+
+
+def test_an_opaque_result_is_said_not_passed_off_as_transparent(
+    provider: Callable[..., SandboxServer],
+    photos_dir: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    sandbox = provider()  # crop-and-resize behind the sandbox: no cut-out, opaque PNG
+    assert _run(photos_dir / PHOTO, tmp_path / "a.jpg", sandbox.base_url, "--format", "jpg",
+                "--bg", "FF0000") == 0
+    out = capsys.readouterr().out
+    assert "warning: The cloud engine returned the photo without a transparent background" in out
+    with Image.open(tmp_path / "a.jpg") as img:
+        assert img.format == "JPEG"  # what was asked for, never a mislabelled file

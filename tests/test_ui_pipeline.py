@@ -165,7 +165,7 @@ def test_history_switched_off_records_nothing(
     assert window.preset_picker.select("icao_35x45")
     generate(qtbot, window)
     assert window.generated is not None
-    assert not paths.history_db_path().exists()
+    assert not (paths.data_dir() / "history.sqlite3").exists()  # never even opened
 
 
 def test_a_dialog_opened_again_replaces_the_closed_one(
@@ -239,3 +239,34 @@ def test_the_print_sheet_remembers_paper_and_copies(
     paper = again.paper()
     assert paper is not None and paper.key == "a4" and again.copies_spin.value() == 2
     again.close()
+
+
+def test_every_pipeline_step_text_is_marked_for_translation() -> None:
+    """The Qt-free pipeline reports in English; the window translates what it shows."""
+    from idphoto_desktop.pipeline import DEFAULT_STEPS
+    from idphoto_desktop.ui import i18n
+    from idphoto_desktop.ui.generate_job import NOTICE_TEXTS, STEP_TEXTS
+
+    assert {step.text for step in DEFAULT_STEPS} | {"Done"} <= set(STEP_TEXTS)
+    # every warning template the steps give (ctx.warn("…", …)) is marked too
+    import ast
+    import inspect
+
+    from idphoto_desktop.pipeline import steps
+
+    templates = {
+        node.args[0].value
+        for node in ast.walk(ast.parse(inspect.getsource(steps)))
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+        and node.func.attr == "warn" and isinstance(node.args[0], ast.Constant)
+    }
+    assert len(templates) >= 5 and templates <= set(NOTICE_TEXTS)
+    from PySide6.QtCore import QCoreApplication
+
+    assert i18n.install_for_setting("zh_CN") == "zh_CN"
+    try:
+        marked = (*STEP_TEXTS, *NOTICE_TEXTS)
+        shown = {QCoreApplication.translate("Pipeline", text) for text in marked}
+        assert not shown & set(marked)  # every one has its Chinese
+    finally:
+        i18n.remove()

@@ -16,6 +16,7 @@ from PySide6.QtCore import Qt
 
 from idphoto_desktop.ui.main_window import MainWindow
 from idphoto_desktop.ui.services import Services, default_engine_factory
+from idphoto_desktop.ui.watch_strip import verdict_label
 from tests.watch_helpers import SlowCamera, big_jpeg, wait_for
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -55,6 +56,7 @@ def test_new_shots_are_opened_made_checked_and_kept_in_the_strip(
     assert watch.action is not None and watch.action.objectName() == "actWatchFolder"
     watch.action.trigger()
     assert asked and watch.watching
+    assert window.settings.watch_folder == str(camera_dir.resolve())  # resumed next start
     window.watch_folder.strip.customer_edit.setText("  Order   42 ")
 
     # a shot written slowly: opened, made with the current preset, checked, without a click
@@ -66,7 +68,12 @@ def test_new_shots_are_opened_made_checked_and_kept_in_the_strip(
     assert window.generated is not None
     assert (window.generated.result.width, window.generated.result.height) == (600, 600)
     assert watch.strip.shots.count() == 1  # the photo already there was left alone
-    assert window.message.role != "error"
+    # the capture check's verdict is on the shot in the strip and under the result
+    item = watch.strip.item_for((camera_dir / "DSC_0001.JPG").resolve())
+    assert item is not None
+    labels = {verdict_label(v) for v in ("ok", "check", "retake")}
+    assert item.text().split("\n")[1] in labels
+    assert "DSC_0001.JPG: capture check" in window.save_message.text()
 
     # a file that is not a photo: one message, and the watch goes on
     with qtbot.waitSignal(watch.shotSkipped, timeout=WAIT_MS) as skipped:
@@ -105,7 +112,19 @@ def test_new_shots_are_opened_made_checked_and_kept_in_the_strip(
     mine = history.list(customer="order 42")
     assert len(mine) >= 3 and {e.customer for e in mine} == {"Order 42"}
     watch.stop()
-    assert not watch.watching
+    assert not watch.watching and window.settings.watch_folder == ""
+
+
+def test_the_folder_watched_last_time_is_watched_again_at_start(
+    ui_services: Callable[..., Services], make_window: Callable[[Services], MainWindow],
+    qtbot: Any, tmp_path: Path,
+) -> None:
+    services = ui_services()
+    services.settings.watch_folder = str(tmp_path)
+    window = make_window(services)
+    qtbot.waitUntil(lambda: window.watch_folder.watching, timeout=5_000)
+    assert window.watch_folder.folder == tmp_path.resolve()
+    assert str(tmp_path.resolve()) in window.watch_folder.strip.status.text()
 
 
 @pytest.fixture

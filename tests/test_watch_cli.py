@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PIL import Image
@@ -39,6 +40,8 @@ def test_watch_makes_one_result_per_shot_and_document_and_goes_on_after_bad_file
     watched.mkdir()
     out.mkdir()
     (watched / "DSC_0001.JPG").write_bytes((photos_dir / "hivision_test0.jpg").read_bytes())
+    # a shot the capture check refuses (two people, head tilted far up): no ID photo
+    (watched / "DSC_0006.JPG").write_bytes((photos_dir / "fr_two_people.jpg").read_bytes())
     (out / "DSC_0001-us_passport.jpg").write_bytes(b"an earlier result, kept as it is")
     proc, out_log, err_log = _start(
         [str(watched), "--out", str(out), "--preset", "us_passport", "--preset",
@@ -47,7 +50,8 @@ def test_watch_makes_one_result_per_shot_and_document_and_goes_on_after_bad_file
     )
     try:
         # the photo already there at start is made too; the existing name is not replaced
-        assert wait_for(lambda: len(_results(out)) >= 3, 120), err_log.read_text()
+        assert wait_for(lambda: len(_results(out)) >= 3 and "DSC_0006" in err_log.read_text(),
+                        120), err_log.read_text()
         # now the camera: a bad file, a raw file, a slow shot, a shot under a temporary name
         (watched / "DSC_0002.JPG").write_bytes(b"\xff\xd8\xff\xe0 not really a jpeg" * 30)
         (watched / "DSC_0003.CR2").write_bytes(b"II*\x00" + b"\x00" * 4000)
@@ -79,17 +83,20 @@ def test_watch_makes_one_result_per_shot_and_document_and_goes_on_after_bad_file
             image.load()  # a whole JPEG
             if size is not None:
                 assert image.size == size
-    for shot in ("DSC_0001.JPG", "DSC_0004.JPG", "DSC_0005.JPG"):
+    for shot in ("DSC_0001.JPG", "DSC_0004.JPG", "DSC_0005.JPG", "DSC_0006.JPG"):
         assert stdout.count(f"{shot}: verdict ") == 1, stdout
+    assert "DSC_0006.JPG: verdict retake" in stdout
+    assert stderr.count("DSC_0006.JPG: retake") == 1 and "no ID photo" in stderr
     # one clear line each for the files that are not photos, none for partial writes
     assert stderr.count("DSC_0002.JPG") == 1 and "not a readable photo" in stderr
     assert stderr.count("DSC_0003.CR2") == 1 and "raw" in stderr
     assert "Traceback" not in stderr and "DSC_0004" not in stderr and ".tmp" not in stderr
-    assert "stopped after 3 shots" in stderr
+    assert "stopped after 4 shots" in stderr
     from idphoto_desktop.storage.history import open_history
 
     with open_history() as history:  # every result recorded with its customer
         mine = history.list(customer="li wei")
+        # 3 shots x 2 documents; the retake was never made (checked before the engine)
         assert len(mine) == 6 and {e.customer for e in mine} == {"Li Wei"}
         assert history.list(customer="someone else") == []
 
@@ -133,3 +140,39 @@ def test_bad_watch_arguments_get_one_line(
     (tmp_path / "o").mkdir()
     assert main(["watch", str(tmp_path), "--out", str(tmp_path / "o")]) == 1
     assert "--preset" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_the_provider_is_paid_once_per_photo_even_when_the_camera_writes_it_twice(
+    tmp_path: Path, photos_dir: Path, sandbox_factory: Any, sandbox_token: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from tests.test_cli import POST
+
+    sandbox = sandbox_factory()  # the provider's contract on 127.0.0.1 (crop and resize)
+    monkeypatch.setenv("IDPHOTO_TOKEN", sandbox_token)
+    watched, out = tmp_path / "camera", tmp_path / "out"
+    watched.mkdir()
+    out.mkdir()
+    shot = (photos_dir / "hivision_test4.jpg").read_bytes()
+    proc, out_log, err_log = _start(
+        [str(watched), "--out", str(out), "--size", "300x400", "--engine", "cloud",
+         "--api-url", sandbox.base_url, "--settle", "0.1"],
+        tmp_path,
+    )
+    try:
+        assert wait_for(lambda: "watching" in err_log.read_text(), 60)
+        SlowCamera(watched / "IMG_1.JPG", shot).run()
+        assert wait_for(lambda: len(_results(out)) == 1, 120), err_log.read_text()
+        SlowCamera(watched / "IMG_1 copy.JPG", shot).run()  # the same picture again
+        assert wait_for(lambda: len(_results(out)) == 2, 120), err_log.read_text()
+        proc.send_signal(signal.SIGTERM)
+        code = proc.wait(30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert code == 0, err_log.read_text()
+    assert _results(out) == ["IMG_1 copy-300x400.jpg", "IMG_1-300x400.jpg"]
+    assert sandbox.request_counts[POST] == 1  # the second came from the history
+    assert "stored result, no new call" in out_log.read_text()
+    assert sandbox_token not in out_log.read_text() + err_log.read_text()

@@ -98,9 +98,11 @@ class _LazyHistory:
             from idphoto_desktop.storage.history import open_history
 
             self._store = open_history()
-            if self._store.warning:  # e.g. the shared database is down: working locally
-                print(f"warning: {self._store.warning}", file=sys.stderr)
         return self._store
+
+    @property
+    def warning(self) -> str | None:
+        return self._store.warning if self._store is not None else None
 
     def close(self) -> None:
         if self._store is not None:
@@ -159,6 +161,8 @@ def cmd_generate(args: argparse.Namespace) -> int:
         err.hint = "Take the photo again, or leave out --refuse-retake to pay for a call anyway."
         raise
     finally:
+        if history.warning:  # e.g. the shared database is away: working on this counter's
+            print(f"warning: {history.warning}", file=sys.stderr)
         history.close()
     _describe(ctx, time.perf_counter() - started)
     return EXIT_OK

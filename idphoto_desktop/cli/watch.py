@@ -18,10 +18,15 @@ from types import FrameType
 from typing import TYPE_CHECKING, Any
 
 from idphoto_desktop.cli.common import EXIT_OK
-from idphoto_desktop.core.errors import IdPhotoError, ValidationError
+from idphoto_desktop.core.errors import CancelledError, IdPhotoError, ValidationError
+from idphoto_desktop.core.job import CancelToken
 
 if TYPE_CHECKING:
     from idphoto_desktop.watch.shot import Document
+
+
+MAX_CUSTOMER = 80
+MAX_SETTLE_S = 30.0
 
 
 def _say(text: str) -> None:
@@ -72,26 +77,33 @@ def run_watch(
     args: argparse.Namespace,
     stop: threading.Event,
     on_ready: Callable[[], None] | None = None,
+    abort: CancelToken | None = None,
 ) -> int:
-    """The watch loop; returns when ``stop`` is set (tests set it, signals set it)."""
+    """The watch loop; returns when ``stop`` is set (tests set it, signals set it).
+
+    Stopping cuts a free engine short; a paid call already under way is let finish and
+    kept in the history (never thrown away) unless ``abort`` is cancelled too.
+    """
     from idphoto_desktop.cli.generate import _LazyHistory, _make_engine
-    from idphoto_desktop.core.job import CancelToken
+    from idphoto_desktop.pipeline import KeptAfterCancelError
     from idphoto_desktop.watch.folder import FolderWatch
     from idphoto_desktop.watch.ready import Ready
     from idphoto_desktop.watch.shot import describe, engine_choice, process_shot
 
     watched, out = _folders(args)
     documents = documents_from_args(args)
+    if not 0.0 <= args.settle <= MAX_SETTLE_S:
+        raise ValidationError(f"--settle must be between 0 and {MAX_SETTLE_S:g} seconds.")
     engine = engine_choice(args.engine, lambda: _make_engine(args))
     engine.factory()  # a missing token or models: said now, not at the first shot
-    customer = (args.customer or "").strip() or None
+    customer = " ".join((args.customer or "").split())[:MAX_CUSTOMER] or None
     history = None if args.no_history else _LazyHistory()
     cancel = CancelToken()
     watch = FolderWatch(watched, new_only=args.new_only, settle_s=args.settle)
 
     def stopper() -> None:
         stop.wait()
-        cancel.cancel()  # an engine call in flight ends early; nothing half is written
+        cancel.cancel()  # a free engine call ends early; nothing half is written
         watch.wake()
 
     threading.Thread(target=stopper, name="watch-stop", daemon=True).start()
@@ -111,9 +123,12 @@ def run_watch(
                     shot = process_shot(
                         event.path, event.data, documents, engine, out, history=history,
                         customer=customer, keep_retakes=args.keep_retakes, cancel=cancel,
+                        abort=abort,
                     )
                 except IdPhotoError as err:
-                    if stop.is_set():
+                    if stop.is_set() and isinstance(err, CancelledError):
+                        if isinstance(err, KeptAfterCancelError):
+                            _warn(f"{event.path.name}: {err.full_text()}")
                         break
                     _warn(f"{event.path.name}: {err.full_text()}")
                     continue
@@ -121,8 +136,7 @@ def run_watch(
                 for line in describe(shot):
                     _say(line)
                 for failure in shot.failures:
-                    if not stop.is_set():
-                        _warn(failure)
+                    _warn(failure)
                 for warning in shot.warnings:
                     _warn(f"warning: {warning}")
                 _say(f"  took {time.perf_counter() - started:.2f} s")
@@ -134,18 +148,22 @@ def run_watch(
 
 
 def cmd_watch(args: argparse.Namespace) -> int:
-    """Watch until Ctrl+C or SIGTERM; both end cleanly with exit status 0."""
+    """Watch until Ctrl+C or SIGTERM; both end cleanly with exit status 0. A second one
+    also cuts short a paid call in flight."""
     stop = threading.Event()
+    abort = CancelToken()
     installed: list[tuple[signal.Signals, Any]] = []
     if threading.current_thread() is threading.main_thread():
 
         def handle(_signum: int, _frame: FrameType | None) -> None:
+            if stop.is_set():
+                abort.cancel()
             stop.set()
 
         for sig in (signal.SIGINT, signal.SIGTERM):
             installed.append((sig, signal.signal(sig, handle)))
     try:
-        return run_watch(args, stop)
+        return run_watch(args, stop, abort=abort)
     finally:
         for sig, previous in installed:
             signal.signal(sig, previous)

@@ -25,23 +25,28 @@ from idphoto_desktop.core import tempfiles
 
 @contextlib.contextmanager
 def atomic_file(
-    path: Path, *, overwrite: bool = True, private: bool = False
+    path: Path, *, overwrite: bool = True, public: bool = False
 ) -> Iterator[BinaryIO]:
-    """Yield a binary stream; on a clean exit it becomes ``path``, atomically."""
+    """Yield a binary stream; on a clean exit it becomes ``path``, atomically.
+
+    The temporary file is registered (``core.tempfiles``) so a crash leaves no hidden
+    copy after the next start. ``public``: the file gets the user's umask (an output the
+    clerk saves); otherwise it stays private to the user (0600, as ``mkstemp`` makes it).
+    """
     path = Path(path)
     folder = path.parent
     if not overwrite and path.exists():
         raise FileExistsError(0, "File exists", str(path))
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
     tmp = Path(tmp_name)
-    note = tempfiles.register_temp(tmp)  # removed at the next start if we die meanwhile
+    note = tempfiles.register_temp(tmp)
     try:
         with os.fdopen(fd, "wb") as stream:
             yield stream
             stream.flush()
             os.fsync(stream.fileno())
-        if not private:
-            tempfiles.apply_umask(tmp)  # mkstemp makes 0600; an output is an ordinary file
+        if public:
+            tempfiles.apply_umask(tmp)
         if overwrite:
             os.replace(tmp, path)
         else:
@@ -54,10 +59,10 @@ def atomic_file(
 
 
 def write_bytes_atomic(
-    path: Path, data: bytes, *, overwrite: bool = True, private: bool = False
+    path: Path, data: bytes, *, overwrite: bool = True, public: bool = False
 ) -> Path:
     """``data`` as ``path``, all at once (see :func:`atomic_file`)."""
-    with atomic_file(path, overwrite=overwrite, private=private) as stream:
+    with atomic_file(path, overwrite=overwrite, public=public) as stream:
         stream.write(data)
     return Path(path)
 

@@ -53,7 +53,7 @@ def write_atomic(path: Path, data: bytes, *, overwrite: bool = False) -> Path:
     if not folder.is_dir():
         raise StorageError(f"The folder {folder} does not exist.")
     try:
-        return write_bytes_atomic(path, data, overwrite=overwrite)
+        return write_bytes_atomic(path, data, overwrite=overwrite, public=True)
     except FileExistsError as err:
         raise OutputExistsError(f"{path.name} already exists in {folder}.") from err
     except PermissionError as err:

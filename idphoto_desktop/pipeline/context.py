@@ -31,6 +31,24 @@ Checker = Callable[..., Any]
 """``capture.check_photo``-like: (PIL image, *, preset=, size=) -> report with ``verdict``."""
 
 
+@dataclass(frozen=True)
+class Notice:
+    """A warning as an English template with ``{0}``, ``{1}``… and its values."""
+
+    template: str
+    args: tuple[str, ...] = ()
+
+    def render(self, template: str | None = None) -> str:
+        """The text, from ``template`` (a translation of :attr:`template`) if given."""
+        text = template if template is not None else self.template
+        for index, value in enumerate(self.args):
+            text = text.replace(f"{{{index}}}", value)
+        return text
+
+    def __str__(self) -> str:
+        return self.render()
+
+
 @dataclass
 class JobContext:
     """One job. Fields above the line are the caller's; below, what the steps made."""
@@ -70,6 +88,7 @@ class JobContext:
     composed: bytes | None = None
     written: Path | None = None
     warnings: list[str] = field(default_factory=list)
+    notices: list[Notice] = field(default_factory=list)  # the same, as templates + values
     pending: Pending | None = None
     stack: ExitStack = field(default_factory=ExitStack, repr=False)  # held locks
 
@@ -84,9 +103,13 @@ class JobContext:
     def history_key(self) -> str:
         return self.engine_params.framing_key()
 
-    def warn(self, text: str) -> None:
-        """A warning for the clerk (shown by the caller) that is also logged."""
+    def warn(self, template: str, *args: object) -> None:
+        """A warning for the clerk, also logged. ``template`` is English with ``{0}``…
+        (kept in :attr:`notices` so the window shows it translated); ``warnings`` holds
+        the English text (the command line prints it)."""
         import logging
 
-        logging.getLogger("idphoto_desktop.pipeline").info("warning: %s", text)
-        self.warnings.append(text)
+        notice = Notice(template, tuple(str(a) for a in args))
+        logging.getLogger("idphoto_desktop.pipeline").info("warning: %s", notice)
+        self.notices.append(notice)
+        self.warnings.append(str(notice))

@@ -14,7 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from idphoto_desktop.core.errors import IdPhotoError, StorageError, ValidationError
+from idphoto_desktop.core.errors import IdPhotoError, ValidationError
+from idphoto_desktop.core.job import OutputFormat
 from idphoto_desktop.pipeline import rule
 from idphoto_desktop.pipeline.context import Checker, JobContext
 from idphoto_desktop.pipeline.questions import Pending
@@ -138,8 +139,9 @@ def _reasons(ctx: JobContext) -> str:
 
 # ------------------------------------------------------------------------ validate
 def validate(ctx: JobContext, run: JobRun) -> None:
-    """The request (always a transparent PNG), and the output's folder and name, before
-    anything is paid for."""
+    """The request (always a transparent PNG), and an existing output file (asked about
+    before anything is paid for). A file that then cannot be written still leaves the
+    result kept (the record step runs after a failed write)."""
     from idphoto_desktop.core import validation
 
     ctx.request = validation.make_request(
@@ -150,8 +152,6 @@ def validate(ctx: JobContext, run: JobRun) -> None:
         return
     if ctx.output_format is None:
         raise ValueError("an output file needs an output format")
-    if not out.parent.is_dir():
-        raise StorageError(f"The folder {out.parent} does not exist.")
     if out.exists() and not ctx.overwrite:
         answer = _answer(ctx, "overwrite", out, run.questions.overwrite(ctx, out))
         if answer is False:
@@ -176,7 +176,7 @@ def look_up(ctx: JobContext, run: JobRun) -> None:
             return
         entry = rule.pick(store.find_candidates(digest, key), ctx.engine_name, ctx.color)
     except IdPhotoError as err:
-        ctx.warn(f"The history could not be searched ({err}); a new result is made.")
+        ctx.warn("The history could not be searched ({0}); a new result is made.", err)
         return
     if entry is None:
         return
@@ -209,8 +209,13 @@ def compose(ctx: JobContext, run: JobRun) -> None:
     from idphoto_desktop.core import background
 
     image = ctx.result.image
-    if ctx.color is not None and not background.has_transparency(background.open_result(image)):
-        ctx.warn("The result has no transparent background: the colour could not be changed.")
+    wants_cutout = ctx.color is not None or ctx.output_format is OutputFormat.PNG
+    if wants_cutout and not background.has_transparency(background.open_result(image)):
+        ctx.warn(
+            "The {0} engine returned the photo without a transparent background: its own "
+            "background is kept.",
+            ctx.result.engine,
+        )
     ctx.composed = background.compose(image, ctx.output_format, ctx.color, dpi=ctx.dpi)
 
 
@@ -241,7 +246,7 @@ def record(ctx: JobContext, run: JobRun) -> None:
         )
         return
     except (IdPhotoError, ValueError, OSError) as err:
-        ctx.warn(f"Not kept in the history: {err}")
+        ctx.warn("Not kept in the history: {0}", err)
     if not ctx.paid_call:
         return
     from idphoto_desktop.pipeline.recovery import keep_in_folder
@@ -251,9 +256,9 @@ def record(ctx: JobContext, run: JobRun) -> None:
     except (IdPhotoError, OSError) as err:
         log.error("A paid result could not be kept anywhere: %s", err)
         if ctx.written is None:
-            ctx.warn(f"The paid result could not be kept anywhere: {err}")
+            ctx.warn("The paid result could not be kept anywhere: {0}", err)
         return
-    ctx.warn(f"The paid result was kept in {ctx.recovered}.")
+    ctx.warn("The paid result was kept in {0}.", ctx.recovered)
 
 
 def check_result(ctx: JobContext, run: JobRun) -> None:

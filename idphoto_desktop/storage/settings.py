@@ -287,6 +287,10 @@ class Settings:
         "4x6", _check_choice("4x6", "10x15", "5x7", "a4", "letter"), "Print sheet paper"
     )
     sheet_copies: Field[int] = Field(0, _check_int(0, 100), "Copies per sheet; 0 = all that fit")
+    watch_folder: Field[str] = Field("", _check_str(4096), "Folder the camera writes into")
+    print_choices: Field[dict[str, dict[str, Any]]] = Field(
+        {}, _check_print_choices, "Per preset: printer, paper and copies for one-click print"
+    )
     database_url: Field[str] = Field(
         "", _check_database_url, "Shared history (PostgreSQL); '' = this counter's own"
     )
@@ -298,9 +302,6 @@ class Settings:
     )
     download_deadline_s: Field[int] = Field(
         60, _check_int(10, 1800), "Cloud: seconds for the whole result download"
-    )
-    print_choices: Field[dict[str, dict[str, Any]]] = Field(
-        {}, _check_print_choices, "Per preset: printer, paper and copies for one-click print"
     )
 
     def __init__(self, path: Path | None = None) -> None:
@@ -634,4 +635,4 @@ def write_text_atomic(path: Path, text: str) -> None:
     from idphoto_desktop.core.atomic import write_bytes_atomic
 
     path.parent.mkdir(parents=True, exist_ok=True)
-    write_bytes_atomic(path, text.encode("utf-8"), private=True)
+    write_bytes_atomic(path, text.encode("utf-8"))

@@ -13,11 +13,12 @@ in the history, the clerk is told so, and the next Generate uses it.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QObject
 
 from idphoto_desktop.core.errors import CancelledError, IdPhotoError, ValidationError
 from idphoto_desktop.core.job import CancelToken, GenerateParams, OutputFormat, ProgressCallback
@@ -25,7 +26,6 @@ from idphoto_desktop.pipeline import (
     Answers,
     FixedQuestions,
     JobContext,
-    KeptAfterCancelError,
     run_job,
 )
 from idphoto_desktop.ui import jobs
@@ -39,6 +39,41 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 JobOutcome = tuple[JobContext, "jobs.GeneratedImage | None"]
+
+# The pipeline is Qt-free and reports its steps in English: marked here for translation,
+# translated when shown (a Chinese clerk reads them in Chinese).
+STEP_TEXTS = (
+    QT_TRANSLATE_NOOP("Pipeline", "Reading the photo"),
+    QT_TRANSLATE_NOOP("Pipeline", "Checking the photo"),
+    QT_TRANSLATE_NOOP("Pipeline", "Checking the choices"),
+    QT_TRANSLATE_NOOP("Pipeline", "Looking in the history"),
+    QT_TRANSLATE_NOOP("Pipeline", "Starting the engine"),
+    QT_TRANSLATE_NOOP("Pipeline", "Composing the photo"),
+    QT_TRANSLATE_NOOP("Pipeline", "Writing the file"),
+    QT_TRANSLATE_NOOP("Pipeline", "Keeping the result"),
+    QT_TRANSLATE_NOOP("Pipeline", "Done"),
+)
+NOTICE_TEXTS = (
+    QT_TRANSLATE_NOOP("Pipeline", "The photo could not be checked; look at it carefully."),
+    QT_TRANSLATE_NOOP(
+        "Pipeline", "The history could not be searched ({0}); a new result is made."
+    ),
+    QT_TRANSLATE_NOOP(
+        "Pipeline",
+        "The {0} engine returned the photo without a transparent background: its own "
+        "background is kept.",
+    ),
+    QT_TRANSLATE_NOOP("Pipeline", "Not kept in the history: {0}"),
+    QT_TRANSLATE_NOOP("Pipeline", "The paid result could not be kept anywhere: {0}"),
+    QT_TRANSLATE_NOOP("Pipeline", "The paid result was kept in {0}."),
+)
+
+
+def shown_notices(ctx: JobContext) -> tuple[str, ...]:
+    """The job's warnings in the clerk's language."""
+    return tuple(
+        n.render(QCoreApplication.translate("Pipeline", n.template)) for n in ctx.notices
+    )
 
 
 @dataclass
@@ -200,7 +235,12 @@ class GenerateController(QObject):
             )
             if ctx.pending is not None or ctx.result is None:
                 return ctx, None
-            return ctx, jobs.to_generated(ctx.result, color, resized)
+            # the job's warnings (not kept in the history, …) travel with the result and
+            # are shown under it, like the engine's own
+            result = dataclasses.replace(
+                ctx.result, warnings=(*ctx.result.warnings, *shown_notices(ctx))
+            )
+            return ctx, jobs.to_generated(result, color, resized)
 
         ids: list[int] = []
         handle = self.window.runner.submit(
@@ -215,7 +255,7 @@ class GenerateController(QObject):
 
     def _progress(self, percent: int, text: str) -> None:
         if self.job is not None:
-            self.window.show_progress(percent, text)
+            self.window.show_progress(percent, QCoreApplication.translate("Pipeline", text))
 
     # ============================================================== outcomes
     def _finish(self, task_id: int) -> bool:
@@ -250,8 +290,6 @@ class GenerateController(QObject):
             )
         else:
             w.show_fresh(generated, plan.key, plan.what, plan.ctx.params.preset_id)
-        if ctx.warnings:
-            w.message.show_message("\n".join(ctx.warnings), "info")
 
     def _failed(self, task_id: int, plan: _Plan, error: BaseException) -> None:
         if task_id in self._detached:
@@ -273,14 +311,14 @@ class GenerateController(QObject):
         self._kept_for = photo_seq
         if photo_seq != self.window.photo_seq:
             return
-        text = (
-            clerk_text(error)
-            if isinstance(error, KeptAfterCancelError)
-            else self.tr(
+        if ctx.entry_id is not None:
+            text = self.tr(
                 "The cancelled call had already been made: it was paid for and kept in the "
                 "history. Press Generate to use it: nothing more is charged."
             )
-        )
+        else:  # the history could not keep it: the recovery folder did (or nothing could)
+            text = clerk_text(error) if error is not None else ""
+            text = "\n".join(filter(None, (text, *shown_notices(ctx))))
         self.window.message.show_message(text, "info")
 
     # ============================================================== questions
@@ -304,10 +342,18 @@ class GenerateController(QObject):
             self._submit(plan)
 
     def answer_check(self, go_on: bool) -> None:
+        """Send anyway (True), or retake first: nothing is sent, the job ends here."""
         plan = self._answer_plan("go_on_despite_check")
-        if plan is not None:
-            plan.answers.go_on_despite_check = go_on
-            self._submit(plan)
+        if plan is None:
+            return
+        if not go_on:
+            self._plan = None
+            self.window.fail(
+                self.tr("Nothing was sent: the photo should be taken again first.")
+            )
+            return
+        plan.answers.go_on_despite_check = True
+        self._submit(plan)
 
     def _answer_plan(self, kind: str) -> _Plan | None:
         plan = self._plan

@@ -150,7 +150,8 @@ class MainWindow(QMainWindow):
         self.check_question = CheckQuestion()
         self.check_question.goOn.connect(self.generator.answer_check)
         self.add_side_notice(self.check_question)
-        self.jobStarting.connect(self.check_question.withdraw)
+        for stale in (self.jobStarting, self.photoLoaded, self.choicesChanged):
+            stale.connect(self.check_question.withdraw)  # the question is about this job
         side.generate_button.clicked.connect(self.generate)
         side.cancel_button.clicked.connect(self.cancel_job)
         side.engine_picker.preferencesRequested.connect(self.open_preferences)

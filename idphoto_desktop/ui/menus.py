@@ -67,145 +67,91 @@ class WindowActions:
     menus: MenuRegistry
 
 
-def install_actions(window: MainWindow) -> WindowActions:
-    """Create the actions, add them to the window and build the menu bar."""
+def _open_about(window: MainWindow) -> None:
+    from idphoto_desktop.ui.about import show_about  # on use: not needed to show the window
 
-    def action(
-        text: str, keys: list[QKeySequence], slot: Callable[[], object], name: str
-    ) -> QAction:
+    show_about(window)
+
+
+def _menu_titles() -> dict[str, str]:
+    return {
+        "file": QCoreApplication.translate("Menus", "&File"),
+        "photo": QCoreApplication.translate("Menus", "&Photo"),
+        "view": QCoreApplication.translate("Menus", "&View"),
+        "edit": QCoreApplication.translate("Menus", "&Edit"),
+        "help": QCoreApplication.translate("Menus", "&Help"),
+    }
+
+
+def install_actions(window: MainWindow) -> WindowActions:
+    """Create the actions from one table, add them to the window, build the menu bar."""
+    std = QKeySequence.StandardKey
+    key = QKeySequence
+    panel = window.result_panel
+    # (menu, object name, text, shortcuts, slot); a row without a name is a separator
+    Row = tuple[str, str, str, list[QKeySequence], Callable[[], object] | None]
+    table: list[Row] = [
+        ("file", "actOpen", QCoreApplication.translate("Menus", "&Open…"),
+         [key(std.Open)], window.open_dialog),
+        ("file", "actPaste", QCoreApplication.translate("Menus", "&Paste photo"),
+         [key(std.Paste)], window.paste),
+        ("file", "actUrl", QCoreApplication.translate("Menus", "Image &address…"),
+         [key("Ctrl+L")], window.url_edit.setFocus),
+        ("file", "", "", [], None),
+        ("file", "actSave", QCoreApplication.translate("Menus", "&Save as…"),
+         [key(std.Save)], window.save_as),
+        ("file", "actCopy", QCoreApplication.translate("Menus", "&Copy result"),
+         [key("Ctrl+Shift+C")], window.copy_result),
+        ("file", "", "", [], None),  # features add their output commands above it
+        ("file", "actQuit", QCoreApplication.translate("Menus", "&Quit"),
+         [key(std.Quit)], window.close),
+        ("photo", "actGenerate", QCoreApplication.translate("Menus", "&Generate"),
+         [key("Ctrl+Return"), key("Ctrl+Enter")], window.generate),
+        ("photo", "actCancel", QCoreApplication.translate("Menus", "&Cancel"),
+         [key("Esc")], window.cancel_job),
+        ("view", "actOverlay", QCoreApplication.translate("Menus", "Show foreground &rectangle"),
+         [key("Ctrl+R")], panel.overlay_check.toggle),
+        ("view", "actZoomIn", QCoreApplication.translate("Menus", "Zoom &in"),
+         [key(std.ZoomIn), key("Ctrl+=")], panel.zoom_in),
+        ("view", "actZoomOut", QCoreApplication.translate("Menus", "Zoom &out"),
+         [key(std.ZoomOut)], panel.zoom_out),
+        ("view", "actFit", QCoreApplication.translate("Menus", "&Fit"),
+         [key("Ctrl+0")], panel.zoom_fit),
+        ("edit", "actPrefs", QCoreApplication.translate("Menus", "&Preferences…"),
+         [key(std.Preferences), key("Ctrl+,")], window.open_preferences),
+        ("help", "actAbout", QCoreApplication.translate("Menus", "&About ID Photo Desktop"),
+         [], lambda: _open_about(window)),
+    ]
+    bar = window.menuBar()
+    menus = {name: bar.addMenu(title) for name, title in _menu_titles().items()}
+    acts: dict[str, QAction] = {}
+    separators: dict[str, QAction] = {}
+    for menu, name, text, keys, slot in table:
+        if not name:
+            separators[menu] = menus[menu].addSeparator()
+            continue
         act = QAction(text, window)
         act.setObjectName(name)
         act.setShortcuts(keys)
         act.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        assert slot is not None
         act.triggered.connect(slot)
         window.addAction(act)
-        return act
-
-    std = QKeySequence.StandardKey
-    open_ = action(
-        QCoreApplication.translate("Menus", "&Open…"),
-        [QKeySequence(std.Open)],
-        window.open_dialog,
-        "actOpen",
-    )
-    paste = action(
-        QCoreApplication.translate("Menus", "&Paste photo"),
-        [QKeySequence(std.Paste)],
-        window.paste,
-        "actPaste",
-    )
-    url = action(
-        QCoreApplication.translate("Menus", "Image &address…"),
-        [QKeySequence("Ctrl+L")],
-        window.url_edit.setFocus,
-        "actUrl",
-    )
-    save = action(
-        QCoreApplication.translate("Menus", "&Save as…"),
-        [QKeySequence(std.Save)],
-        window.save_as,
-        "actSave",
-    )
-    copy = action(
-        QCoreApplication.translate("Menus", "&Copy result"),
-        [QKeySequence("Ctrl+Shift+C")],
-        window.copy_result,
-        "actCopy",
-    )
-    quit_ = action(
-        QCoreApplication.translate("Menus", "&Quit"),
-        [QKeySequence(std.Quit)],
-        window.close,
-        "actQuit",
-    )
-    generate = action(
-        QCoreApplication.translate("Menus", "&Generate"),
-        [QKeySequence("Ctrl+Return"), QKeySequence("Ctrl+Enter")],
-        window.generate,
-        "actGenerate",
-    )
-    cancel = action(
-        QCoreApplication.translate("Menus", "&Cancel"),
-        [QKeySequence("Esc")],
-        window.cancel_job,
-        "actCancel",
-    )
-    overlay = action(
-        QCoreApplication.translate("Menus", "Show foreground &rectangle"),
-        [QKeySequence("Ctrl+R")],
-        window.result_panel.overlay_check.toggle,
-        "actOverlay",
-    )
-    zoom_in = action(
-        QCoreApplication.translate("Menus", "Zoom &in"),
-        [QKeySequence(std.ZoomIn), QKeySequence("Ctrl+=")],
-        window.result_panel.zoom_in,
-        "actZoomIn",
-    )
-    zoom_out = action(
-        QCoreApplication.translate("Menus", "Zoom &out"),
-        [QKeySequence(std.ZoomOut)],
-        window.result_panel.zoom_out,
-        "actZoomOut",
-    )
-    zoom_fit = action(
-        QCoreApplication.translate("Menus", "&Fit"),
-        [QKeySequence("Ctrl+0")],
-        window.result_panel.zoom_fit,
-        "actFit",
-    )
-    prefs = action(
-        QCoreApplication.translate("Menus", "&Preferences…"),
-        [QKeySequence(std.Preferences), QKeySequence("Ctrl+,")],
-        window.open_preferences,
-        "actPrefs",
-    )
-
-    bar = window.menuBar()
-    file_menu = bar.addMenu(QCoreApplication.translate("Menus", "&File"))
-    for act in (open_, paste, url):
-        file_menu.addAction(act)
-    file_menu.addSeparator()
-    file_menu.addAction(save)
-    file_menu.addAction(copy)
-    before_quit = file_menu.addSeparator()
-    file_menu.addAction(quit_)
-    photo_menu = bar.addMenu(QCoreApplication.translate("Menus", "&Photo"))
-    photo_menu.addAction(generate)
-    photo_menu.addAction(cancel)
-    view_menu = bar.addMenu(QCoreApplication.translate("Menus", "&View"))
-    for act in (overlay, zoom_in, zoom_out, zoom_fit):
-        view_menu.addAction(act)
-    edit_menu = bar.addMenu(QCoreApplication.translate("Menus", "&Edit"))
-    edit_menu.addAction(prefs)
-    def open_about() -> None:
-        from idphoto_desktop.ui.about import show_about  # on use: not needed to show the window
-
-        show_about(window)
-
-    about = action(
-        QCoreApplication.translate("Menus", "&About ID Photo Desktop"),
-        [],
-        open_about,
-        "actAbout",
-    )
-    about.setMenuRole(QAction.MenuRole.AboutRole)
-    help_menu = bar.addMenu(QCoreApplication.translate("Menus", "&Help"))
-    help_menu.addAction(about)
-    menus = MenuRegistry()
-    menus.register("file", file_menu, before=before_quit)
-    menus.register("photo", photo_menu)
-    menus.register("view", view_menu)
-    menus.register("edit", edit_menu)
-    menus.register("help", help_menu)
+        menus[menu].addAction(act)
+        acts[name] = act
+    acts["actAbout"].setMenuRole(QAction.MenuRole.AboutRole)
+    registry = MenuRegistry()
+    for name, menu_widget in menus.items():
+        anchor = separators.get(name) if name == "file" else None  # the one before Quit
+        registry.register(name, menu_widget, before=anchor)
     return WindowActions(
-        open=open_,
-        paste=paste,
-        save=save,
-        copy=copy,
-        generate=generate,
-        cancel=cancel,
-        overlay=overlay,
-        prefs=prefs,
-        menus=menus,
+        open=acts["actOpen"],
+        paste=acts["actPaste"],
+        save=acts["actSave"],
+        copy=acts["actCopy"],
+        generate=acts["actGenerate"],
+        cancel=acts["actCancel"],
+        overlay=acts["actOverlay"],
+        prefs=acts["actPrefs"],
+        menus=registry,
     )

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QCoreApplication, QObject, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QHBoxLayout, QMenu, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
 from idphoto_desktop.core.errors import IdPhotoError
 
@@ -237,11 +237,5 @@ def install_quick_print(window: MainWindow) -> QuickPrint:
         if isinstance(row, QHBoxLayout) and row.indexOf(window.save_button) >= 0:
             row.insertWidget(row.indexOf(window.save_button), quick.button)
             break
-    for top in window.menuBar().actions():
-        menu = top.menu()
-        if isinstance(menu, QMenu) and any(a.objectName() == "actSave" for a in menu.actions()):
-            copy = next((a for a in menu.actions() if a.objectName() == "actCopy"), None)
-            if copy is not None:
-                menu.insertAction(copy, quick.action)
-            break
+    window.menus.add("file", quick.action)  # with the other output commands
     return quick

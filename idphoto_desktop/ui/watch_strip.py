@@ -39,11 +39,12 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QListWidgetItem,
-    QMenu,
     QPushButton,
     QVBoxLayout,
     QWidget,
 )
+
+from idphoto_desktop.core.errors import IdPhotoError
 
 if TYPE_CHECKING:
     from idphoto_desktop.ui.main_window import MainWindow
@@ -268,7 +269,7 @@ class WatchFolder(QObject):
                 self.tr("The folder {0} does not exist.").replace("{0}", str(folder)), "error"
             )
             return
-        self.stop()
+        self._reset()
         self.folder = folder
         self._tracker = ReadyTracker(folder)
         self._tracker.mark_existing_done()
@@ -281,12 +282,30 @@ class WatchFolder(QObject):
             )
         )
         self.strip.stop_button.show()
+        self._remember(str(folder))
         log.info("Watching the folder %s", folder)
         self.window.statusBar().showMessage(
             self.tr("Watching {0}").replace("{0}", folder.name), 5000
         )
 
     def stop(self) -> None:
+        """The clerk stops watching (not resumed at the next start)."""
+        self._reset()
+        self._remember("")
+
+    def resume(self) -> None:
+        """At start: watch the folder watched last time, if it is still there."""
+        saved = self.window.settings.watch_folder
+        if saved and not self.watching and Path(saved).is_dir():
+            self.watch(Path(saved))
+
+    def _remember(self, folder: str) -> None:
+        try:
+            self.window.settings.set("watch_folder", folder)
+        except IdPhotoError as err:
+            log.warning("Watched folder not saved: %s", err)
+
+    def _reset(self) -> None:
         if self._fs is not None:
             self._fs.deleteLater()
             self._fs = None
@@ -358,10 +377,11 @@ class WatchFolder(QObject):
 
     def _photo_loaded(self) -> None:
         photo = self.window.photo
-        if self._auto is None or photo is None or photo.source_path != self._auto:
-            return
-        self._made, self._auto = self._auto, None
-        self.window.generate()
+        if self._auto is not None and photo is not None and photo.source_path == self._auto:
+            self._made, self._auto = self._auto, None
+            self.window.generate()
+        else:  # the clerk opened another photo: what follows is not the watch's
+            self._made = self._auto = None
 
     def _result_shown(self) -> None:
         made, self._made = self._made, None
@@ -411,19 +431,17 @@ def install_watch_folder(window: MainWindow) -> WatchFolder:
     action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
     action.triggered.connect(watch.choose)
     window.addAction(action)
-    for top in window.menuBar().actions():
-        menu = top.menu()
-        if isinstance(menu, QMenu) and any(a.objectName() == "actUrl" for a in menu.actions()):
-            url = next(a for a in menu.actions() if a.objectName() == "actUrl")
-            index = menu.actions().index(url)
-            after = menu.actions()[index + 1] if index + 1 < len(menu.actions()) else None
-            if after is not None:
-                menu.insertAction(after, action)
-            else:
-                menu.addAction(action)
-            break
+    file_menu = window.menus.menu("file")  # right after the other ways a photo comes in
+    url = next((a for a in file_menu.actions() if a.objectName() == "actUrl"), None)
+    entries = file_menu.actions()
+    after = entries[entries.index(url) + 1] if url is not None and url != entries[-1] else None
+    if after is not None:
+        file_menu.insertAction(after, action)
+    else:
+        file_menu.addAction(action)
     layout = window.result_panel.layout()
     assert isinstance(layout, QVBoxLayout)
     layout.addWidget(watch.strip)
     watch.action = action
+    QTimer.singleShot(0, watch.resume)  # after the window is built, not before it shows
     return watch

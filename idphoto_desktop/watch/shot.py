@@ -145,8 +145,13 @@ def make_document(
     *,
     keep_retakes: bool,
     cancel: CancelToken | None = None,
+    abort: CancelToken | None = None,
 ) -> JobContext:
-    """One document of a checked shot: the pipeline's job, written under a new name."""
+    """One document of a checked shot: the pipeline's job, written under a new name.
+
+    ``cancel`` stops between steps and cuts a free engine short; a paid call already
+    under way finishes and is kept (the pipeline's rule); only ``abort`` cuts it.
+    """
     from idphoto_desktop.pipeline import Answers, FixedQuestions, JobContext, run_job
 
     fmt = OutputFormat(document.params.format)
@@ -163,7 +168,7 @@ def make_document(
     answers = Answers(use_stored=True, go_on_despite_check=keep_retakes, overwrite=False)
     while True:
         try:
-            return run_job(ctx, questions=FixedQuestions(answers), cancel=cancel)
+            return run_job(ctx, questions=FixedQuestions(answers), cancel=cancel, abort=abort)
         except OutputExistsError:
             if ctx.composed is not None:  # made meanwhile under that name: the next one
                 ctx.written = write_new(out_dir, stem, fmt.extension, ctx.composed)
@@ -182,6 +187,7 @@ def process_shot(
     customer: str | None = None,
     keep_retakes: bool = False,
     cancel: CancelToken | None = None,
+    abort: CancelToken | None = None,
 ) -> ShotResult:
     """Check the shot, make each document, write each under a new name in ``out_dir``.
 
@@ -200,7 +206,7 @@ def process_shot(
     for doc in documents:
         try:
             ctx = make_document(checked, doc, engine, out_dir, keep_retakes=keep_retakes,
-                                cancel=cancel)
+                                cancel=cancel, abort=abort)
         except IdPhotoError as err:
             shot.failures.append(f"{source.name} ({doc.label}): {err.full_text()}")
             continue

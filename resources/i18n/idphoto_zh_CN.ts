@@ -321,6 +321,10 @@
         <translation>已取消的调用其实已经完成：已付费并保存在历史记录中。按“生成”即可使用，不会再次收费。</translation>
     </message>
     <message>
+        <source>Nothing was sent: the photo should be taken again first.</source>
+        <translation>没有发送：请先重拍这张照片。</translation>
+    </message>
+    <message>
         <source>Cancelled. The photo and your choices are kept. If the provider had already made the photo, it is kept in the history and not charged again.</source>
         <translation>已取消。照片和您的选择都已保留。如果服务商已经做好了照片，它会保存在历史记录中，不会再次收费。</translation>
     </message>
@@ -704,6 +708,69 @@
     <message>
         <source>&amp;Help</source>
         <translation>帮助(&amp;H)</translation>
+    </message>
+</context>
+<context>
+    <name>Pipeline</name>
+    <message>
+        <source>Reading the photo</source>
+        <translation>正在读取照片</translation>
+    </message>
+    <message>
+        <source>Checking the photo</source>
+        <translation>正在检查照片</translation>
+    </message>
+    <message>
+        <source>Checking the choices</source>
+        <translation>正在检查所选设置</translation>
+    </message>
+    <message>
+        <source>Looking in the history</source>
+        <translation>正在查找历史记录</translation>
+    </message>
+    <message>
+        <source>Starting the engine</source>
+        <translation>正在启动引擎</translation>
+    </message>
+    <message>
+        <source>Composing the photo</source>
+        <translation>正在合成照片</translation>
+    </message>
+    <message>
+        <source>Writing the file</source>
+        <translation>正在写入文件</translation>
+    </message>
+    <message>
+        <source>Keeping the result</source>
+        <translation>正在保存结果</translation>
+    </message>
+    <message>
+        <source>Done</source>
+        <translation>完成</translation>
+    </message>
+    <message>
+        <source>The photo could not be checked; look at it carefully.</source>
+        <translation>无法检查这张照片，请仔细查看。</translation>
+    </message>
+    <message>
+        <source>The history could not be searched ({0}); a new result is made.</source>
+        <translation>无法查找历史记录（{0}），将重新生成。</translation>
+    </message>
+    <message>
+        <source>The {0} engine returned the photo without a transparent background: its own background is kept.</source>
+        <translation>{0} 引擎返回的照片没有透明背景：保留其原有背景。</translation>
+    </message>
+    <message>
+        <source>Not kept in the history: {0}</source>
+        <translation>未存入历史记录：{0}</translation>
+    </message>
+    <message>
+        <source>The paid result could not be kept anywhere: {0}</source>
+        <translation>已付费的结果无处保存：{0}</translation>
+    </message>
+    <message>
+        <source>The paid result was kept in {0}.</source>
+        <translation>已付费的结果已保存到 {0}。</translation>
     </message>
 </context>
 <context>
