@@ -149,7 +149,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
         use_stored=True, go_on_despite_check=args.ignore_check, overwrite=args.overwrite
     )
     try:
-        run_job(ctx, questions=FixedQuestions(answers), progress=_progress)
+        run_job(ctx, questions=FixedQuestions(answers), progress=_progress, report_steps=False)
     except CheckRefusedError as err:
         err.hint = "Take the photo again, or add --ignore-check to pay for a call anyway."
         raise
@@ -201,7 +201,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
             history=None,
             preset=preset,
         )
-        run_job(ctx, questions=FixedQuestions(Answers(overwrite=True)), progress=_progress)
+        run_job(
+            ctx, questions=FixedQuestions(Answers(overwrite=True)), progress=_progress,
+            report_steps=False,
+        )
     _describe(ctx, time.perf_counter() - started)
     return EXIT_OK
 
