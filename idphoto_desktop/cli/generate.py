@@ -156,7 +156,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
         use_stored=True, go_on_despite_check=not args.refuse_retake, overwrite=args.overwrite
     )
     try:
-        run_job(ctx, questions=FixedQuestions(answers), progress=_progress)
+        run_job(ctx, questions=FixedQuestions(answers), progress=_progress, report_steps=False)
     except CheckRefusedError as err:
         err.hint = "Take the photo again, or leave out --refuse-retake to pay for a call anyway."
         raise
@@ -239,7 +239,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
             history=None,
             preset=preset,
         )
-        run_job(ctx, questions=FixedQuestions(Answers(overwrite=True)), progress=_progress)
+        run_job(
+            ctx, questions=FixedQuestions(Answers(overwrite=True)), progress=_progress,
+            report_steps=False,
+        )
     _describe(ctx, time.perf_counter() - started)
     return EXIT_OK
 

@@ -97,8 +97,12 @@ def run_job(
     progress: ProgressCallback | None = None,
     cancel: CancelToken | None = None,
     abort: CancelToken | None = None,
+    report_steps: bool = True,
 ) -> JobContext:
     """Run ``steps`` on ``ctx``; returns it done, or with ``ctx.pending`` set.
+
+    ``progress`` receives the engine's progress, and each step's start unless
+    ``report_steps`` is False (the command line prints only the engine's).
 
     Raises the step's ``IdPhotoError`` (clerk's words) or ``CancelledError``; a fresh
     result is kept before any error leaves this function.
@@ -116,7 +120,8 @@ def run_job(
             for step in steps:
                 if not ctx.fresh:  # once paid for, the result is kept before stopping
                     run.either.raise_if_cancelled()
-                run.progress(step.percent, step.text)
+                if report_steps:
+                    run.progress(step.percent, step.text)
                 step.fn(ctx, run)
                 if ctx.pending is not None:
                     return ctx
@@ -128,5 +133,6 @@ def run_job(
         if ctx.paid_call:
             raise KeptAfterCancelError(ctx)
         raise CancelledError("Cancelled.")
-    run.progress(100, "Done")
+    if report_steps:
+        run.progress(100, "Done")
     return ctx
