@@ -142,7 +142,7 @@ class QuickPrint(QObject):
     def print_now(self) -> None:
         """Print with the preset's remembered choice; the first time, the dialogs."""
         generated = self.window.generated
-        if generated is None or self._busy or not self.window.notes.confirm_save():
+        if generated is None or self._busy or not self.window.notes.confirm_output():
             return
         studio = self.window.studio
         preset = studio.result_preset()

@@ -139,7 +139,18 @@ class ResultNotes(QObject):
             panel.stale.clear_message()
         panel.set_result_stale(bool(stale))
 
-    # ----- before saving -----
+    # ----- before saving, exporting, printing -----
+    def confirm_output(self) -> bool:
+        """Before Export or Print: True when nothing blocks (a retake verdict, a forbidden
+        colour), or the clerk chose to go on. A result made for another preset than the
+        one chosen now is no reason to ask: a sheet or a form file uses the result's own."""
+        problems = self.problems()
+        if not problems:
+            return True
+        question = "\n\n".join(problems) + "\n\n" + self.tr("Use this result anyway?")
+        confirm = self.window.services.studio.confirm
+        return confirm(self.window, self.tr("Use a photo that may be rejected?"), question)
+
     def confirm_save(self) -> bool:
         """True when there is nothing blocking, or the clerk chose to save anyway."""
         problems = self.problems()

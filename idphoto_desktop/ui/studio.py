@@ -296,7 +296,7 @@ class Studio(QObject):
     # ================================================================ output
     def export_current(self) -> None:
         generated = self.window.generated
-        if generated is None or not self.window.notes.confirm_save():
+        if generated is None or not self.window.notes.confirm_output():
             return
         result = generated.result
         candidates = upload_candidates(
@@ -319,7 +319,7 @@ class Studio(QObject):
 
     def print_current(self) -> None:
         generated = self.window.generated
-        if generated is None or not self.window.notes.confirm_save():
+        if generated is None or not self.window.notes.confirm_output():
             return
         preset = self.result_preset()
         if preset is None:

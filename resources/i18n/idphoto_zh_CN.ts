@@ -1175,6 +1175,14 @@
         <translation>{0} 的要求不允许使用{1}背景：这张照片会被拒收。请在第 3 步选择允许的颜色。</translation>
     </message>
     <message>
+        <source>Use this result anyway?</source>
+        <translation>仍然使用这张结果吗？</translation>
+    </message>
+    <message>
+        <source>Use a photo that may be rejected?</source>
+        <translation>使用可能被拒收的照片？</translation>
+    </message>
+    <message>
         <source>Save this result anyway?</source>
         <translation>仍然保存这张结果吗？</translation>
     </message>
