@@ -90,7 +90,9 @@ def main() -> int:
     window = MainWindow(services)
     window.resize(1280, 800)
     window.engine_picker.set_engine("cloud")
-    presets = distinct_presets(args.rounds)
+    # more candidates than rounds: a preset the photo cannot serve without a question
+    # (the capture check, say) sends nothing and is skipped
+    presets = distinct_presets(args.rounds * 4)
     report: dict[str, Any] = {
         "presets": presets,
         "generate_to_locked_ms": [],
@@ -99,8 +101,9 @@ def main() -> int:
         "kept_after_s": [],
         "history_rows": [],
         "messages_after_cancel": [],
+        "skipped": [],
     }
-    state: dict[str, Any] = {"round": 0, "code": 0, "done": False}
+    state: dict[str, Any] = {"round": 0, "next": 0, "code": 0, "done": False}
 
     def finish(error: str | None = None) -> None:
         if state["done"]:
@@ -142,12 +145,16 @@ def main() -> int:
         return not window.running and window.generate_button.isEnabled()
 
     def start_round() -> None:
-        i = state["round"]
-        if i >= len(presets):
+        if state["round"] >= args.rounds:
             finish()
             return
-        if not window.preset_picker.select(presets[i]):
-            finish(f"preset {presets[i]} not found")
+        if state["next"] >= len(presets):
+            finish(f"only {state['round']} of {args.rounds} presets sent a POST")
+            return
+        preset = presets[state["next"]]
+        state["next"] += 1
+        if not window.preset_picker.select(preset):
+            finish(f"preset {preset} not found")
             return
         if not free():
             finish("the window is not free before Generate")
@@ -161,15 +168,24 @@ def main() -> int:
                 round((time.perf_counter() - clicked) * 1000.0, 3)
             )
             wait_until(
-                lambda: read_posts(args.posts_file) > posts_before,
-                on_post,
+                lambda: read_posts(args.posts_file) > posts_before or not window.running,
+                on_post_or_stop,
                 "the POST reaching the sandbox",
                 30.0,
             )
 
+        def on_post_or_stop(_waited: float) -> None:
+            if read_posts(args.posts_file) > posts_before:
+                on_post()
+                return
+            # the job stopped before sending (a question, a refusal): not a round
+            report["generate_to_locked_ms"].pop()
+            report["skipped"].append([preset, window.message.text()])
+            QTimer.singleShot(100, start_round)
+
         wait_until(locked, on_locked, "the window locking for Generate", 10.0)
 
-    def on_post(_waited: float) -> None:
+    def on_post() -> None:
         if not window.running:
             finish(f"the job ended before Cancel: {window.message.text()!r}")
             return

@@ -129,6 +129,11 @@ def main(quick: bool) -> Figure:
         f"Generate to locked: median {base:.2f} ms, max {max(locked_ms):.2f} ms",
         f"history rows after the cancelled calls finished: {rows} of {rounds}; {said}",
     ]
+    if report["skipped"]:
+        notes.append(
+            "presets skipped (the job stopped before sending, e.g. at the capture check): "
+            + ", ".join(f"{name} {text!r}" if text else name for name, text in report["skipped"])
+        )
     return figure(
         "cancel_latency",
         "Cancel during a slow provider call: time until the window is free again",
