@@ -147,8 +147,14 @@ def test_a_result_is_checked_for_left_over_background(
         photo = img.convert("RGB")
     report = _check(photo, models_dir, preset=preset, result=result)
     left = report.measures["background_left"]
-    assert left is not None and 0.0 <= left < 0.05
-    assert "background_left" not in report.codes() and "result_no_face" not in report.codes()
+    # The engine's own cut-out is never a retake; since MODNet keeps more hair (and, here,
+    # two small dark specks beside the left ear, which the check rightly asks a person to
+    # look at) it may be a "check": measured 0.08 on this photo.
+    from idphoto_desktop.capture import limits
+
+    assert left is not None and 0.0 <= left < limits.LEFTOVER_RETAKE
+    assert not [r for r in report.reasons if r.code == "background_left" and r.severity == "retake"]
+    assert "result_no_face" not in report.codes()
     # a "result" that is the photo merely resized keeps the whole street around the person
     buf = io.BytesIO()
     photo.resize((preset.width_px, preset.height_px)).save(buf, "JPEG")
