@@ -23,8 +23,19 @@ import logging
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+import numpy as np
+import numpy.typing as npt
 from PySide6.QtCore import QEvent, QObject, QPointF, QRectF, Qt, QTimer
-from PySide6.QtGui import QColor, QKeyEvent, QMouseEvent, QPainter, QPen, QPolygonF, QWheelEvent
+from PySide6.QtGui import (
+    QColor,
+    QImage,
+    QKeyEvent,
+    QMouseEvent,
+    QPainter,
+    QPen,
+    QPolygonF,
+    QWheelEvent,
+)
 from PySide6.QtWidgets import (
     QCheckBox,
     QDoubleSpinBox,
@@ -66,6 +77,32 @@ NUDGE, BIG_NUDGE = 0.005, 0.02  # fractions of the output per arrow key (Shift: 
 WHEEL_STEP = 1.05  # scale per wheel notch
 CLICK_SLOP = 4.0  # widget pixels: a press and release closer than this is a click
 SETTLE_MS = 1200  # an adjustment left alone this long is kept in the history
+
+
+Pixels = npt.NDArray[np.uint8]
+_Rendered = tuple[jobs.GeneratedImage, Pixels | None]
+
+
+def preview(result: GenerateResult, pixels: Pixels, color: str | None) -> jobs.GeneratedImage:
+    """Worker: the offline engine's pixels (BGRA, or BGR for a JPG) as the pictures the
+    window shows, with no PNG decoding (the live adjustment's latency)."""
+    pixels = np.ascontiguousarray(pixels)
+    h, w = pixels.shape[:2]
+    if pixels.shape[2] == 3:
+        bgrx = np.ascontiguousarray(np.dstack([pixels, np.full((h, w), 255, np.uint8)]))
+        flat = QImage(bgrx.data, w, h, 4 * w, QImage.Format.Format_RGB32).copy()
+        return jobs.GeneratedImage(result, flat, flat, None)
+    transparent = QImage(pixels.data, w, h, 4 * w, QImage.Format.Format_ARGB32).copy()
+    if color is None:
+        return jobs.GeneratedImage(result, transparent, transparent, None)
+    bgr = np.array([int(color[4:6], 16), int(color[2:4], 16), int(color[0:2], 16)], np.float32)
+    alpha = pixels[:, :, 3:4].astype(np.float32) / 255.0
+    mixed = pixels[:, :, :3].astype(np.float32) * alpha + bgr * (1.0 - alpha)
+    solid = np.dstack([np.clip(mixed + 0.5, 0, 255).astype(np.uint8),
+                       np.full((h, w), 255, np.uint8)])
+    solid = np.ascontiguousarray(solid)
+    shown = QImage(solid.data, w, h, 4 * w, QImage.Format.Format_RGB32).copy()
+    return jobs.GeneratedImage(result, transparent, shown, color)
 
 
 class AdjustBar(QWidget):
@@ -173,7 +210,7 @@ class FrameAdjuster(QObject):
         self._settle.setSingleShot(True)
         self._settle.setInterval(SETTLE_MS)
         self._settle.timeout.connect(self._keep_in_history)
-        self._kept: tuple[GenerateParams, GenerateResult] | None = None
+        self._kept: tuple[GenerateParams, GenerateResult, Pixels | None] | None = None
 
         bar = self.bar
         bar.toggle.toggled.connect(self._toggled)
@@ -379,19 +416,23 @@ class FrameAdjuster(QObject):
         color = window.chosen_color()
         seq = window.photo_seq
 
-        def work(_progress: ProgressCallback, cancel: CancelToken) -> jobs.GeneratedImage:
+        def work(_progress: ProgressCallback, cancel: CancelToken) -> _Rendered:
             engine = services.engine(ENGINE_OFFLINE, None, api_url)
-            render = getattr(engine, "render", engine.generate)
-            result = render(request, cancel=cancel)
+            render_pixels = getattr(engine, "render_pixels", None)
+            if render_pixels is None:  # another engine under that name: its own bytes
+                result = engine.generate(request, cancel=cancel)
+                return jobs.to_generated(result, color), None
+            result, pixels = render_pixels(request, cancel=cancel, quick_png=True)
             cancel.raise_if_cancelled()
-            return jobs.to_generated(result, color)
+            return preview(result, pixels, color), pixels
 
-        def done(generated: jobs.GeneratedImage) -> None:
+        def done(rendered: _Rendered) -> None:
+            generated, pixels = rendered
             if seq != window.photo_seq:
                 return
             key = (seq, ENGINE_OFFLINE, params.framing_key())
             self._show(generated, key)
-            self._kept = (params, generated.result)
+            self._kept = (params, generated.result, pixels)
             self._settle.start()
 
         self._submit(work, done)
@@ -439,14 +480,13 @@ class FrameAdjuster(QObject):
     def _show(self, generated: jobs.GeneratedImage, key: tuple[int, str, str]) -> None:
         window = self.window
         preset = window.current_preset()
-        params_preset = preset.id if preset is not None else None
         what = preset.label if preset is not None else f"{generated.result.width}x" \
             f"{generated.result.height} px"
         if not self.adjust.is_identity:
             what = self.tr("{0}, frame adjusted").format(what)
         self._own = True
         try:
-            window.show_fresh(generated, key, what, params_preset)
+            window.show_fresh(generated, key, what, None)  # the preset is already recent
         finally:
             self._own = False
         self._last_own = generated.result
@@ -462,13 +502,18 @@ class FrameAdjuster(QObject):
             return
         if not window.settings.history_enabled:
             return
-        params, result = kept
+        params, result, pixels = kept
         history = window.services.studio.history
         digest = photo.prepared.source_sha256
         source = photo.source_path.name if photo.source_path is not None else photo.label
         customer = window.watch_folder.strip.customer()
 
         def work(_p: ProgressCallback, _c: CancelToken) -> int:
+            nonlocal result
+            if pixels is not None and pixels.ndim == 3 and pixels.shape[2] == 4:
+                from idphoto_desktop.engines.offline.imaging import encode_png
+
+                result = replace(result, image=encode_png(pixels))  # the compact file
             return history().add(
                 digest, params, result, source, customer=customer, key=params.framing_key()
             )
