@@ -180,6 +180,9 @@ def test_drag_keys_wheel_turn_and_reset_re_render_with_no_new_engine_call(
     assert moved.result.guides.center_x < first.result.guides.center_x - 0.01 * width
     assert moved.result.image != first.result.image
     assert engine.calls == 1
+    # ... shown as the current result for the chosen preset (not marked stale or dimmed)
+    assert window.notes.stale_text() == ""
+    assert not window.result_view.dimmed
 
     # WHEN an arrow key nudges the frame up
     renders, dy = adjuster.renders, adjuster.adjust.dy
@@ -290,3 +293,42 @@ def test_provider_result_is_re_cut_locally_or_a_paid_call_is_asked_first(
     qtbot.mouseClick(adjuster.bar.paid_yes, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not window.running, timeout=60_000)
     assert sandbox.counter.snapshot()[posts] == 2
+
+
+def test_frame_on_the_photo_follows_the_engine_and_the_stored_key_reads_back(
+    models_dir: Path, photos_dir: Path
+) -> None:
+    """The frame drawn on the original is where the offline engine cuts, for any
+    adjustment, from a result made with another adjustment (plain arithmetic, no Qt)."""
+    from idphoto_desktop.core.frame_map import base_of
+    from idphoto_desktop.core.imageprep import prepare_photo
+    from idphoto_desktop.core.job import GenerateParams
+    from idphoto_desktop.core.presets import load_presets
+
+    preset = {p.id: p for p in load_presets()}["de_biometric"]
+    engine = OfflineEngine(models_dir)
+    photo = prepare_photo(photos_dir / "hivision_test1.jpg")
+
+    def made(adjust: FrameAdjust | None) -> GenerateResult:
+        params = GenerateParams(
+            size=preset.size, preset_id=preset.id, geometry=preset.geometry, adjust=adjust
+        )
+        return engine.render(GenerateRequest(params=params, photo=photo))
+
+    a = FrameAdjust(0.04, -0.02, 1.15, -6.0)
+    b = FrameAdjust(-0.03, 0.05, 0.9, 9.0)
+    from_a = base_of(made(a), a)
+    assert from_a is not None
+    wanted = made(b)
+    assert wanted.crop is not None and wanted.guides is not None
+    got = from_a.to_output(b)
+    expected = (wanted.crop.a, wanted.crop.b, wanted.crop.c, wanted.crop.d, wanted.crop.e,
+                wanted.crop.f)
+    assert np.allclose(got, expected, atol=1e-6)
+    crown = from_a.crown_at(b)
+    assert crown is not None and abs(crown - wanted.guides.crown_y) < 1e-6
+    # the stored framing key gives the face and the adjustment back
+    key = GenerateParams(size=preset.size, preset_id=preset.id, geometry=preset.geometry,
+                         face_index=2, adjust=b).framing_key()
+    assert framing_choice(key) == (2, b)
+    assert framing_choice("413x531|x|||") == (None, None)

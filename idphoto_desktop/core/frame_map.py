@@ -69,6 +69,15 @@ class FrameBase:
     matrix: Matrix  # uploaded -> output pixels, with no adjustment
     pivot: Point  # output pixels: where the adjustment turns and scales about
     size: PhotoSize
+    crown_y: float | None = None  # the automatic frame's crown (output px), if known
+
+    def crown_at(self, adjust: FrameAdjust) -> float | None:
+        """The crown's height in the output framed by ``adjust`` (the engines move the
+        guides this way: level lines, scaled about the head centre, then moved)."""
+        if self.crown_y is None:
+            return None
+        cy = self.pivot[1]
+        return cy + adjust.dy * self.size.height + adjust.scale * (self.crown_y - cy)
 
     def to_output(self, adjust: FrameAdjust) -> Matrix:
         """Uploaded -> output pixels with ``adjust`` applied."""
@@ -133,14 +142,20 @@ def base_of(result: GenerateResult, made_with: FrameAdjust | None) -> FrameBase 
     size = PhotoSize(result.width, result.height)
     guides = result.guides
     if guides is None:
-        return FrameBase(matrix, (size.width / 2, size.height * 0.45), size)
+        crown: float | None = None
+        rect = result.foreground_rect
+        if rect is not None:  # the top of the person's rectangle, where it is inside
+            top = _apply(matrix, (rect.x + rect.width / 2, rect.y))[1]
+            crown = top if 0 <= top < size.height else None
+        return FrameBase(matrix, (size.width / 2, size.height * 0.45), size, crown)
     adjust = made_with or FrameAdjust()
     cy = (guides.crown_y + guides.chin_y) / 2 - adjust.dy * size.height
     cx = guides.center_x - adjust.dx * size.width
     pivot = (cx, cy)
     if not adjust.is_identity:
         matrix = _compose(_invert(adjust_matrix(adjust, size, pivot)), matrix)
-    return FrameBase(matrix, pivot, size)
+    crown = cy + (guides.crown_y - cy - adjust.dy * size.height) / adjust.scale
+    return FrameBase(matrix, pivot, size, crown)
 
 
 def framing_choice(key: str) -> tuple[int | None, FrameAdjust | None]:

@@ -486,7 +486,7 @@ class FrameAdjuster(QObject):
             what = self.tr("{0}, frame adjusted").format(what)
         self._own = True
         try:
-            window.show_fresh(generated, key, what, None)  # the preset is already recent
+            window.show_fresh(generated, key, what, preset.id if preset is not None else None)
         finally:
             self._own = False
         self._last_own = generated.result
@@ -582,25 +582,18 @@ class FrameAdjuster(QObject):
         assert base is not None
         preset = self.window.studio.result_preset()
         if preset is not None:
-            bands = guide_bands(preset, base.size.width, base.size.height)
-            for span, color in (
+            crown = base.crown_at(adjust)
+            bands = guide_bands(preset, base.size.width, base.size.height, crown_y=crown)
+            spans = [
                 (bands.crown_band, HEAD_BAND_COLOR),
                 (bands.chin_band, HEAD_BAND_COLOR),
                 (bands.eye_band, EYE_BAND_COLOR),
-            ):
-                if span is None:
-                    continue
-                (a, b), (c, d) = base.level_line(adjust, span[0]), base.level_line(
-                    adjust, span[1]
-                )
-                poly = QPolygonF(
-                    [self._widget_point(*p, factor) for p in (a, b, d, c)]
-                )
-                fill = QColor(color)
-                fill.setAlpha(80)
-                painter.setPen(Qt.PenStyle.NoPen)
-                painter.setBrush(fill)
-                painter.drawPolygon(poly)
+            ]
+            if crown is not None and bands.crown_band is None and bands.chin_band is not None:
+                spans.append(((crown, crown), HEAD_BAND_COLOR))  # the crown the chin follows
+            for span, color in spans:
+                if span is not None:
+                    self._paint_band(painter, factor, span, color)
             top = base.to_upload(adjust, (base.size.width / 2, 0.0))
             bottom = base.to_upload(adjust, (base.size.width / 2, float(base.size.height)))
             pen = QPen(QColor(0, 172, 193), 1.5, Qt.PenStyle.DashLine)
@@ -612,6 +605,28 @@ class FrameAdjuster(QObject):
         painter.setPen(pen)
         painter.setBrush(Qt.BrushStyle.NoBrush)
         painter.drawPolygon(self.frame_polygon())
+
+    def _paint_band(
+        self, painter: QPainter, factor: float, span: tuple[float, float], color: QColor
+    ) -> None:
+        """One band (output rows ``span``) across the frame, as it lies on the original."""
+        base = self.base
+        assert base is not None
+        (a, b), (c, d) = base.level_line(self.adjust, span[0]), base.level_line(
+            self.adjust, span[1]
+        )
+        corners = [self._widget_point(*p, factor) for p in (a, b, d, c)]
+        fill = QColor(color)
+        fill.setAlpha(80)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(fill)
+        painter.drawPolygon(QPolygonF(corners))
+        pen = QPen(color, 1.5, Qt.PenStyle.DashLine)
+        pen.setCosmetic(True)
+        painter.setPen(pen)
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.drawLine(corners[0], corners[1])
+        painter.drawLine(corners[3], corners[2])
 
     def frame_polygon(self) -> QPolygonF:
         """The frame on the original view, in widget pixels (empty when unknown)."""
