@@ -101,12 +101,8 @@ def test_a_click_on_the_right_face_picks_face_two_and_the_result_follows(
     assert [f.index for f in adjuster.faces] == [1, 2]
     right = max(adjuster.faces, key=lambda f: f.x)
     assert right.index == 2
-    photo = window.photo
-    assert photo is not None and photo.prepared is not None
-    k = photo.prepared.scale  # uploaded px per original px
-
     def inside(face: Any, point: tuple[float, float]) -> bool:
-        x, y = point[0] / k, point[1] / k
+        x, y = point  # both in uploaded pixels (the check looks at the upload)
         return face.x <= x <= face.x + face.width and face.y <= y <= face.y + face.height
 
     first = window.generated
@@ -332,3 +328,54 @@ def test_frame_on_the_photo_follows_the_engine_and_the_stored_key_reads_back(
                          face_index=2, adjust=b).framing_key()
     assert framing_choice(key) == (2, b)
     assert framing_choice("413x531|x|||") == (None, None)
+
+
+def test_faces_are_outlined_before_generate_and_a_click_chooses_who_the_provider_gets(
+    qtbot: Any, make_window: WindowFactory, ui_services: Callable[..., Services],
+    photos_dir: Path, sandbox_factory: Callable[..., SandboxServer], sandbox_token: str,
+) -> None:
+    # GIVEN the provider chosen and the photo of two people just opened
+    sandbox = sandbox_factory(engine=OfflineEngine())
+    local = OfflineEngine()
+
+    def factory(kind: str, token: str | None, api_url: str) -> Any:
+        return default_engine_factory(kind, token, api_url) if kind == ENGINE_CLOUD else local
+
+    services = ui_services(
+        engine_factory=factory, token=sandbox_token, api_url=sandbox.base_url, engine="cloud"
+    )
+    window = make_window(services)
+    load_photo(qtbot, window, photos_dir / "fr_two_people.jpg")
+    window.preset_picker.select("icao_35x45")
+    adjuster = window.frame_adjuster
+
+    # THEN both faces are found (and outlined) before anything is sent
+    qtbot.waitUntil(lambda: len(adjuster.faces) == 2, timeout=30_000)
+    assert sandbox.counter.snapshot().get("POST /task/pic/idphoto", 0) == 0
+    right = max(adjuster.faces, key=lambda f: f.x)
+    rect = adjuster.face_rect(right)
+    assert window.original_view.image_rect().contains(rect)
+
+    # WHEN the clerk clicks on the right-hand person
+    qtbot.mouseClick(
+        window.original_view, Qt.MouseButton.LeftButton, pos=rect.center().toPoint()
+    )
+
+    # THEN it is chosen, nothing is sent, and the clerk is told the provider has no
+    # face choice (its service picks the person itself): the offline engine does it
+    assert adjuster.face_index == 2
+    assert not window.running
+    assert "offline engine" in adjuster.bar.status.text()
+    assert sandbox.counter.snapshot().get("POST /task/pic/idphoto", 0) == 0
+
+    # AND switching to the offline engine, Generate makes the photo of face 2
+    qtbot.mouseClick(window.engine_picker.offline_radio, Qt.MouseButton.LeftButton)
+    assert window.engine_picker.engine() == "offline"
+    generate(qtbot, window, timeout=60_000)
+    shown = window.generated
+    assert shown is not None and shown.result.engine == "offline"
+    assert window.generated_key is not None
+    assert framing_choice(window.generated_key[2])[0] == 2
+    head = head_on_upload(shown.result)
+    assert right.x <= head[0] <= right.x + right.width
+    assert sandbox.counter.snapshot().get("POST /task/pic/idphoto", 0) == 0

@@ -200,7 +200,6 @@ class FrameAdjuster(QObject):
         self._base_result: GenerateResult | None = None  # a provider's picture to re-cut
         self._base_engine = ""
         self._paid_frame = False  # the clerk agreed to a new paid call for this frame
-        self._pending_face: int | None = None  # a face asked about (provider)
         self._own = False  # showing our own render: not a new base
         self._last_own: GenerateResult | None = None  # … nor when it is recoloured
         self._press: QPointF | None = None
@@ -238,8 +237,11 @@ class FrameAdjuster(QObject):
     def framing(self, params: GenerateParams) -> GenerateParams:
         """The Generate parameters with the clerk's face and frame (GenerateController)."""
         adjust: FrameAdjust | None = None if self.adjust.is_identity else self.adjust
-        if self.window.engine_picker.engine() == ENGINE_CLOUD and not self._paid_frame:
-            adjust = None  # the provider's own frame; re-cut here, never paid twice
+        if self.window.engine_picker.engine() == ENGINE_CLOUD:
+            # The provider takes neither: it frames and picks the person itself. Its own
+            # frame is re-cut here, so the history key stays its own (never paid twice),
+            # unless the clerk agreed to a new call for a frame it does not cover.
+            return replace(params, adjust=adjust if self._paid_frame else None)
         return replace(params, face_index=self.face_index, adjust=adjust)
 
     @property
@@ -272,6 +274,44 @@ class FrameAdjuster(QObject):
         self.bar.say("")
         self.bar.ask("")
         self.view.update()
+        self._find_faces()
+
+    def _find_faces(self) -> None:
+        """The faces of a new photo, found in the background before any Generate, so the
+        clerk can pick the person before a paid call (the capture check's detector)."""
+        window = self.window
+        photo = window.photo
+        checker = window.services.capture_check
+        if photo is None or photo.prepared is None or checker is None:
+            return
+        if checker == "auto":
+            from idphoto_desktop.pipeline.steps import default_checker
+
+            checker = default_checker()
+            if checker is None:
+                return
+        data, seq, check = photo.prepared.data, window.photo_seq, checker
+
+        def work(_p: ProgressCallback, _c: CancelToken) -> object:
+            import io
+
+            from PIL import Image
+
+            with Image.open(io.BytesIO(data)) as opened:
+                image = opened.convert("RGB")
+            try:
+                return check(image)
+            except IdPhotoError:
+                return None  # no face at all: the Generate job says so in its words
+
+        def done(report: object) -> None:
+            if seq == window.photo_seq and not self.faces:
+                self._reported(report)
+
+        def failed(error: BaseException) -> None:
+            log.warning("Faces not found before Generate: %s", error)
+
+        window.runner.submit(work, on_success=done, on_failure=failed, latest="faces")
 
     def _reported(self, report: object) -> None:
         from idphoto_desktop.capture.report import CaptureReport
@@ -349,10 +389,16 @@ class FrameAdjuster(QObject):
         current = self.face_index or self.chosen_face
         if index == current and window.generated is not None:
             return
-        if window.generated is not None and window.engine_picker.engine() == ENGINE_CLOUD:
-            self._pending_face = index
-            self.bar.ask(
-                self.tr("Use face {0}? That is a new paid call to the provider.").format(index)
+        if window.engine_picker.engine() == ENGINE_CLOUD:
+            # The provider's service has no face choice: it picks the person itself, so
+            # a new paid call would give the same person. Said, never charged.
+            self.face_index = index
+            self.view.update()
+            self.bar.say(
+                self.tr(
+                    "Face {0} is chosen, but the provider picks the person itself: choose "
+                    "the offline engine to make the photo of face {0}."
+                ).replace("{0}", str(index))
             )
             return
         self._use_face(index)
@@ -372,15 +418,10 @@ class FrameAdjuster(QObject):
 
     def _paid_yes(self) -> None:
         self.bar.ask("")
-        if self._pending_face is not None:
-            face, self._pending_face = self._pending_face, None
-            self._use_face(face)
-            return
         self._paid_frame = True
         self.window.generate()
 
     def _paid_no(self) -> None:
-        self._pending_face = None
         self.bar.ask("")
 
     # ================================================================ render
@@ -541,23 +582,23 @@ class FrameAdjuster(QObject):
         painter.save()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         if len(self.faces) > 1:
-            self._paint_faces(painter, photo.display_scale)
+            self._paint_faces(painter)
         factor = self._to_display()
         if self.adjusting and self.base is not None and factor is not None:
             self._paint_frame(painter, factor)
         painter.restore()
 
     def face_rect(self, face: FaceBox) -> QRectF:
-        """A face's box in the original view's widget pixels."""
-        photo = self.window.photo
-        scale = photo.display_scale if photo is not None else 1.0
+        """A face's box (uploaded pixels: the check looks at the upload) in the original
+        view's widget pixels."""
+        scale = self._to_display() or 1.0
         top_left = self.view.image_to_widget(face.x * scale, face.y * scale)
         bottom_right = self.view.image_to_widget(
             (face.x + face.width) * scale, (face.y + face.height) * scale
         )
         return QRectF(top_left, bottom_right)
 
-    def _paint_faces(self, painter: QPainter, scale: float) -> None:
+    def _paint_faces(self, painter: QPainter) -> None:
         chosen = self.face_index or self.chosen_face
         font = painter.font()
         font.setBold(True)

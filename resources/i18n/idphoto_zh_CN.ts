@@ -312,8 +312,8 @@
 <context>
     <name>FrameAdjuster</name>
     <message>
-        <source>Use face {0}? That is a new paid call to the provider.</source>
-        <translation>使用第 {0} 张人脸？这需要向服务商重新付费调用一次。</translation>
+        <source>Face {0} is chosen, but the provider picks the person itself: choose the offline engine to make the photo of face {0}.</source>
+        <translation>已选择第 {0} 张人脸，但服务商会自行选择人物：如需制作第 {0} 张人脸的照片，请选择离线引擎。</translation>
     </message>
     <message>
         <source>Face {0} will be used for the ID photo.</source>
