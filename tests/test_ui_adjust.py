@@ -289,6 +289,13 @@ def test_provider_result_is_re_cut_locally_or_a_paid_call_is_asked_first(
     qtbot.mouseClick(adjuster.bar.paid_yes, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not window.running, timeout=60_000)
     assert sandbox.counter.snapshot()[posts] == 2
+    # AND the provider frames the person itself again: the window says so and never
+    # offers yet another paid call for the same frame
+    qtbot.waitUntil(adjuster.bar.status.isVisible, timeout=10_000)
+    assert "either" in adjuster.bar.status.text()
+    assert not adjuster.bar.question.isVisible()
+    assert adjuster.adjust.scale == 0.55
+    assert sandbox.counter.snapshot()[posts] == 2
 
 
 def test_frame_on_the_photo_follows_the_engine_and_the_stored_key_reads_back(

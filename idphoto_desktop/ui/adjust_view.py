@@ -200,6 +200,7 @@ class FrameAdjuster(QObject):
         self._base_result: GenerateResult | None = None  # a provider's picture to re-cut
         self._base_engine = ""
         self._paid_frame = False  # the clerk agreed to a new paid call for this frame
+        self._after_paid_call = False  # the shown provider picture came from that call
         self._own = False  # showing our own render: not a new base
         self._last_own: GenerateResult | None = None  # … nor when it is recoloured
         self._press: QPointF | None = None
@@ -266,7 +267,7 @@ class FrameAdjuster(QObject):
     def _photo_loaded(self) -> None:
         self.faces, self.chosen_face, self.face_index = (), None, None
         self.adjust, self.base, self._base_result = FrameAdjust(), None, None
-        self._paid_frame = False
+        self._paid_frame = self._after_paid_call = False
         self._settle.stop()
         self._kept = None
         self.window.runner.cancel_latest("adjust")
@@ -353,6 +354,7 @@ class FrameAdjuster(QObject):
         else:
             self.base = base_of(result, None)
             self._base_result = result
+            self._after_paid_call = self._paid_frame
             if made_with is not None:
                 self.adjust = made_with
             if not self.adjust.is_identity:
@@ -494,6 +496,15 @@ class FrameAdjuster(QObject):
 
         def done(generated: jobs.GeneratedImage | None) -> None:
             if seq != window.photo_seq:
+                return
+            if generated is None and self._after_paid_call:
+                # a new call gave the provider's own frame again: never offer another
+                self.bar.say(
+                    self.tr(
+                        "The provider's picture does not reach this frame either. Move the "
+                        "frame back inside it, or use the offline engine."
+                    )
+                )
                 return
             if generated is None:
                 self.bar.ask(

@@ -320,6 +320,10 @@
         <translation>证件照将使用第 {0} 张人脸。</translation>
     </message>
     <message>
+        <source>The provider&apos;s picture does not reach this frame either. Move the frame back inside it, or use the offline engine.</source>
+        <translation>服务商的图片仍不足以覆盖此取景框。请将取景框移回图片范围内，或使用离线引擎。</translation>
+    </message>
+    <message>
         <source>The provider&apos;s picture does not reach this frame: a new paid call is needed. Make it?</source>
         <translation>服务商返回的图片不足以覆盖此取景框：需要重新付费调用一次。是否继续？</translation>
     </message>
