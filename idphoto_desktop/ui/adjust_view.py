@@ -21,10 +21,8 @@ from __future__ import annotations
 
 import logging
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeAlias
 
-import numpy as np
-import numpy.typing as npt
 from PySide6.QtCore import QEvent, QObject, QPointF, QRectF, Qt, QTimer
 from PySide6.QtGui import (
     QColor,
@@ -60,10 +58,12 @@ from idphoto_desktop.core.job import (
 from idphoto_desktop.ui import jobs
 from idphoto_desktop.ui.errors import clerk_text
 from idphoto_desktop.ui.flow_layout import FlowLayout
-from idphoto_desktop.ui.guides import EYE_BAND_COLOR, HEAD_BAND_COLOR
 from idphoto_desktop.ui.services import ENGINE_CLOUD, ENGINE_OFFLINE
 
 if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+
     from idphoto_desktop.capture.report import FaceBox
     from idphoto_desktop.ui.image_view import ImageView
     from idphoto_desktop.ui.main_window import MainWindow
@@ -79,13 +79,18 @@ CLICK_SLOP = 4.0  # widget pixels: a press and release closer than this is a cli
 SETTLE_MS = 1200  # an adjustment left alone this long is kept in the history
 
 
-Pixels = npt.NDArray[np.uint8]
-_Rendered = tuple[jobs.GeneratedImage, Pixels | None]
+if TYPE_CHECKING:
+    Pixels: TypeAlias = npt.NDArray[np.uint8]
+    _Rendered: TypeAlias = tuple[jobs.GeneratedImage, Pixels | None]
+HEAD_BAND_COLOR = QColor(30, 136, 229)  # as ui/guides.py draws them on the result
+EYE_BAND_COLOR = QColor(216, 27, 96)
 
 
 def preview(result: GenerateResult, pixels: Pixels, color: str | None) -> jobs.GeneratedImage:
     """Worker: the offline engine's pixels (BGRA, or BGR for a JPG) as the pictures the
     window shows, with no PNG decoding (the live adjustment's latency)."""
+    import numpy as np  # not at start-up: the window opens without numpy
+
     pixels = np.ascontiguousarray(pixels)
     h, w = pixels.shape[:2]
     if pixels.shape[2] == 3:
