@@ -64,7 +64,7 @@ def offline_window(
     def factory(kind: str, token: str | None, api_url: str) -> Any:
         return default_engine_factory(kind, token, api_url) if kind == ENGINE_CLOUD else engine
 
-    window = make_window(ui_services(engine_factory=factory))
+    window = make_window(ui_services(engine_factory=factory, capture_check="auto"))
     return window, engine
 
 
@@ -251,7 +251,9 @@ def test_provider_result_is_re_cut_locally_or_a_paid_call_is_asked_first(
 ) -> None:
     # GIVEN a provider result (the sandbox on 127.0.0.1, a real cut-out behind it)
     sandbox = sandbox_factory(engine=OfflineEngine())
-    services = ui_services(token=sandbox_token, api_url=sandbox.base_url, engine="cloud")
+    services = ui_services(
+        token=sandbox_token, api_url=sandbox.base_url, engine="cloud", capture_check="auto"
+    )
     window = make_window(services)
     load_photo(qtbot, window, photos_dir / "hivision_test0.jpg")
     window.preset_picker.select("icao_35x45")
@@ -349,7 +351,8 @@ def test_faces_are_outlined_before_generate_and_a_click_chooses_who_the_provider
         return default_engine_factory(kind, token, api_url) if kind == ENGINE_CLOUD else local
 
     services = ui_services(
-        engine_factory=factory, token=sandbox_token, api_url=sandbox.base_url, engine="cloud"
+        engine_factory=factory, token=sandbox_token, api_url=sandbox.base_url, engine="cloud",
+        capture_check="auto",
     )
     window = make_window(services)
     load_photo(qtbot, window, photos_dir / "fr_two_people.jpg")
