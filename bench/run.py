@@ -43,6 +43,7 @@ FIGURES: dict[str, str] = {
     "capture": "bench.capture",
     "watch_latency": "bench.watch_latency",
     "cancel_latency": "bench.cancel_latency",
+    "adjust_latency": "bench.adjust_latency",
 }
 QUICK_TIMEOUT_S = 170.0
 FULL_TIMEOUT_S = 1200.0

@@ -100,9 +100,8 @@ def _run_checker(ctx: JobContext, checker: Checker) -> None:
     with Image.open(io.BytesIO(ctx.photo.data)) as opened:
         image = opened.convert("RGB")
     try:
-        ctx.report = checker(
-            image, preset=ctx.preset, size=ctx.params.size, face=ctx.params.face_index
-        )
+        chosen = {} if ctx.params.face_index is None else {"face": ctx.params.face_index}
+        ctx.report = checker(image, preset=ctx.preset, size=ctx.params.size, **chosen)
     except ValidationError:  # the clerk's choice is wrong (a face number that is not there)
         raise
     except IdPhotoError as err:  # it cannot be checked here (no models, …): said, not fatal

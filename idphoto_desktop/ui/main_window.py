@@ -256,6 +256,9 @@ class MainWindow(QMainWindow):
 
         self.watch_folder = install_watch_folder(self)  # camera folder + customer (issue 16)
         self.quick_print = install_quick_print(self)  # one-click print (issue 16)
+        from idphoto_desktop.ui.adjust_view import install_frame_adjuster
+
+        self.frame_adjuster = install_frame_adjuster(self)  # face pick + frame (issue 12)
 
     # ================================================================ settings
     def _load_presets(self) -> None:
@@ -643,6 +646,11 @@ class MainWindow(QMainWindow):
     def running(self) -> bool:
         """A Generate job runs."""
         return self.generator.running
+
+    @property
+    def generated_key(self) -> tuple[int, str, str] | None:
+        """(photo, engine, framing key) of a fresh result shown; None for a stored one."""
+        return self._generated_key if self._generated is not None else None
 
     def shows_result_for(self, key: tuple[int, str, str]) -> bool:
         """The shown result is this photo's, engine's and framing's (a colour is free)."""

@@ -51,6 +51,7 @@ class ResultOrigin:
     entry_id: int | None = None
     when: str = ""
     customer: str | None = None  # the stored entry's customer (a history result)
+    framing_key: str = ""  # the stored entry's (face and frame adjustment, issue 12)
 
 
 def _entry_image(entry: HistoryEntry, color: str | None) -> jobs.GeneratedImage:
@@ -209,7 +210,7 @@ class Studio(QObject):
         """The shown result is a stored one, used instead of a new call: say so."""
         self.origin = ResultOrigin(
             entry.preset_id, from_history=True, matches_photo=True, entry_id=entry.id,
-            when=local_time(entry.created_at),
+            when=local_time(entry.created_at), framing_key=entry.framing_key,
         )
         return self.tr("Result · {0} (stored {1}, no new call)").replace(
             "{0}", self._preset_name(entry.preset_id)
@@ -251,7 +252,8 @@ class Studio(QObject):
             matches = self._photo_digest() == entry.input_sha256
             when = local_time(entry.created_at)
             self.origin = ResultOrigin(
-                entry.preset_id, True, matches, entry.id, when, entry.customer
+                entry.preset_id, True, matches, entry.id, when, entry.customer,
+                entry.framing_key,
             )
             what = self._preset_name(entry.preset_id)
             if matches:

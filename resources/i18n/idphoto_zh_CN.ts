@@ -49,6 +49,45 @@
     </message>
 </context>
 <context>
+    <name>AdjustBar</name>
+    <message>
+        <source>Adjust the frame</source>
+        <translation>调整取景框</translation>
+    </message>
+    <message>
+        <source>Show the frame and its bands on the original: drag to move, wheel to scale, arrow keys to nudge</source>
+        <translation>在原图上显示取景框及其标准带：拖动以移动，滚轮缩放，方向键微调</translation>
+    </message>
+    <message>
+        <source>Size</source>
+        <translation>大小</translation>
+    </message>
+    <message>
+        <source>Head size, in percent of the automatic size</source>
+        <translation>头部大小，以自动大小的百分比表示</translation>
+    </message>
+    <message>
+        <source>Turn</source>
+        <translation>旋转</translation>
+    </message>
+    <message>
+        <source>Turn the person, in degrees (±15°)</source>
+        <translation>旋转人像，单位为度（±15°）</translation>
+    </message>
+    <message>
+        <source>Reset to automatic</source>
+        <translation>恢复自动</translation>
+    </message>
+    <message>
+        <source>Make a new paid call</source>
+        <translation>重新付费生成</translation>
+    </message>
+    <message>
+        <source>Keep the result as it is</source>
+        <translation>保留当前结果</translation>
+    </message>
+</context>
+<context>
     <name>BackgroundPicker</name>
     <message>
         <source>White</source>
@@ -280,6 +319,29 @@
     <message>
         <source>Saved {0}</source>
         <translation>已保存 {0}</translation>
+    </message>
+</context>
+<context>
+    <name>FrameAdjuster</name>
+    <message>
+        <source>Face {0} is chosen, but the provider picks the person itself: choose the offline engine to make the photo of face {0}.</source>
+        <translation>已选择第 {0} 张人脸，但服务商会自行选择人物：如需制作第 {0} 张人脸的照片，请选择离线引擎。</translation>
+    </message>
+    <message>
+        <source>Face {0} will be used for the ID photo.</source>
+        <translation>证件照将使用第 {0} 张人脸。</translation>
+    </message>
+    <message>
+        <source>The provider&apos;s picture does not reach this frame either. Move the frame back inside it, or use the offline engine.</source>
+        <translation>服务商的图片仍不足以覆盖此取景框。请将取景框移回图片范围内，或使用离线引擎。</translation>
+    </message>
+    <message>
+        <source>The provider&apos;s picture does not reach this frame: a new paid call is needed. Make it?</source>
+        <translation>服务商返回的图片不足以覆盖此取景框：需要重新付费调用一次。是否继续？</translation>
+    </message>
+    <message>
+        <source>{0}, frame adjusted</source>
+        <translation>{0}，已调整取景</translation>
     </message>
 </context>
 <context>

@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+import numpy.typing as npt
 
 from idphoto_desktop.core.errors import ValidationError
 from idphoto_desktop.core.job import (
@@ -106,6 +107,19 @@ class OfflineEngine:
         Same bytes as a fresh engine would give for the same request: the cut-out does not
         depend on the size, colour, preset or frame adjustment, only the render does.
         """
+        return self.render_pixels(request, progress=progress, cancel=cancel)[0]
+
+    def render_pixels(
+        self,
+        request: GenerateRequest,
+        *,
+        progress: ProgressCallback | None = None,
+        cancel: CancelToken | None = None,
+        quick_png: bool = False,
+    ) -> tuple[GenerateResult, npt.NDArray[np.uint8]]:
+        """:meth:`render`, and the result's pixels (BGRA; BGR for a JPG) for a caller
+        that shows them at once without decoding the file again (the window's live frame
+        adjustment). ``quick_png`` stores the PNG uncompressed: a few ms, not tens."""
         start = time.perf_counter()
         if request.photo is None:
             raise ValidationError(
@@ -157,14 +171,17 @@ class OfflineEngine:
         check()
         report(90, "Saving the result")
         t0 = time.perf_counter()
+        pixels: npt.NDArray[np.uint8]
         if bg is None:
             bgra = np.dstack([made.foreground, np.clip(made.alpha * 255.0 + 0.5, 0, 255)])
-            data = imaging.encode_png(bgra.astype(np.uint8))
+            pixels = bgra.astype(np.uint8)
+            data = imaging.encode_png(pixels, 0 if quick_png else 1)
         else:
             a = made.alpha[:, :, None]
             solid = np.array(bg, np.float32)[None, None, :]
             flat = made.foreground.astype(np.float32) * a + solid * (1.0 - a)
-            data = imaging.encode_jpg(np.clip(flat + 0.5, 0, 255).astype(np.uint8))
+            pixels = np.clip(flat + 0.5, 0, 255).astype(np.uint8)
+            data = imaging.encode_jpg(pixels)
         warnings = list(made.warnings)
         if nets.matting_note and not self._matting_noted:
             self._matting_noted = True  # said once per engine, not on every photo
@@ -173,7 +190,7 @@ class OfflineEngine:
         timings["encode"] = round((time.perf_counter() - t0) * 1000.0, 1)
         timings["total"] = round((time.perf_counter() - start) * 1000.0, 1)
         report(100, "Done")
-        return GenerateResult(
+        result = GenerateResult(
             image=data,
             format=params.format,
             width=params.size.width,
@@ -187,3 +204,4 @@ class OfflineEngine:
             warnings=tuple(warnings),
             raw={"offline": dict(made.measures)},
         )
+        return result, pixels

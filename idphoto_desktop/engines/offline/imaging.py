@@ -133,15 +133,16 @@ class Pyramid:
         return out
 
 
-def encode_png(bgra: U8) -> bytes:
+def encode_png(bgra: U8, level: int = 1) -> bytes:
     """Fast PNG (level 1, 'sub' filter: half the time of the default filters, same size).
 
     Fully transparent pixels are written as transparent black: the old photo's pixels
-    never travel hidden in the file, and the runs compress well.
+    never travel hidden in the file, and the runs compress well. ``level`` 0 stores the
+    pixels uncompressed (a live preview: a few ms, three times the bytes).
     """
     bgra = bgra.copy()
     bgra[bgra[:, :, 3] == 0] = 0
-    params = [cv2.IMWRITE_PNG_COMPRESSION, 1]
+    params = [cv2.IMWRITE_PNG_COMPRESSION, level]
     if hasattr(cv2, "IMWRITE_PNG_FILTER"):
         params += [cv2.IMWRITE_PNG_FILTER, cv2.IMWRITE_PNG_FILTER_SUB]
     ok, buf = cv2.imencode(".png", bgra, params)
