@@ -42,10 +42,12 @@ class CaptureTranslator(QTranslator):
 
     def translate(
         self, context: str, source: str, disambiguation: str | None = None, n: int = -1
-    ) -> str:
+    ) -> str | None:
+        # None (a null string) is "not mine": Qt then asks the next translator. An empty
+        # string would count as a translation and blank every other text of the window.
         if context != CONTEXT:
-            return ""
-        return self._table.get(source, "")
+            return None
+        return self._table.get(source)
 
     def isEmpty(self) -> bool:
         return False
