@@ -30,7 +30,8 @@ def _window(
     ui_services: Callable[..., Services], make_window: Callable[[Services], MainWindow],
     qtbot: Any,
 ) -> MainWindow:
-    window = make_window(ui_services(engine_factory=default_engine_factory))  # real offline
+    # the real offline engine and the real capture check
+    window = make_window(ui_services(engine_factory=default_engine_factory, capture_check="auto"))
     qtbot.waitUntil(lambda: window._presets_loaded, timeout=10_000)
     assert window.preset_picker.select("us_passport")
     return window
