@@ -173,6 +173,9 @@ def catalogue(language: str) -> Catalogue:
 
 
 def _translate_piece(piece: str, book: Catalogue) -> tuple[str, bool]:
+    whole = book.translate(piece)  # "--since x is not a date.": the dashes are the text's own
+    if whole is not None:
+        return whole, True
     match = _DECOR.match(piece)
     assert match is not None
     lead, body, tail = match.groups()

@@ -107,7 +107,7 @@ def _run_checker(ctx: JobContext, checker: Checker) -> None:
         raise
     except IdPhotoError as err:  # it cannot be checked here (no models, …): said, not fatal
         ctx.check_error = str(err)
-        ctx.warn(f"The photo was not checked ({str(err).rstrip('.')}); look at it carefully.")
+        ctx.warn("The photo was not checked ({0}); look at it carefully.", str(err).rstrip("."))
     except Exception:  # a checker's bug must not stop the counter; it is logged
         log.exception("The capture check failed")
         ctx.warn("The photo could not be checked; look at it carefully.")

@@ -48,6 +48,7 @@ STEP_TEXTS = (
     QT_TRANSLATE_NOOP("Pipeline", "Checking the choices"),
     QT_TRANSLATE_NOOP("Pipeline", "Looking in the history"),
     QT_TRANSLATE_NOOP("Pipeline", "Starting the engine"),
+    QT_TRANSLATE_NOOP("Pipeline", "Checking the result"),
     QT_TRANSLATE_NOOP("Pipeline", "Composing the photo"),
     QT_TRANSLATE_NOOP("Pipeline", "Writing the file"),
     QT_TRANSLATE_NOOP("Pipeline", "Keeping the result"),
@@ -55,6 +56,8 @@ STEP_TEXTS = (
 )
 NOTICE_TEXTS = (
     QT_TRANSLATE_NOOP("Pipeline", "The photo could not be checked; look at it carefully."),
+    QT_TRANSLATE_NOOP("Pipeline", "The photo was not checked ({0}); look at it carefully."),
+    QT_TRANSLATE_NOOP("Pipeline", "The made photo could not be checked; look at it carefully."),
     QT_TRANSLATE_NOOP(
         "Pipeline", "The history could not be searched ({0}); a new result is made."
     ),

@@ -733,6 +733,10 @@
         <translation>正在启动引擎</translation>
     </message>
     <message>
+        <source>Checking the result</source>
+        <translation>正在检查结果</translation>
+    </message>
+    <message>
         <source>Composing the photo</source>
         <translation>正在合成照片</translation>
     </message>
@@ -751,6 +755,14 @@
     <message>
         <source>The photo could not be checked; look at it carefully.</source>
         <translation>无法检查这张照片，请仔细查看。</translation>
+    </message>
+    <message>
+        <source>The photo was not checked ({0}); look at it carefully.</source>
+        <translation>照片没有经过检查（{0}）；请仔细查看。</translation>
+    </message>
+    <message>
+        <source>The made photo could not be checked; look at it carefully.</source>
+        <translation>生成的照片无法检查；请仔细查看。</translation>
     </message>
     <message>
         <source>The history could not be searched ({0}); a new result is made.</source>
