@@ -126,8 +126,9 @@ class Catalogue:
             raise ValueError(f"{path}: no messages table")
         return cls({str(k): str(v) for k, v in messages.items()})
 
-    def translate(self, text: str, depth: int = 0) -> str | None:
-        """The translation of one message, or None when it is not known."""
+    def translate(self, text: str, depth: int = 0, whole: bool = False) -> str | None:
+        """The translation of one message, or None when it is not known (``whole``: a
+        list is known only when every item is)."""
         found = self.exact.get(text)
         if found is not None:
             return found
@@ -137,10 +138,13 @@ class Catalogue:
                 continue
             if not all(_balanced(v) for v in match.groupdict().values()):
                 match = template.greedy.match(text) or match
-            if any(_SENTENCE_END.search(v) for v in match.groupdict().values()):
-                continue  # a field may not swallow a whole next sentence (a message's hint)
+            if any(
+                _SENTENCE_END.search(v) and self.translate(v, depth + 1, whole=True) is None
+                for v in match.groupdict().values()
+            ):  # a field may not swallow a whole next sentence (a message's hint), unless
+                continue  # it is a list of known messages ("taken again: a; b.")
             fields = {
-                name: (self.translate(value, depth + 1) or value) if depth < _MAX_DEPTH else value
+                name: (self._item(value, depth + 1) or value) if depth < _MAX_DEPTH else value
                 for name, value in match.groupdict().items()
             }
             try:
@@ -149,10 +153,21 @@ class Catalogue:
                 continue  # a broken translation: try the next template
         if "; " in text and depth < _MAX_DEPTH:  # a list of rules: "white; off-white"
             items = text.split("; ")
-            done = [self.translate(item, depth + 1) for item in items]
+            done = [self._item(item, depth + 1) for item in items]
+            if whole and any(d is None for d in done):
+                return None
             if any(d is not None for d in done):
                 return "；".join(d or item for d, item in zip(done, items, strict=True))
         return None
+
+
+    def _item(self, item: str, depth: int) -> str | None:
+        """A list's item; a sentence listed without its full stop is still known."""
+        if item[-1:].isalnum() and item[:1].isupper() and item.count(" ") >= 2:
+            found = self.translate(item + ".", depth)
+            if found is not None:
+                return found.rstrip("。.")
+        return self.translate(item, depth)
 
 
 def _balanced(text: str) -> bool:
