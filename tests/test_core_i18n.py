@@ -90,6 +90,17 @@ def test_dashes_lists_of_reasons_and_file_errors(chinese: None) -> None:
         "这张照片需要重拍：眼睛看起来是闭着的：请让顾客睁开眼睛后重拍；"
         "下巴被照片边缘裁掉了：请重拍，让整张脸都在照片内。"
     )
+    # the watched folder's refusal: reasons with their full stops, one holding "; " itself
+    watch_line = (
+        "x.jpg: retake (2 faces are in the photo; face 1 from the left was used. Check that it "
+        "is the customer, or choose another face.; The eyes look closed: ask the customer to "
+        "keep the eyes open and retake.); no ID photo made (--keep-retakes makes it anyway)."
+    )
+    assert i18n.translate(watch_line) == (
+        "x.jpg：需重拍（照片中有 2 张人脸，使用了从左数第 1 张。请确认是顾客本人，或选择另一张"
+        "人脸；眼睛看起来是闭着的：请让顾客睁开眼睛后重拍）；没有制作证件照"
+        "（加 --keep-retakes 仍会制作）。"
+    )
     # a capture reason filled in: its words translated with it
     assert i18n.translate(
         "Head turned about 12° to the customer's left (limit ±10°): ask the customer to look "
