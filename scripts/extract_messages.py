@@ -24,7 +24,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "idphoto_desktop"
-LAYERS = ("core", "api", "engines", "storage", "capture", "pipeline", "cli")
+LAYERS = ("core", "api", "engines", "storage", "capture", "pipeline", "cli", "watch")
 CATALOGUE = PACKAGE / "data" / "i18n" / "messages_zh_CN.json"
 TEXT_KEYWORDS = {"message", "hint", "reason", "text"}
 PROGRESS_NAMES = {"progress", "_progress", "report", "on_progress", "step"}
@@ -50,10 +50,17 @@ def _field_name(node: ast.expr, taken: dict[str, str]) -> str:
     return name
 
 
+_FORMAT_SPEC = re.compile(r"(?<!\{)\{([A-Za-z_][A-Za-z0-9_]*)(?:![rsa])?:[^{}]*\}")
+
+
 def template_of(node: ast.expr) -> str | None:
-    """A literal's text, or an f-string as a template with named fields; else None."""
+    """A literal's text, or an f-string as a template with named fields; else None.
+
+    A ``str.format`` template's format specs are dropped (``{angle:.0f}`` -> ``{angle}``),
+    as they are for an f-string: the catalogue matches the text once it is filled in.
+    """
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
-        return node.value
+        return _FORMAT_SPEC.sub(r"{\1}", node.value)
     if isinstance(node, ast.JoinedStr):
         taken: dict[str, str] = {}
         parts: list[str] = []
@@ -70,9 +77,19 @@ def template_of(node: ast.expr) -> str | None:
     return None
 
 
+# SQL kept in tables and constants (the history's schema and migrations): never shown.
+_SQL = re.compile(
+    r"\s*(CREATE|ALTER|UPDATE|INSERT|SELECT|DELETE|DROP|PRAGMA)\b.*"
+    r"\b(TABLE|INDEX|SET|FROM|INTO|WHERE|VALUES)\b",
+    re.S,
+)
+
+
 def _is_message(text: str) -> bool:
-    """Words for a person: a letter, a space, and not a code or a format string alone."""
+    """Words for a person: a letter, a space, and not a code, SQL or a format string alone."""
     stripped = re.sub(r"\{[^}]*\}", "", text).strip()
+    if _SQL.match(text):
+        return False
     return bool(re.search(r"[A-Za-z]{2}", stripped)) and " " in stripped
 
 
@@ -99,8 +116,9 @@ def _table_texts(node: ast.expr) -> Iterable[str]:
     """Sentences inside a module-level dict/tuple/list literal (state tables and the like)."""
     for inner in ast.walk(node):
         if isinstance(inner, ast.Constant) and isinstance(inner.value, str):
-            if _is_sentence(inner.value):
-                yield inner.value
+            text = _FORMAT_SPEC.sub(r"{\1}", inner.value)
+            if _is_sentence(text):
+                yield text
 
 
 def messages_in(tree: ast.AST) -> Iterable[str]:
@@ -132,7 +150,10 @@ def messages_in(tree: ast.AST) -> Iterable[str]:
         if isinstance(node, ast.Call):
             name = _call_name(node)
             candidates: list[ast.expr] = []
-            own_error = name.endswith("Error") and name not in BUILTIN_ERRORS
+            # ``error(...)``: an error class given as a parameter (core/readfile.py)
+            own_error = (name.endswith("Error") and name not in BUILTIN_ERRORS) or (
+                name == "error" and isinstance(node.func, ast.Name)  # not log.error(...)
+            )
             if (own_error or name == "N_") and node.args:
                 candidates.append(node.args[0])
             if name in PROGRESS_NAMES and len(node.args) >= 2:

@@ -76,6 +76,39 @@ def test_templates_fields_sentences_and_lists(chinese: None) -> None:
     assert i18n.translate("Use another photo.", "en") == "Use another photo."
 
 
+def test_dashes_lists_of_reasons_and_file_errors(chinese: None) -> None:
+    # an option's own dashes are part of the message, not decoration
+    since = i18n.translate("--since '2026-13-01' is not a date.")
+    assert since == "--since '2026-13-01' 不是日期。"
+    # the pipeline lists the check's reasons without their full stops, joined by "; "
+    refused = (
+        "The photo should be taken again: The eyes look closed: ask the customer to keep the "
+        "eyes open and retake; The chin is cut off by the photo's edge: retake with the whole "
+        "face in the photo."
+    )
+    assert i18n.translate(refused) == (
+        "这张照片需要重拍：眼睛看起来是闭着的：请让顾客睁开眼睛后重拍；"
+        "下巴被照片边缘裁掉了：请重拍，让整张脸都在照片内。"
+    )
+    # the watched folder's refusal: reasons with their full stops, one holding "; " itself
+    watch_line = (
+        "x.jpg: retake (2 faces are in the photo; face 1 from the left was used. Check that it "
+        "is the customer, or choose another face.; The eyes look closed: ask the customer to "
+        "keep the eyes open and retake.); no ID photo made (--keep-retakes makes it anyway)."
+    )
+    assert i18n.translate(watch_line) == (
+        "x.jpg：需重拍（照片中有 2 张人脸，使用了从左数第 1 张。请确认是顾客本人，或选择另一张"
+        "人脸；眼睛看起来是闭着的：请让顾客睁开眼睛后重拍）；没有制作证件照"
+        "（加 --keep-retakes 仍会制作）。"
+    )
+    # a capture reason filled in: its words translated with it
+    assert i18n.translate(
+        "Head turned about 12° to the customer's left (limit ±10°): ask the customer to look "
+        "straight into the camera."
+    ) == "头部向顾客的左边转了约 12°（限值 ±10°）：请让顾客正视镜头。"
+    assert i18n.translate("The photo /tmp/x.jpg was not found.") == "找不到照片 /tmp/x.jpg。"
+
+
 def test_every_preset_has_a_chinese_name(chinese: None) -> None:
     from idphoto_desktop.ui.preset_entries import preset_name
 

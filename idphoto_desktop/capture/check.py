@@ -329,10 +329,15 @@ def check_photo(
         return CaptureReport(verdict_of(tuple(reasons)), tuple(reasons), boxes, None, measured)
     if face is not None:
         if not 1 <= face <= len(faces):
+            if len(faces) == 1:  # whole sentences, so that each one can be translated
+                message = f"There is no face {face} in this photo: it has only 1 face."
+            else:
+                message = (
+                    f"There is no face {face} in this photo: it has {len(faces)} faces, "
+                    "numbered from the left."
+                )
             raise ValidationError(
-                f"There is no face {face} in this photo: it has {len(faces)} "
-                f"face{'s' if len(faces) != 1 else ''}, numbered from the left.",
-                hint="Choose a face number from 1 to " + str(len(faces)) + ".",
+                message, hint=f"Choose a face number from 1 to {len(faces)}."
             )
         index = face - 1
     else:

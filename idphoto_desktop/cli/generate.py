@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from idphoto_desktop.cli.common import EXIT_FAILED, EXIT_OK
 from idphoto_desktop.cli.common import progress as _progress
 from idphoto_desktop.core.errors import IdPhotoError
+from idphoto_desktop.core.i18n import translate
 
 if TYPE_CHECKING:
     from idphoto_desktop.core.job import GenerateParams
@@ -79,11 +80,11 @@ def _describe(ctx: JobContext, seconds: float) -> None:
         print(f"foreground_rect x={x} y={y} width={w} height={h} (uploaded image pixels)")
     verdict = getattr(ctx.report, "verdict", None)
     if verdict is not None:
-        reasons = "; ".join(str(getattr(r, "message", r)) for r in ctx.report.reasons)
+        reasons = "; ".join(translate(str(getattr(r, "message", r))) for r in ctx.report.reasons)
         print(f"capture check: {verdict}{': ' + reasons if reasons else ''}")
     print(f"took {seconds:.2f} s")
     for warning in (*result.warnings, *ctx.warnings):
-        print(f"warning: {warning}")
+        print(f"warning: {translate(warning)}")
 
 
 class _LazyHistory:
@@ -162,7 +163,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
         raise
     finally:
         if history.warning:  # e.g. the shared database is away: working on this counter's
-            print(f"warning: {history.warning}", file=sys.stderr)
+            print(f"warning: {translate(history.warning)}", file=sys.stderr)
         history.close()
     _describe(ctx, time.perf_counter() - started)
     return EXIT_OK

@@ -34,7 +34,10 @@ def _say(text: str) -> None:
 
 
 def _warn(text: str) -> None:
-    print(f"idphoto watch: {text}", file=sys.stderr, flush=True)
+    """A line for the clerk on stderr, in the locale's language (stdout stays English)."""
+    from idphoto_desktop.core.i18n import translate
+
+    print(f"idphoto watch: {translate(text)}", file=sys.stderr, flush=True)
 
 
 def documents_from_args(args: argparse.Namespace) -> list[Document]:

@@ -35,7 +35,7 @@ _lock = threading.Lock()
 _FIELD = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _SENTENCE_END = re.compile(r"(?<=[.!?;:)])\s+(?=[A-Z{(\"'])")
 _DECOR = re.compile(r"^([^\w{(\"']*)(.*?)(\s*)$", re.S)
-_MAX_DEPTH = 3
+_MAX_DEPTH = 5
 
 
 def N_(text: str) -> str:
@@ -126,8 +126,11 @@ class Catalogue:
             raise ValueError(f"{path}: no messages table")
         return cls({str(k): str(v) for k, v in messages.items()})
 
-    def translate(self, text: str, depth: int = 0) -> str | None:
-        """The translation of one message, or None when it is not known."""
+    def translate(
+        self, text: str, depth: int = 0, whole: bool = False, lists: bool = True
+    ) -> str | None:
+        """The translation of one message, or None when it is not known (``whole``: a
+        list is known only when every item is; ``lists``: may be read as a list)."""
         found = self.exact.get(text)
         if found is not None:
             return found
@@ -137,22 +140,54 @@ class Catalogue:
                 continue
             if not all(_balanced(v) for v in match.groupdict().values()):
                 match = template.greedy.match(text) or match
-            if any(_SENTENCE_END.search(v) for v in match.groupdict().values()):
-                continue  # a field may not swallow a whole next sentence (a message's hint)
+            if any(
+                _SENTENCE_END.search(v) and self.translate(v, depth + 1, whole=True) is None
+                for v in match.groupdict().values()
+            ):  # a field may not swallow a whole next sentence (a message's hint), unless
+                continue  # it is a list of known messages ("taken again: a; b.")
+            if not lists and any("; " in v for v in match.groupdict().values()):
+                continue  # a list's item: a field may not reach into the next item
             fields = {
-                name: (self.translate(value, depth + 1) or value) if depth < _MAX_DEPTH else value
+                name: (self._item(value, depth + 1) or value) if depth < _MAX_DEPTH else value
                 for name, value in match.groupdict().items()
             }
             try:
                 return template.target.format(**fields)
             except (KeyError, IndexError, ValueError):
                 continue  # a broken translation: try the next template
-        if "; " in text and depth < _MAX_DEPTH:  # a list of rules: "white; off-white"
-            items = text.split("; ")
-            done = [self.translate(item, depth + 1) for item in items]
-            if any(d is not None for d in done):
-                return "；".join(d or item for d, item in zip(done, items, strict=True))
+        if lists and "; " in text and depth < _MAX_DEPTH:  # a list: "white; off-white"
+            return self._list(text.split("; "), depth + 1, whole)
         return None
+
+    def _list(self, items: list[str], depth: int, whole: bool) -> str | None:
+        """Items joined by "; "; an item may hold "; " itself, so the longest run of
+        items that is one known message is taken first."""
+        done: list[str | None] = []
+        shown: list[str] = []
+        start = 0
+        while start < len(items):
+            for end in range(len(items), start, -1):
+                found = self._item("; ".join(items[start:end]), depth, lists=False)
+                if found is not None:
+                    done.append(found)
+                    shown.append(found.rstrip("。"))
+                    start = end
+                    break
+            else:
+                done.append(None)
+                shown.append(items[start])
+                start += 1
+        if (whole and None in done) or all(d is None for d in done):
+            return None
+        return "；".join(shown)
+
+    def _item(self, item: str, depth: int, lists: bool = True) -> str | None:
+        """A list's item; a sentence listed without its full stop is still known."""
+        if item[-1:].isalnum() and item[:1].isupper() and item.count(" ") >= 2:
+            found = self.translate(item + ".", depth, lists=lists)
+            if found is not None:
+                return found.rstrip("。.")
+        return self.translate(item, depth, lists=lists)
 
 
 def _balanced(text: str) -> bool:
@@ -173,6 +208,9 @@ def catalogue(language: str) -> Catalogue:
 
 
 def _translate_piece(piece: str, book: Catalogue) -> tuple[str, bool]:
+    whole = book.translate(piece)  # "--since x is not a date.": the dashes are the text's own
+    if whole is not None:
+        return whole, True
     match = _DECOR.match(piece)
     assert match is not None
     lead, body, tail = match.groups()

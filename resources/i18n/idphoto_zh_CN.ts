@@ -820,11 +820,11 @@
     </message>
     <message>
         <source>The photo was not checked ({0}); look at it carefully.</source>
-        <translation>照片未经检查（{0}）；请仔细查看。</translation>
+        <translation>照片没有经过检查（{0}）；请仔细查看。</translation>
     </message>
     <message>
         <source>The made photo could not be checked; look at it carefully.</source>
-        <translation>无法检查制作好的照片；请仔细查看。</translation>
+        <translation>生成的照片无法检查；请仔细查看。</translation>
     </message>
     <message>
         <source>The history could not be searched ({0}); a new result is made.</source>
