@@ -189,13 +189,18 @@ class Smoke:
         proc = self.run([str(self.cli), "models"])
         self.expect_clean_exit(proc)
         bundle_real = self.bundle.resolve()
-        line = proc.stdout.strip().splitlines()[-1] if proc.stdout.strip() else ""
-        prefix = "models ready in "
-        if not line.startswith(prefix):
-            raise SmokeFailure(f"unexpected output {line!r}")
-        where = Path(line[len(prefix):]).resolve()
-        if bundle_real not in where.parents:
-            raise SmokeFailure(f"the models were taken from {where}, not from the bundle")
+        lines = proc.stdout.strip().splitlines()
+        # the three detection models, then the optional hair-matting model
+        for prefix, required in (("models ready in ", True),
+                                 ("hair-matting model ready in ", False)):
+            line = next((x for x in lines if x.startswith(prefix)), None)
+            if line is None:
+                if required:
+                    raise SmokeFailure(f"no {prefix!r} line in {lines!r}")
+                continue
+            where = Path(line[len(prefix):]).resolve()
+            if bundle_real not in where.parents:
+                raise SmokeFailure(f"the models were taken from {where}, not from the bundle")
 
     def generate(self) -> None:
         if not self.photo.is_file():
