@@ -80,6 +80,18 @@ def shown_notices(ctx: JobContext) -> tuple[str, ...]:
     )
 
 
+def _history_notice(ctx: JobContext) -> tuple[str, ...]:
+    """Worker: the shared history's plain sentence when its database is away (the
+    counter works on its own history meanwhile); translated where it is shown."""
+    if ctx.history is None:
+        return ()
+    try:
+        warning = getattr(ctx.history(), "warning", None)
+    except Exception:  # the history's own failure was already a notice of the job
+        return ()
+    return (warning,) if isinstance(warning, str) and warning else ()
+
+
 @dataclass
 class _Plan:
     """One Generate: the pipeline's context and what the window needs to show it."""
@@ -248,7 +260,8 @@ class GenerateController(QObject):
             # the job's warnings (not kept in the history, …) travel with the result and
             # are shown under it, like the engine's own
             result = dataclasses.replace(
-                ctx.result, warnings=(*ctx.result.warnings, *shown_notices(ctx))
+                ctx.result,
+                warnings=(*ctx.result.warnings, *shown_notices(ctx), *_history_notice(ctx)),
             )
             return ctx, jobs.to_generated(result, color, resized)
 
