@@ -240,7 +240,12 @@ class GenerateController(QObject):
             customer=w.watch_folder.strip.customer(),  # the customer field (issue 16)
         )
         chosen = w.current_preset()
-        what = chosen.label if chosen is not None and params.preset_id else f"{params.size} px"
+        from idphoto_desktop.ui.preset_entries import preset_label
+
+        # the result's caption names the document in the clerk's language
+        what = preset_label(chosen) if chosen is not None and params.preset_id else (
+            f"{params.size} px"
+        )
         use_kept = True if self._kept_for == w.photo_seq else None
         answers = Answers(use_stored=use_kept, go_on_despite_check=None, overwrite=False)
         self._submit(_Plan(ctx, answers, w.photo_seq, key, what, photo))
