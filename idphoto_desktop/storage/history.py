@@ -30,7 +30,7 @@ import socket
 import sqlite3
 import threading
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager, suppress
 from pathlib import Path
 from types import TracebackType
@@ -45,7 +45,7 @@ from idphoto_desktop.storage.history_rows import (
     HistoryEntrySummary,
     SpentRow,
     clean_digest,
-    customer_fold,
+    customer_needle,
     entry_from_row,
     history_key,
     new_row,
@@ -180,6 +180,16 @@ class EntryNotFoundError(StorageError):
     """The history entry was deleted (perhaps in another window)."""
 
     default_hint = "Refresh the history list."
+
+
+def entry_or_missing(rows: Sequence[Mapping[str, Any]]) -> HistoryEntry:
+    """The one entry ``get`` found, in both backends: gone or unreadable said in words."""
+    if not rows:
+        raise EntryNotFoundError("That history entry no longer exists.")
+    try:
+        return entry_from_row(rows[0])
+    except BadRowError as err:
+        raise StorageError(f"That history entry cannot be read: {err}.") from None
 
 
 def counter_name(setting: str | None = None) -> str:
@@ -625,13 +635,7 @@ class History:
 
     def get(self, entry_id: int) -> HistoryEntry:
         """One entry with its image; :class:`EntryNotFoundError` when it is gone."""
-        rows = self._fetchall(_SELECT_DETAIL_BY_ID, [entry_id], "read")
-        if not rows:
-            raise EntryNotFoundError("That history entry no longer exists.")
-        try:
-            return entry_from_row(rows[0])
-        except BadRowError as err:
-            raise StorageError(f"That history entry cannot be read: {err}.") from None
+        return entry_or_missing(self._fetchall(_SELECT_DETAIL_BY_ID, [entry_id], "read"))
 
     def list(
         self,
@@ -645,7 +649,7 @@ class History:
         ``customer`` keeps the rows whose customer contains that text (any case);
         ``since`` the rows made at or after that moment (a day: from its start, UTC).
         """
-        needle = customer_fold(customer.strip()) if customer and customer.strip() else None
+        needle = customer_needle(customer)
         moment = since_moment(since)
         start = None if moment is None else utc_text(moment)
         rows = self._fetchall(

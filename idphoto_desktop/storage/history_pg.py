@@ -45,18 +45,17 @@ from idphoto_desktop.core.job import GenerateParams, GenerateResult
 from idphoto_desktop.logsetup import redact
 from idphoto_desktop.storage.db_url import DatabaseAddress
 from idphoto_desktop.storage.history import (
-    EntryNotFoundError,
     counter_name,
+    entry_or_missing,
     parse_rows,
     since_moment,
 )
 from idphoto_desktop.storage.history_rows import (
-    BadRowError,
     HistoryEntry,
     HistoryEntrySummary,
     SpentRow,
     clean_digest,
-    customer_fold,
+    customer_needle,
     entry_from_row,
     new_row,
     row_of_entry,
@@ -391,13 +390,7 @@ class PgHistory:
         return parse_rows(rows, entry_from_row, self.skipped)
 
     def get(self, entry_id: int) -> HistoryEntry:
-        rows = self._fetchall(_SELECT_DETAIL_BY_ID, (entry_id,), "read")
-        if not rows:
-            raise EntryNotFoundError("That history entry no longer exists.")
-        try:
-            return entry_from_row(rows[0])
-        except BadRowError as err:
-            raise StorageError(f"That history entry cannot be read: {err}.") from None
+        return entry_or_missing(self._fetchall(_SELECT_DETAIL_BY_ID, (entry_id,), "read"))
 
     def list(
         self,
@@ -406,7 +399,7 @@ class PgHistory:
         customer: str | None = None,
         since: _dt.datetime | _dt.date | None = None,
     ) -> builtins.list[HistoryEntrySummary]:
-        needle = customer_fold(customer.strip()) if customer and customer.strip() else None
+        needle = customer_needle(customer)
         args = {"needle": needle, "since": since_moment(since), "limit": max(0, int(limit))}
         return parse_rows(self._fetchall(_SELECT_SUMMARIES, args, "read"), summary_from_row,
                           self.skipped)

@@ -126,6 +126,12 @@ def customer_fold(value: str | None) -> str | None:
     return None if value is None else value.casefold()
 
 
+def customer_needle(customer: str | None) -> str | None:
+    """What a customer search looks for (None: no filter), alike on both backends."""
+    text = customer.strip() if customer else ""
+    return customer_fold(text) if text else None
+
+
 def base_name(source_name: str | None) -> str:
     """Only the file's base name: folder names can say more about a customer than needed."""
     if not source_name:
