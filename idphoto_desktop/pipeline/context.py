@@ -24,6 +24,7 @@ from idphoto_desktop.core.job import (
 if TYPE_CHECKING:
     from idphoto_desktop.core.presets import Preset
     from idphoto_desktop.engines.base import Engine
+    from idphoto_desktop.pipeline.check_alongside import CheckAlongside
     from idphoto_desktop.pipeline.questions import Pending
     from idphoto_desktop.storage.history import HistoryEntry, HistoryStore
 
@@ -77,6 +78,7 @@ class JobContext:
     checked: bool = False
     report: Any = None  # the capture report (verdict, reasons); None when not checked
     check_error: str | None = None  # the photo could not be checked at all
+    check_alongside: CheckAlongside | None = None  # a check running beside the engine
     request: GenerateRequest | None = None
     result: GenerateResult | None = None
     stored: HistoryEntry | None = None  # the stored result used instead of a new call

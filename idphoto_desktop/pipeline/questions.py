@@ -32,6 +32,12 @@ class Questions(Protocol):
     def overwrite(self, ctx: JobContext, path: Path) -> bool | None:
         """The output file exists: replace it?"""
 
+    def decided(self, kind: QuestionKind) -> bool | None:
+        """The answer to ``kind`` whatever it is asked about (a flag, a setting), or
+        None when it depends on the subject or the clerk. Lets the pipeline run work
+        whose outcome this answer would otherwise have to wait for (the capture check
+        beside the engine's call)."""
+
 
 @dataclass
 class Answers:
@@ -60,6 +66,10 @@ class FixedQuestions:
 
     def overwrite(self, ctx: JobContext, path: Path) -> bool | None:
         return self.answers.overwrite
+
+    def decided(self, kind: QuestionKind) -> bool | None:
+        answer: bool | None = getattr(self.answers, kind)
+        return answer
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from idphoto_desktop.core.errors import CancelledError
 from idphoto_desktop.core.job import CancelToken, ProgressCallback
 from idphoto_desktop.pipeline.context import JobContext
 from idphoto_desktop.pipeline.questions import FixedQuestions, Questions
-from idphoto_desktop.pipeline.steps import DEFAULT_STEPS, Step, record
+from idphoto_desktop.pipeline.steps import DEFAULT_STEPS, Step, await_check, record
 
 log = logging.getLogger(__name__)
 
@@ -85,6 +85,15 @@ class JobRun:
         self.progress(max(0, min(100, int(percent))), text)
 
 
+def _settle_check(ctx: JobContext, run: JobRun) -> None:
+    """A job that fails waits for a check still running beside it (never left working
+    while the process exits); the failure, not the check's, is what is raised."""
+    try:
+        await_check(ctx, run)
+    except Exception:  # the job's own error is the one to report
+        log.debug("the check beside a failed job failed too", exc_info=True)
+
+
 def _no_progress(_percent: int, _text: str) -> None:
     return None
 
@@ -124,10 +133,14 @@ def run_job(
                     run.progress(step.percent, step.text)
                 step.fn(ctx, run)
                 if ctx.pending is not None:
+                    await_check(ctx, run)  # the caller shows the verdict with its question
                     return ctx
-        except BaseException:
+            await_check(ctx, run)  # steps without the result's check still get the verdict
+        except BaseException as err:
             if ctx.fresh and not ctx.kept:
                 record(ctx, run)
+            if not isinstance(err, KeyboardInterrupt):
+                _settle_check(ctx, run)
             raise
     if cancel.cancelled and ctx.fresh:
         if ctx.paid_call:

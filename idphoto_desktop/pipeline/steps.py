@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from idphoto_desktop.core.errors import IdPhotoError, ValidationError
 from idphoto_desktop.core.job import OutputFormat
 from idphoto_desktop.pipeline import rule
+from idphoto_desktop.pipeline.check_alongside import CheckAlongside
 from idphoto_desktop.pipeline.context import Checker, JobContext
 from idphoto_desktop.pipeline.questions import Pending
 
@@ -93,15 +94,21 @@ def default_checker() -> Checker | None:
     return checker
 
 
-def _run_checker(ctx: JobContext, checker: Checker) -> None:
+def _checked_report(ctx: JobContext, checker: Checker) -> Any:
+    """The checker's report on the prepared photo (may raise: see :func:`_take_report`)."""
     from PIL import Image
 
     assert ctx.photo is not None
     with Image.open(io.BytesIO(ctx.photo.data)) as opened:
         image = opened.convert("RGB")
+    chosen = {} if ctx.params.face_index is None else {"face": ctx.params.face_index}
+    return checker(image, preset=ctx.preset, size=ctx.params.size, **chosen)
+
+
+def _take_report(ctx: JobContext, report: Callable[[], Any]) -> None:
+    """Keep the report ``report()`` gives; a check that cannot run is a warning."""
     try:
-        chosen = {} if ctx.params.face_index is None else {"face": ctx.params.face_index}
-        ctx.report = checker(image, preset=ctx.preset, size=ctx.params.size, **chosen)
+        ctx.report = report()
     except ValidationError:  # the clerk's choice is wrong (a face number that is not there)
         raise
     except IdPhotoError as err:  # it cannot be checked here (no models, …): said, not fatal
@@ -112,12 +119,28 @@ def _run_checker(ctx: JobContext, checker: Checker) -> None:
         ctx.warn("The photo could not be checked; look at it carefully.")
 
 
+def _verdict_decides_nothing(ctx: JobContext, run: JobRun) -> bool:
+    """True when no verdict can change what happens before the engine's call: the call
+    costs nothing, or "pay despite a retake" is answered yes in advance. A chosen face
+    is checked first all the same: a number that is not there must stop the job unpaid."""
+    if ctx.params.face_index is not None:
+        return False
+    return not ctx.paid or run.questions.decided("go_on_despite_check") is True
+
+
 def check(ctx: JobContext, run: JobRun) -> None:
-    """The capture check; a retake verdict before a paid call asks whether to go on."""
+    """The capture check; a retake verdict before a paid call asks whether to go on.
+
+    When the verdict cannot change that (see :func:`_verdict_decides_nothing`) the check
+    runs alongside the engine's call and :func:`await_check` collects it."""
     if not ctx.checked:
         checker = default_checker() if ctx.checker == "auto" else ctx.checker
         if checker is not None and ctx.photo is not None:
-            _run_checker(ctx, checker)
+            chosen = checker
+            if _verdict_decides_nothing(ctx, run):
+                ctx.check_alongside = CheckAlongside(lambda: _checked_report(ctx, chosen))
+            else:
+                _take_report(ctx, lambda: _checked_report(ctx, chosen))
         ctx.checked = True
     verdict = getattr(ctx.report, "verdict", None)
     if not ctx.paid or verdict != "retake":
@@ -128,6 +151,13 @@ def check(ctx: JobContext, run: JobRun) -> None:
     )
     if go_on is False:
         raise CheckRefusedError(f"The photo should be taken again: {_reasons(ctx)}.")
+
+
+def await_check(ctx: JobContext, run: JobRun) -> None:
+    """The report of a check that ran alongside the engine (nothing to wait for else)."""
+    pending, ctx.check_alongside = ctx.check_alongside, None
+    if pending is not None:
+        _take_report(ctx, pending.join)
 
 
 def _reasons(ctx: JobContext) -> str:
@@ -264,6 +294,7 @@ def check_result(ctx: JobContext, run: JobRun) -> None:
     """The made ID photo checked too (what is left of the old background, a face in it):
     after the engine, so it never delays or blocks a paid call; the verdict can only
     get worse. A stored result is checked the same way."""
+    await_check(ctx, run)
     if ctx.report is None or ctx.result is None or ctx.checker != "auto":
         return
     try:
