@@ -131,17 +131,21 @@ def _verdict_decides_nothing(ctx: JobContext, run: JobRun) -> bool:
 def check(ctx: JobContext, run: JobRun) -> None:
     """The capture check; a retake verdict before a paid call asks whether to go on.
 
-    When the verdict cannot change that (see :func:`_verdict_decides_nothing`) the check
-    runs alongside the engine's call and :func:`await_check` collects it."""
-    if not ctx.checked:
-        checker = default_checker() if ctx.checker == "auto" else ctx.checker
-        if checker is not None and ctx.photo is not None:
-            chosen = checker
-            if _verdict_decides_nothing(ctx, run):
-                ctx.check_alongside = CheckAlongside(lambda: _checked_report(ctx, chosen))
-            else:
-                _take_report(ctx, lambda: _checked_report(ctx, chosen))
-        ctx.checked = True
+    When the verdict cannot change that (see :func:`_verdict_decides_nothing`) the check,
+    its imports and networks included, runs alongside the engine's call and
+    :func:`await_check` collects it."""
+    if not ctx.checked and ctx.photo is not None and ctx.checker is not None:
+        given = ctx.checker
+
+        def report() -> Any:
+            checker = default_checker() if given == "auto" else given
+            return None if checker is None else _checked_report(ctx, checker)
+
+        if _verdict_decides_nothing(ctx, run):
+            ctx.check_alongside = CheckAlongside(report)
+        else:
+            _take_report(ctx, report)
+    ctx.checked = True
     verdict = getattr(ctx.report, "verdict", None)
     if not ctx.paid or verdict != "retake":
         return  # a check that could not run is a warning, never a refusal
