@@ -87,7 +87,8 @@ class JobRun:
 
 def _settle_check(ctx: JobContext, run: JobRun) -> None:
     """A job that fails waits for a check still running beside it (never left working
-    while the process exits); the failure, not the check's, is what is raised."""
+    while the process exits); the failure, not the check's, is what is raised. A
+    Cancel or Ctrl+C does not wait: the check's daemon thread ends on its own."""
     try:
         await_check(ctx, run)
     except Exception:  # the job's own error is the one to report
@@ -139,8 +140,8 @@ def run_job(
         except BaseException as err:
             if ctx.fresh and not ctx.kept:
                 record(ctx, run)
-            if not isinstance(err, KeyboardInterrupt):
-                _settle_check(ctx, run)
+            if not isinstance(err, (KeyboardInterrupt, CancelledError)):
+                _settle_check(ctx, run)  # a stop is never held up by the check
             raise
     if cancel.cancelled and ctx.fresh:
         if ctx.paid_call:
