@@ -68,6 +68,9 @@ def test_several_photos_in_one_process_land_in_the_folder(
             assert made.size == (300, 400)
     assert not (out / "broken.jpg").exists()
     assert sandbox.request_counts["POST /task/pic/idphoto"] == 2
+    # one engine for the command: both photos' calls and downloads on one kept-alive
+    # connection (a client made per photo would open one each)
+    assert sandbox.connections_accepted == 1
 
 
 def test_several_photos_need_a_folder(photos_dir: Path, tmp_path: Path) -> None:

@@ -110,6 +110,29 @@ class _LazyHistory:
             self._store.close()
 
 
+class _Shared:
+    """What the photos of one command share: one engine (one token read, one connection
+    kept alive between calls) and one history, each made on first need and closed once."""
+
+    def __init__(self, args: argparse.Namespace) -> None:
+        self._args = args
+        self._engine: Engine | None = None
+        self.history = _LazyHistory()
+
+    def engine(self) -> Engine:
+        if self._engine is None:
+            self._engine = _make_engine(self._args)
+        return self._engine
+
+    def close(self) -> None:
+        if self.history.warning:  # e.g. the shared database is away: working on this counter's
+            print(f"warning: {translate(self.history.warning)}", file=sys.stderr)
+        self.history.close()
+        client = getattr(self._engine, "client", None)
+        if client is not None:
+            client.close()
+
+
 def _history_enabled() -> bool:
     """The clerk's privacy switch (settings ``history_enabled``), honoured here too."""
     from idphoto_desktop.storage.settings import Settings
@@ -120,9 +143,15 @@ def _history_enabled() -> bool:
         return True
 
 
-def cmd_generate(args: argparse.Namespace) -> int:
+def cmd_generate(args: argparse.Namespace, shared: _Shared | None = None) -> int:
     """One pipeline job: the engine is asked for a transparent PNG once, the format and
     colour are composed here, the file is written before the history record."""
+    if shared is None:
+        shared = _Shared(args)
+        try:
+            return cmd_generate(args, shared)
+        finally:
+            shared.close()
     from idphoto_desktop.core.presets import get_preset
     from idphoto_desktop.pipeline import (
         Answers,
@@ -134,12 +163,11 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
     started = time.perf_counter()
     params = _params_from_args(args)
-    history = _LazyHistory()
     keep = _history_enabled()
     ctx = JobContext(
         params=params,
         engine_name=args.engine,
-        engine_factory=lambda: _make_engine(args),
+        engine_factory=shared.engine,
         paid=args.engine == "cloud",
         source=Path(args.photo),
         output_format=params.format,
@@ -148,7 +176,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
         overwrite=args.overwrite,
         sync=args.sync,
         force=args.force,
-        history=history if keep else None,
+        history=shared.history if keep else None,
         preset=get_preset(args.preset) if args.preset else None,
         customer=args.customer,
     )
@@ -161,16 +189,13 @@ def cmd_generate(args: argparse.Namespace) -> int:
     except CheckRefusedError as err:
         err.hint = "Take the photo again, or leave out --refuse-retake to pay for a call anyway."
         raise
-    finally:
-        if history.warning:  # e.g. the shared database is away: working on this counter's
-            print(f"warning: {translate(history.warning)}", file=sys.stderr)
-        history.close()
     _describe(ctx, time.perf_counter() - started)
     return EXIT_OK
 
 
 def cmd_generate_many(args: argparse.Namespace) -> int:
-    """Several photos in one process (imports and connections paid once): ``-o`` a folder.
+    """Several photos in one process: ``-o`` a folder. Imports, the token, the provider's
+    connection and the history are paid for once (:class:`_Shared`).
 
     Each photo goes through :func:`cmd_generate` as if run alone, its output named after
     it (``NAME.png``/``NAME.jpg``) in the folder; a failure is reported and the others
@@ -186,14 +211,18 @@ def cmd_generate_many(args: argparse.Namespace) -> int:
         )
     extension = ".jpg" if str(args.format).lower() in ("jpg", "jpeg") else ".png"
     failed = 0
-    for photo in photos:
-        out = folder / (Path(photo).stem + extension)
-        one = argparse.Namespace(**{**vars(args), "photo": photo, "output": str(out)})
-        try:
-            cmd_generate(one)
-        except IdPhotoError as err:
-            failed += 1
-            print(f"idphoto: {photo}: {err.full_text()}", file=sys.stderr)
+    shared = _Shared(args)
+    try:
+        for photo in photos:
+            out = folder / (Path(photo).stem + extension)
+            one = argparse.Namespace(**{**vars(args), "photo": photo, "output": str(out)})
+            try:
+                cmd_generate(one, shared)
+            except IdPhotoError as err:
+                failed += 1
+                print(f"idphoto: {photo}: {err.full_text()}", file=sys.stderr)
+    finally:
+        shared.close()
     if failed:
         print(f"idphoto: {failed} of {len(photos)} photos failed", file=sys.stderr)
         return EXIT_FAILED

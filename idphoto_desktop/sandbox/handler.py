@@ -70,6 +70,7 @@ class SandboxHTTPServer(ThreadingHTTPServer):
     def process_request(self, request: Any, client_address: Any) -> None:
         with self.app.sockets_lock:
             self.open_sockets.add(request)
+            self.app.connections_accepted += 1
         super().process_request(request, client_address)
 
     def shutdown_request(self, request: Any) -> None:

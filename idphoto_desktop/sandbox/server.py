@@ -65,6 +65,7 @@ class SandboxServer:
         self.counter = RequestCounter()
         self.stop_event = threading.Event()
         self.sockets_lock = threading.Lock()
+        self.connections_accepted = 0  # TCP connections, under sockets_lock (keep-alive shows)
         self._workers = max(1, workers)
         self._callbacks_lock = threading.Lock()
         self._callbacks_sent = 0
