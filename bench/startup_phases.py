@@ -29,10 +29,9 @@ def main() -> None:
 
     setup_logging(rotate_later=True)
     mark("logging set up")
-    app = QApplication(["idphoto-desktop"])
+    app = QApplication(["idphoto-desktop", "-style", "Fusion"])
     app.setApplicationName("ID Photo Desktop")
     app.setOrganizationName("IDPhotoDesktop")
-    app.setStyle("Fusion")
     mark("QApplication + Fusion style")
     from idphoto_desktop.ui.crash import CrashHandler
 
