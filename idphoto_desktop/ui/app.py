@@ -91,10 +91,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     from idphoto_desktop.ui import i18n
 
     language = i18n.install_for_setting(services.settings.language)  # before the first widget
-    from idphoto_desktop.ui.fonts import ensure_cjk_font
+    from idphoto_desktop.ui import fonts
 
-    # Before the first widget too: Chinese text never shows as boxes.
-    ensure_cjk_font(app, substitute=language == "zh_CN")
+    # Before the first widget too: Chinese text never shows as boxes. An English window
+    # only needs the bundled fonts registered (the odd Chinese preset name falls back to
+    # them); whether the machine has any CJK font is logged after the first paint.
+    chinese = language == "zh_CN"
+    if chinese:
+        fonts.ensure_cjk_font(app, substitute=True)
+    else:
+        fonts.load_fonts(fonts.bundled_fonts_dir())
     window = MainWindow(services)
     if args.engine:
         window.engine_picker.set_engine(args.engine)
@@ -127,6 +133,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                     app.exit(0)
                 QTimer.singleShot(1000, start_rotation)  # a second over 1 MB is harmless
                 QTimer.singleShot(0, _set_icon)  # decoding the PNG is not first-paint work
+                if not chinese:
+                    QTimer.singleShot(0, fonts.warn_without_cjk_font)
             return False
 
     first_paint = FirstPaint(window)
