@@ -21,7 +21,7 @@ def main() -> None:
         marks[name] = round((now - last[0]) * 1000.0, 1)
         last[0] = now
 
-    from PySide6.QtCore import QEvent, QObject, QTimer
+    from PySide6.QtCore import QEvent, QObject
     from PySide6.QtWidgets import QApplication
 
     mark("import PySide6 (QtCore, QtWidgets)")
@@ -29,10 +29,9 @@ def main() -> None:
 
     setup_logging(rotate_later=True)
     mark("logging set up")
-    app = QApplication(["idphoto-desktop"])
+    app = QApplication(["idphoto-desktop", "-style", "Fusion"])
     app.setApplicationName("ID Photo Desktop")
     app.setOrganizationName("IDPhotoDesktop")
-    app.setStyle("Fusion")
     mark("QApplication + Fusion style")
     from idphoto_desktop.ui.crash import CrashHandler
 
@@ -46,8 +45,14 @@ def main() -> None:
     services = Services.default()
     from idphoto_desktop.ui import i18n
 
-    i18n.install_for_setting(services.settings.language)
-    mark("Services.default() (settings, token store), language")
+    language = i18n.install_for_setting(services.settings.language)
+    from idphoto_desktop.ui import fonts
+
+    if language == "zh_CN":
+        fonts.ensure_cjk_font(app, substitute=True)
+    else:
+        fonts.load_fonts(fonts.bundled_fonts_dir())
+    mark("Services.default() (settings, token store), language, fonts")
     window = MainWindow(services)
     mark("MainWindow() (widgets, presets, settings)")
 
@@ -56,7 +61,7 @@ def main() -> None:
             if event.type() == QEvent.Type.Paint:
                 mark("show to first paint")
                 watched.removeEventFilter(self)
-                QTimer.singleShot(0, app.quit)
+                app.exit(0)  # as app.py's --smoke: the work queued after the paint is not run
             return False
 
     first_paint = FirstPaint(window)
@@ -65,7 +70,7 @@ def main() -> None:
     app.exec()
     window.close()
     crash.uninstall()
-    mark("quit and close")
+    mark("rest of the first paint, quit and close")
     print(json.dumps(marks), flush=True)
 
 

@@ -68,3 +68,17 @@ def test_the_app_registers_the_bundled_font(
     finally:  # other tests measure English text in the default font
         for name in fonts.substituted_families(qapp):
             QFont.removeSubstitutions(name)
+
+
+def test_an_english_window_says_after_its_paint_when_no_font_writes_chinese(
+    qapp: Any, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    # GIVEN a machine where a CJK font exists: nothing to say
+    with caplog.at_level("WARNING", logger=fonts.log.name):
+        fonts.warn_without_cjk_font()
+    assert fonts.cjk_family() is not None and fonts.NO_CJK_FONT not in caplog.text
+    # WHEN no family can write Chinese THEN the log says so
+    monkeypatch.setattr(fonts, "cjk_family", lambda: None)
+    with caplog.at_level("WARNING", logger=fonts.log.name):
+        fonts.warn_without_cjk_font()
+    assert fonts.NO_CJK_FONT in caplog.text

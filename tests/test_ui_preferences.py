@@ -14,7 +14,8 @@ from PySide6.QtWidgets import QApplication, QLineEdit
 
 from idphoto_desktop.logsetup import register_secret
 from idphoto_desktop.sandbox.server import SandboxServer
-from idphoto_desktop.ui.crash import CrashDialog, CrashHandler
+from idphoto_desktop.ui.crash import CrashHandler
+from idphoto_desktop.ui.crash_dialog import CrashDialog
 from idphoto_desktop.ui.main_window import MainWindow
 from idphoto_desktop.ui.preferences import PreferencesDialog
 from idphoto_desktop.ui.services import Services

@@ -568,29 +568,27 @@ def test_studio_is_built_right_after_the_first_paint(
     window.close()
 
 
-def test_the_saved_preset_is_the_only_choice_shown_while_the_list_fills_after_the_paint(
+def test_the_saved_preset_is_chosen_in_the_filled_list_before_the_first_paint(
     qtbot: Any, ui_services: Callable[..., Services]
 ) -> None:
-    """The preset list is filled right after the first paint; until then it is empty and
-    says it is loading (no other preset shown as chosen), and asking for the choice fills it."""
+    """The preset list is part of the first paint (issue 18): filled when the window is
+    built, with the saved choice already selected (no other preset ever shown as chosen)."""
     services = ui_services()
     services.settings.set("preset_id", "schengen_visa")
     window = MainWindow(services)
     qtbot.addWidget(window)
     picker = window.preset_picker
-    assert picker.tree.topLevelItemCount() == 0
-    assert picker.tree.currentItem() is None
-    assert not picker.is_custom()
-    assert picker.details.text() == "Loading the document presets…"
-    window.show()
-    qtbot.waitUntil(lambda: picker.tree.topLevelItemCount() > 0)
+    assert picker.tree.topLevelItemCount() > 0
     item = picker.tree.currentItem()
     assert item is not None and item.data(0, Qt.ItemDataRole.UserRole) == "schengen_visa"
-    assert picker.current_id() == "schengen_visa"
+    assert not picker.is_custom()
     assert "Loading" not in picker.details.text()
+    window.show()
+    qtbot.waitExposed(window)
+    assert picker.current_id() == "schengen_visa"
     window.close()
 
-    # Closed before the list was filled: the saved choice stays; asking fills at once.
+    # Closed at once: the saved choice stays.
     early = MainWindow(services)
     qtbot.addWidget(early)
     early.close()

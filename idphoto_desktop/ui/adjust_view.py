@@ -229,7 +229,7 @@ class FrameAdjuster(QObject):
         bar.paid_yes.clicked.connect(self._paid_yes)
         bar.paid_no.clicked.connect(self._paid_no)
         window.add_result_tools(bar)
-        window.generator.framing = self.framing
+        window.framing = self.framing
         window.checkReported.connect(self._reported)
         window.photoLoaded.connect(self._photo_loaded)
         window.resultShown.connect(self._result_shown)

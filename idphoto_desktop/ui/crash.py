@@ -1,5 +1,9 @@
 """The last line of defence: log, write a report, show it with a Copy button.
 
+The dialog itself is in :mod:`idphoto_desktop.ui.crash_dialog`, imported on the first
+crash (``ui/on_demand.py``): the handler must be installed before the first widget, the
+dialog's widgets are not needed until something goes wrong.
+
 ``install`` sets ``sys.excepthook``, ``threading.excepthook`` and Qt's message handler
 before the first widget exists. Reports come from ``logsetup.format_crash_report``, which
 redacts every registered secret, so the token never reaches the dialog or the file.
@@ -24,69 +28,15 @@ from PySide6.QtCore import (
     Slot,
     qInstallMessageHandler,
 )
-from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import (
-    QApplication,
-    QDialog,
-    QDialogButtonBox,
-    QLabel,
-    QPlainTextEdit,
-    QPushButton,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QApplication
+
+from idphoto_desktop.ui import on_demand
 
 log = logging.getLogger("idphoto_desktop.crash")
 qt_log = logging.getLogger("qt")
 
 ExcInfo = tuple[type[BaseException], BaseException, TracebackType | None]
 QtMessageHandler = Callable[[QtMsgType, QMessageLogContext, str], Any]
-
-
-class CrashDialog(QDialog):
-    """A plain report the clerk can copy and send; the app keeps running if it can."""
-
-    def __init__(self, report: str, report_path: str, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("crashDialog")
-        self.setWindowTitle(self.tr("ID Photo Desktop: unexpected error"))
-        self.resize(640, 420)
-        intro = QLabel(
-            self.tr(
-                "Something went wrong inside the program. Your photo and choices are still in "
-                "the window. Please copy this report and send it to support."
-            )
-            + ("\n" + self.tr("A copy was saved to {0}").format(report_path) if report_path else "")
-        )
-        intro.setWordWrap(True)
-        self.text = QPlainTextEdit(report)
-        self.text.setObjectName("crashReport")
-        self.text.setReadOnly(True)
-        copy = QPushButton(self.tr("Copy report"))
-        copy.setObjectName("copyReport")
-        copy.clicked.connect(self.copy_report)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
-        buttons.addButton(copy, QDialogButtonBox.ButtonRole.ActionRole)
-        buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addWidget(intro)
-        layout.addWidget(self.text, 1)
-        layout.addWidget(buttons)
-
-    def copy_report(self) -> None:
-        QGuiApplication.clipboard().setText(self.text.toPlainText())
-
-
-def show_crash_dialog(report: str, report_path: str) -> None:
-    """The default way to show a report: a window-modal dialog that does not block."""
-    parent = QApplication.activeWindow() if QApplication.instance() is not None else None
-    dialog = CrashDialog(report, report_path, parent)
-    _open_dialogs.append(dialog)  # keep it alive until closed
-    dialog.finished.connect(lambda _code: _open_dialogs.remove(dialog))
-    dialog.open()
-
-
-_open_dialogs: list[CrashDialog] = []
 
 
 class CrashHandler(QObject):
@@ -97,7 +47,8 @@ class CrashHandler(QObject):
 
     def __init__(self, show: Callable[[str, str], None] | None = None) -> None:
         super().__init__()
-        self._show = show if show is not None else show_crash_dialog
+        # The dialog (ui/crash_dialog.py) is built on the first crash, not at start.
+        self._show = show if show is not None else on_demand.show_crash_dialog
         self._previous_hook = sys.excepthook
         self._previous_thread_hook = threading.excepthook
         self._installed = False

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from idphoto_desktop.ui.services import ENGINE_CLOUD, ENGINE_CROPRESIZE, ENGINE_OFFLINE
+from idphoto_desktop.ui.widgets import set_role
 
 
 def engine_label(name: str) -> str:
@@ -107,6 +108,4 @@ class EnginePicker(QWidget):
         else:
             text = self.tr("Sends the photo to the provider: each Generate costs one call.")
         self.note.setText(text)
-        self.note.setProperty("role", "warning" if cloud and self._has_token is False else "hint")
-        self.note.style().unpolish(self.note)
-        self.note.style().polish(self.note)
+        set_role(self.note, "warning" if cloud and self._has_token is False else "hint")

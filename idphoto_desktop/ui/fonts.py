@@ -20,6 +20,7 @@ from PySide6.QtGui import QFont, QFontDatabase, QGuiApplication
 log = logging.getLogger(__name__)
 
 FONT_SUFFIXES = (".ttf", ".ttc", ".otf")
+NO_CJK_FONT = "No font with Chinese characters found: Chinese text will not show"
 PREFERRED_CJK = ("WenQuanYi Micro Hei", "Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC")
 
 
@@ -72,7 +73,7 @@ def ensure_cjk_font(app: QGuiApplication, *, substitute: bool = True) -> str | N
     load_fonts(bundled_fonts_dir())
     family = cjk_family()
     if family is None:
-        log.warning("No font with Chinese characters found: Chinese text will not show")
+        log.warning(NO_CJK_FONT)
         return None
     if substitute:
         for name in substituted_families(app):
@@ -83,3 +84,10 @@ def ensure_cjk_font(app: QGuiApplication, *, substitute: bool = True) -> str | N
 def substituted_families(app: QGuiApplication) -> list[str]:
     """The families whose text falls back to the CJK family in a Chinese window."""
     return [app.font().family(), "Sans Serif", "DejaVu Sans", "sans-serif"]
+
+
+def warn_without_cjk_font() -> None:
+    """Log when no font can write Chinese. An English window asks after its first paint
+    (the search through every family costs 7 ms, and only a log line depends on it)."""
+    if cjk_family() is None:
+        log.warning(NO_CJK_FONT)

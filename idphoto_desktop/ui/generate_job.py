@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -133,8 +132,6 @@ class GenerateController(QObject):
         self._plan: _Plan | None = None  # the running job's, or the one paused at a question
         self._detached: dict[int, int] = {}  # cancelled job id -> its photo sequence
         self._kept_for: int | None = None  # photo whose cancelled paid call was kept
-        # the clerk's face and frame choice (ui/adjust_view.py, issue 12); None: automatic
-        self.framing: Callable[[GenerateParams], GenerateParams] | None = None
 
     @property
     def running(self) -> bool:
@@ -144,7 +141,8 @@ class GenerateController(QObject):
     def _params(self) -> GenerateParams:
         """Validate before any thread starts; the engine is always asked for a PNG."""
         params = self._chosen_params()
-        return params if self.framing is None else self.framing(params)
+        framing = self.window.framing  # the clerk's face and frame (ui/adjust_view.py)
+        return params if framing is None else framing(params)
 
     def _chosen_params(self) -> GenerateParams:
         from idphoto_desktop.core import validation

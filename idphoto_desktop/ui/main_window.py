@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import itertools
 import logging
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -41,12 +42,17 @@ from idphoto_desktop.core.errors import (
     IdPhotoError,
     StorageError,
 )
-from idphoto_desktop.core.job import CancelToken, OutputFormat, PhotoSize, ProgressCallback
-from idphoto_desktop.ui import jobs
+from idphoto_desktop.core.job import (
+    CancelToken,
+    GenerateParams,
+    OutputFormat,
+    PhotoSize,
+    ProgressCallback,
+)
+from idphoto_desktop.ui import jobs, on_demand
 from idphoto_desktop.ui.dialogs import replace_dialog
 from idphoto_desktop.ui.errors import clerk_text
-from idphoto_desktop.ui.generate_job import GenerateController
-from idphoto_desktop.ui.history_gate import CheckQuestion
+from idphoto_desktop.ui.inline_questions import CheckQuestion
 from idphoto_desktop.ui.menus import install_actions
 from idphoto_desktop.ui.result_panel import ResultPanel
 from idphoto_desktop.ui.services import ENGINE_CROPRESIZE, Services
@@ -57,8 +63,10 @@ from idphoto_desktop.ui.workers import TaskFn, TaskRunner
 if TYPE_CHECKING:
     from idphoto_desktop.core.presets import Preset
     from idphoto_desktop.core.uploadneed import UploadNeed
+    from idphoto_desktop.ui.generate_job import GenerateController
     from idphoto_desktop.ui.preferences import PreferencesDialog
     from idphoto_desktop.ui.studio import Studio
+    from idphoto_desktop.ui.verdict_badge import VerdictBadge
 
 log = logging.getLogger(__name__)
 
@@ -101,12 +109,18 @@ class MainWindow(QMainWindow):
         self._generated: jobs.GeneratedImage | None = None
         self._generated_key: tuple[int, str, str] | None = None
         self._presets: dict[str, Preset] = {}
-        self._presets_loaded = False  # the list is filled after the first paint
+        self._presets_loaded = False  # set by _load_presets, before the window shows
         self._first_run = False
         self._save_busy = False
         self._closing = False
-        self._studio: Studio | None = None  # built right after the first paint, or on use
-        self.generator = GenerateController(self)
+        # Hidden at start, built on first use (ui/on_demand.py): the first paint needs none.
+        self._studio = on_demand.OnDemand(  # or right after the first paint
+            lambda: on_demand.studio(self), self._studio_ready
+        )
+        self._generator = on_demand.OnDemand(lambda: on_demand.generate_controller(self))
+        self._verdict = on_demand.OnDemand(self._build_verdict_badge)
+        # the clerk's face and frame choice (ui/adjust_view.py, issue 12); None: automatic
+        self.framing: Callable[[GenerateParams], GenerateParams] | None = None
         self.preferences_dialog: PreferencesDialog | None = None
 
         self._build_ui()
@@ -121,6 +135,8 @@ class MainWindow(QMainWindow):
         self.token_notice = TokenNoticeController(self, self.side_panel.keyring_notice)
         self.preset_picker.fill_later(self._fill_presets)
         self._restore_settings()
+        # The list is part of the first paint: the clerk never sees it empty (issue 18).
+        self.preset_picker.ensure_filled()
         self._update_state()
 
     # ================================================================== layout
@@ -148,7 +164,7 @@ class MainWindow(QMainWindow):
         side.background.changed.connect(self._background_changed)
         side.engine_picker.changed.connect(self._choices_changed)
         self.check_question = CheckQuestion()
-        self.check_question.goOn.connect(self.generator.answer_check)
+        self.check_question.goOn.connect(lambda go_on: self.generator.answer_check(go_on))
         self.add_side_notice(self.check_question)
         for stale in (self.jobStarting, self.photoLoaded, self.choicesChanged):
             stale.connect(self.check_question.withdraw)  # the question is about this job
@@ -196,14 +212,17 @@ class MainWindow(QMainWindow):
     def studio(self) -> Studio:
         """History, export, sheets and guides: built on first use, or right after the first
         paint (their modules are not needed to show the window)."""
-        if self._studio is None:
-            from idphoto_desktop.ui.studio import Studio
+        return self._studio.get()
 
-            self._studio = Studio(self)
-            self._studio.storedAnswered.connect(self.generator.answer_stored)
-            self.jobStarting.connect(self._studio.offer.withdraw)
-            self._update_state()
-        return self._studio
+    def _studio_ready(self, studio: Studio) -> None:
+        studio.storedAnswered.connect(lambda use: self.generator.answer_stored(use))
+        self.jobStarting.connect(studio.offer.withdraw)
+        self._update_state()
+
+    @property
+    def generator(self) -> GenerateController:
+        """The Generate job (the pipeline): built on the first Generate."""
+        return self._generator.get()
 
     # ====================================================== extension points
     def add_result_tools(self, widget: QWidget) -> None:
@@ -214,22 +233,42 @@ class MainWindow(QMainWindow):
 
     def _install_verdict_badge(self) -> None:
         """The capture check's verdict on the result, where the clerk looks; a retake is
-        a blocking problem: Save, Export and Print ask before a wrong photo leaves."""
-        from idphoto_desktop.ui.verdict_badge import VerdictBadge
-
-        self.verdict_badge = VerdictBadge(self.result_panel)
-        self.add_result_tools(self.verdict_badge)
+        a blocking problem: Save, Export and Print ask before a wrong photo leaves. The
+        badge is built on the first report, in a place kept for it among the tools."""
+        self._verdict_place = QWidget(self.result_panel)
+        self._verdict_place.setObjectName("verdictPlace")
+        place = QVBoxLayout(self._verdict_place)
+        place.setContentsMargins(0, 0, 0, 0)
+        self._verdict_place.hide()  # takes no room (nor spacing) until the badge is in it
+        self.add_result_tools(self._verdict_place)
         self.checkReported.connect(self._show_verdict)
         self.photoLoaded.connect(lambda: self._show_verdict(None))
 
+    def _build_verdict_badge(self) -> VerdictBadge:
+        badge = on_demand.verdict_badge(self._verdict_place)
+        layout = self._verdict_place.layout()
+        assert layout is not None
+        layout.addWidget(badge)
+        self._verdict_place.show()
+        return badge
+
+    @property
+    def verdict_badge(self) -> VerdictBadge:
+        return self._verdict.get()
+
     def _show_verdict(self, report: object) -> None:
+        badge = self._verdict.built()
+        if report is None and badge is None:
+            self.notes.set_problem("capture", "")  # nothing was reported yet
+            return
         from idphoto_desktop.capture.report import CaptureReport
 
         shown = report if isinstance(report, CaptureReport) else None
-        self.verdict_badge.set_report(shown)
+        badge = self.verdict_badge
+        badge.set_report(shown)
         blocking = ""
         if shown is not None and shown.retake:
-            lines = "; ".join(self.verdict_badge.reason_lines())
+            lines = "; ".join(badge.reason_lines())
             blocking = self.tr("The capture check says retake: {0}").format(lines)
         self.notes.set_problem("capture", blocking)
 
@@ -472,7 +511,7 @@ class MainWindow(QMainWindow):
         self.photoRejected.emit(text)
 
     def _accept_photo(self, photo: jobs.LoadedPhoto) -> None:
-        if self.generator.running:
+        if self.running:
             self.generator.cancel(say=False)
             self.message.show_message(
                 self.tr("The running job was cancelled because a new photo was opened."), "info"
@@ -620,7 +659,9 @@ class MainWindow(QMainWindow):
 
     def cancel_job(self) -> None:
         """The window is free at once (a paid call may finish in the background)."""
-        self.generator.cancel()
+        generator = self._generator.built()
+        if generator is not None:
+            generator.cancel()
 
     def job_starting(self) -> None:
         self.message.clear_message()
@@ -644,8 +685,9 @@ class MainWindow(QMainWindow):
 
     @property
     def running(self) -> bool:
-        """A Generate job runs."""
-        return self.generator.running
+        """A Generate job runs (never before the first Generate)."""
+        generator = self._generator.built()
+        return generator is not None and generator.running
 
     @property
     def generated_key(self) -> tuple[int, str, str] | None:
@@ -826,9 +868,7 @@ class MainWindow(QMainWindow):
 
     # ============================================================ preferences
     def open_preferences(self) -> None:
-        from idphoto_desktop.ui.preferences import PreferencesDialog
-
-        dialog = PreferencesDialog(self.services, self.runner, self)
+        dialog = on_demand.preferences_dialog(self)
         dialog.finished.connect(lambda _code: self.refresh_token_state())
         replace_dialog(self.preferences_dialog, dialog)
         dialog.open()
@@ -863,7 +903,6 @@ class MainWindow(QMainWindow):
 
     def _after_first_paint(self) -> None:
         if not self._closing:
-            self.preset_picker.ensure_filled()
             _ = self.studio
 
     # ================================================================ close
@@ -872,10 +911,13 @@ class MainWindow(QMainWindow):
         if not self._closing:
             self._closing = True
             self.save_settings()
-            self.generator.abort()
+            generator = self._generator.built()
+            if generator is not None:
+                generator.abort()
             self.runner.shutdown(10_000)
-            if self._studio is not None:
-                self._studio.close()
+            studio = self._studio.built()
+            if studio is not None:
+                studio.close()
             else:
                 self.services.studio.close()
         super().closeEvent(event)

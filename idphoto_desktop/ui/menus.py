@@ -14,6 +14,8 @@ from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMenu
 
+from idphoto_desktop.ui import on_demand
+
 if TYPE_CHECKING:
     from idphoto_desktop.ui.main_window import MainWindow
 
@@ -68,9 +70,7 @@ class WindowActions:
 
 
 def _open_about(window: MainWindow) -> None:
-    from idphoto_desktop.ui.about import show_about  # on use: not needed to show the window
-
-    show_about(window)
+    on_demand.show_about(window)  # built on use: not needed to show the window
 
 
 def _menu_titles() -> dict[str, str]:

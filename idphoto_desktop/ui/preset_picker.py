@@ -153,8 +153,9 @@ class PresetPicker(QWidget):
     # ----- data -----
     def fill_later(self, loader: Callable[[], None]) -> None:
         """``loader`` fills the list (``set_entries``, then ``select``) when it is first
-        needed: right after the window's first paint, or as soon as anyone asks for a
-        preset. Until then the list is empty and says so: never a wrong choice."""
+        needed: when the owner calls :meth:`ensure_filled` (the window does before it
+        shows), or as soon as anyone asks for a preset. Until then the list is empty and
+        says so: never a wrong choice."""
         self._loader = loader
         self._show_details()
 

@@ -29,8 +29,8 @@ from idphoto_desktop.ui.dialogs import replace_dialog
 from idphoto_desktop.ui.errors import clerk_text
 from idphoto_desktop.ui.export_dialog import ExportDialog, upload_candidates
 from idphoto_desktop.ui.guides import GuidesBar
-from idphoto_desktop.ui.history_gate import StoredResultOffer
 from idphoto_desktop.ui.history_panel import HistoryPanel, local_time
+from idphoto_desktop.ui.inline_questions import StoredResultOffer
 from idphoto_desktop.ui.sheet_dialog import SheetDialog
 
 if TYPE_CHECKING:
