@@ -112,7 +112,7 @@ def _sized_for(plan: _Plan) -> jobs.LoadedPhoto | None:
     loaded, ctx = plan.loaded, plan.ctx
     if loaded is None or loaded.decoded is None or ctx.photo is None:
         return None
-    need = upload_need(ctx.params.size, ctx.params.geometry)
+    need = upload_need(ctx.params.size, ctx.params.geometry, ctx.params.face_index)
     if need == loaded.need:
         return None
     resized = jobs.upload_for(loaded, need)

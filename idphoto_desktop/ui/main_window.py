@@ -499,7 +499,7 @@ class MainWindow(QMainWindow):
         if p is None:
             return self.tr("Image address: {0}").format(photo.label)
         text = f"{photo.label} · {p.original_width}×{p.original_height} px"
-        if p.scale != 1.0:
+        if p.scale != 1.0 or p.cropped:
             text += " " + self.tr("(sent as {0}×{1})").format(p.width, p.height)
         return text
 
