@@ -133,10 +133,16 @@ def final_crop_psnr(original_path: Path, prepared: Any) -> float:
         uploaded = opened.convert("RGB")
     with Image.open(original_path) as opened:
         original = ImageOps.exif_transpose(opened).convert("RGB")
-    s = prepared.scale
+    # original -> upload is u = (o - offset) * scale (PreparedPhoto.to_original inverted)
+    s, ox, oy = prepared.scale, prepared.offset_x, prepared.offset_y
     from_upload = _render(uploaded, _inverse(crop.a, crop.b, crop.c, crop.d, crop.e, crop.f), size)
     from_original = _render(
-        original, _inverse(crop.a * s, crop.b * s, crop.c, crop.d * s, crop.e * s, crop.f), size
+        original,
+        _inverse(
+            crop.a * s, crop.b * s, crop.c - s * (crop.a * ox + crop.b * oy),
+            crop.d * s, crop.e * s, crop.f - s * (crop.d * ox + crop.e * oy),
+        ),
+        size,
     )
     return round(psnr(from_original, from_upload), 2)
 
@@ -145,14 +151,14 @@ def _prepare(path: Path) -> tuple[Any, float]:
     """What ``idphoto generate --preset hk_passport_digital`` uploads, and seconds taken."""
     from idphoto_desktop.core.imageprep import prepare_photo, upload_need
     from idphoto_desktop.core.presets import get_preset
-    from idphoto_desktop.engines.offline.headsize import estimate_head_height
+    from idphoto_desktop.engines.offline.headsize import locate_faces
 
     preset = get_preset(PRESET)
     started = time.perf_counter()
     prepared = prepare_photo(
         path,
         need=upload_need(preset.size, preset.geometry),
-        estimate_head=lambda image: estimate_head_height(image, MODELS),
+        locate_faces=lambda image: locate_faces(image, MODELS),
     )
     return prepared, time.perf_counter() - started
 
@@ -184,6 +190,13 @@ def main(quick: bool) -> Figure:
             "prepare_s": round(seconds, 3),
             "psnr_db": final_crop_psnr(path, prepared),
             "upload": f"{prepared.width}x{prepared.height}",
+            "offset": [prepared.offset_x, prepared.offset_y],
+            "upload_bytes_per_px": round(
+                len(prepared.data) / (prepared.width * prepared.height), 3
+            ),
+            "file_bytes_per_px": round(
+                path.stat().st_size / (prepared.original_width * prepared.original_height), 3
+            ),
             "original": f"{prepared.original_width}x{prepared.original_height}",
         }
     camera = rows["camera"]

@@ -5,8 +5,10 @@ Why each step: the type is read from the content because files are often misname
 it; all metadata is dropped because a customer's GPS position must not reach a third
 party; odd pixel formats (CMYK, 16-bit, palette, greyscale) become RGB/RGBA because the
 provider takes plain JPEG/PNG; and the photo is downscaled to meet the provider's limits
-(under 15 MB, at most 4096x4096) while ``scale`` records how to map the provider's
-``foreground_rect`` back onto the original. Decoding is bounded: a pixel limit refuses
+(under 15 MB, at most 4096x4096), sized from what the output needs and cropped to the
+region it can come from (``core.uploadcrop``), while ``scale`` and the crop's offset
+record how to map the provider's ``foreground_rect`` back onto the original
+(``PreparedPhoto.to_original``). Decoding is bounded: a pixel limit refuses
 decompression bombs, and large JPEGs are decoded at a reduced scale (``Image.draft``).
 """
 
@@ -768,9 +770,9 @@ def load_oriented(path: Path, *, max_side: int | None = None) -> Image.Image:
 
     Same checks as for upload; ``max_side`` lets a preview decode a big JPEG cheaply.
     With ``max_side`` None the pixel grid matches ``PreparedPhoto.original_width/height``
-    (so ``foreground_rect / scale`` lands on it), except that a JPEG over 64 megapixels
-    is decoded at a reduced scale to bound memory: compare ``width`` with
-    ``original_width`` rather than assuming they are equal.
+    (so ``PreparedPhoto.to_original(foreground_rect)`` lands on it), except that a JPEG
+    over 64 megapixels is decoded at a reduced scale to bound memory: compare ``width``
+    with ``original_width`` rather than assuming they are equal.
     """
     path = Path(path)
     opened = _open(_read_file(path), path.name)

@@ -159,10 +159,11 @@ class PreparedPhoto:
 
     @property
     def cropped(self) -> bool:
-        """True when the upload is a part of the photo, not all of it."""
+        """True when the upload is a part of the photo, not all of it (a crop keeps at
+        most three quarters of the photo; 1 % allows for rounding the upload's size)."""
         return bool(self.offset_x or self.offset_y) or (
-            abs(self.width / self.scale - self.original_width) > 1.0
-            or abs(self.height / self.scale - self.original_height) > 1.0
+            self.width / self.scale < 0.99 * self.original_width
+            or self.height / self.scale < 0.99 * self.original_height
         )
 
     @overload
