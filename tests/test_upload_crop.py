@@ -41,7 +41,8 @@ from tests.fixtures.sandbox import SandboxFactory
 LARGEST = "hk_passport_digital"  # 1280x1600, head 64-72 %, no top-margin rule
 CROPPED = (LARGEST, "cn_visa_digital")
 """Presets whose frames leave enough of each of these photos out to crop (us_passport's
-head range, 50-69 %, lets the frame cover most of a head-and-shoulders photo)."""
+head range, 50-69 %, lets the frame cover most of a head-and-shoulders photo; these and
+de_biometric have an eye-line rule too, cn_visa_digital a top-margin rule)."""
 PORTRAITS = [  # (photo, upscale): heads from a third to a sixth of the photo's height
     ("hivision_test0.jpg", 3.5),
     ("fr_obama.jpg", 2.2),
@@ -93,7 +94,9 @@ def _frame_on_original(
 
 
 @pytest.mark.parametrize(("name", "factor"), PORTRAITS)
-@pytest.mark.parametrize("preset_id", [LARGEST, "us_passport", "cn_visa_digital"])
+@pytest.mark.parametrize(
+    "preset_id", [LARGEST, "us_passport", "cn_visa_digital", "de_biometric"]
+)
 def test_the_crop_holds_the_engines_frame_with_room_to_spare(
     photos_dir: Path, models_dir: Path, name: str, factor: float, preset_id: str
 ) -> None:
@@ -211,6 +214,14 @@ def test_the_region_rules() -> None:
     assert upload_region([box], 4000, 6000, replace(need, crop=False)) is None
     custom = upload_need(PhotoSize(600, 800))  # no head rule: any frame
     assert upload_region([box], 4000, 6000, custom) is None
+    # an eye-line rule (us_passport) can only narrow the frames' union, never widen it
+    us = upload_need(PhotoSize(600, 600), get_preset("us_passport").geometry)
+    small_box = FaceBox(1900, 2500, 2100, 2700)
+    with_eyes = upload_region([small_box], 4000, 6000, us)
+    without = upload_region([small_box], 4000, 6000, replace(us, eye_from_bottom=None))
+    assert with_eyes is not None and without is not None
+    assert without.top <= with_eyes.top and with_eyes.bottom <= without.bottom
+    assert with_eyes.height < without.height
     # a face filling the photo: the region would be nearly all of it, not worth a crop
     assert upload_region([FaceBox(1000, 1500, 3000, 3500)], 4000, 6000, need) is None
 

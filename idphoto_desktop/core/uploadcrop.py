@@ -4,7 +4,8 @@ Why: the provider crops the person out of the upload and throws the room around 
 away; sending it costs bytes and time and shows a third party more of the customer's
 photo than the ID photo needs. The region is the union of every frame the preset
 allows (head fraction from its lower to its upper bound, the output's aspect, the top
-margin if the preset has one, else anywhere the whole head stays inside the frame),
+margin if the preset has one, else anywhere the whole head stays inside the frame, and
+the eye line's height if the preset has that rule),
 placed from the face detector's box with the spread measured on ``../shared/photos``,
 then widened by our own margin for where the provider may frame differently.
 
@@ -22,6 +23,7 @@ from idphoto_desktop.core.uploadneed import UploadNeed
 __all__ = [
     "CENTRE_SPREAD",
     "CHIN_BELOW_BOX_TOP",
+    "EYE_BELOW_BOX_TOP",
     "HEAD_PER_BOX",
     "MAX_REGION_SHARE",
     "PROVIDER_FRAME_MARGIN",
@@ -38,6 +40,8 @@ HEAD_PER_BOX = (1.15, 1.83)
 low end, rounded down, is also the head estimate that sizes the upload."""
 CHIN_BELOW_BOX_TOP = (0.91, 1.12)
 """The chin's height below the box's top edge, in box heights: measured 0.91..1.12."""
+EYE_BELOW_BOX_TOP = (0.19, 0.32)
+"""The eye line's height below the box's top edge, in box heights: measured 0.197..0.316."""
 CENTRE_SPREAD = 0.15
 """The head's centre left or right of the box's centre, in box heights: measured
 -0.15..+0.13."""
@@ -115,15 +119,17 @@ def frame_bounds(box: FaceBox, need: UploadNeed) -> tuple[float, float, float, f
                     tops.append(top)
                     bottoms.append(top + frame)
     largest = max(HEAD_PER_BOX) * h / min(need.head_fraction)
+    top, bottom = min(tops), max(bottoms)
+    if need.eye_from_bottom is not None:
+        # Every allowed frame meets the eye rule too: the eye line is (1 - e) of the
+        # frame below its top, e above its bottom; both bounds hold, the tighter wins.
+        low_e, high_e = need.eye_from_bottom
+        top = max(top, box.y0 + EYE_BELOW_BOX_TOP[0] * h - (1.0 - low_e) * largest)
+        bottom = min(bottom, box.y0 + EYE_BELOW_BOX_TOP[1] * h + high_e * largest)
     margin = PROVIDER_FRAME_MARGIN * largest
     centre = (box.x0 + box.x1) / 2
     half = need.aspect * largest / 2 + CENTRE_SPREAD * h
-    return (
-        centre - half - margin,
-        min(tops) - margin,
-        centre + half + margin,
-        max(bottoms) + margin,
-    )
+    return (centre - half - margin, top - margin, centre + half + margin, bottom + margin)
 
 
 def upload_region(

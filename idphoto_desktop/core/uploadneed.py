@@ -25,9 +25,10 @@ class UploadNeed:
     ``head_px`` is the largest crown-to-chin height the output will be made with (the
     output's height times the upper bound of its head fraction), so a provider placing
     the head anywhere in the preset's range, or a little larger, is never short. The
-    output's aspect (width / height) and the preset's head-fraction and top-margin rules
-    (``None`` when unknown) say which frames the output can come from, for cropping the
-    upload (:mod:`idphoto_desktop.core.uploadcrop`); ``crop`` False keeps the whole photo
+    output's aspect (width / height) and the preset's head-fraction, top-margin and
+    eye-line rules (``None`` when unknown) say which frames the output can come from,
+    for cropping the upload (:mod:`idphoto_desktop.core.uploadcrop`); ``crop`` False
+    keeps the whole photo
     (a face chosen by its number: the numbers are the whole photo's, left to right).
     """
 
@@ -35,6 +36,7 @@ class UploadNeed:
     aspect: float | None = None
     head_fraction: tuple[float, float] | None = None
     top_margin: tuple[float, float] | None = None
+    eye_from_bottom: tuple[float, float] | None = None
     crop: bool = True
 
 
@@ -62,5 +64,6 @@ def upload_need(
         aspect=size.width / size.height,
         head_fraction=heads,
         top_margin=geometry.top_margin_fraction if geometry is not None else None,
+        eye_from_bottom=geometry.eye_from_bottom_fraction if geometry is not None else None,
         crop=face_index is None,
     )
