@@ -21,6 +21,7 @@ from idphoto_desktop.core import validation
 from idphoto_desktop.core.geometry import Affine, Rect
 from idphoto_desktop.core.imageprep import decode_photo, prepare_from, upload_need
 from idphoto_desktop.core.job import (
+    FrameAdjust,
     GenerateParams,
     GenerateRequest,
     GenerateResult,
@@ -32,6 +33,7 @@ from idphoto_desktop.core.presets import get_preset
 from idphoto_desktop.core.stored_grid import from_stored_grid, to_stored_grid
 from idphoto_desktop.core.uploadcrop import FaceBox, upload_region
 from idphoto_desktop.core.uploadneed import UploadNeed
+from idphoto_desktop.engines.cloud import CloudEngine
 from idphoto_desktop.engines.offline import OfflineEngine
 from idphoto_desktop.engines.offline.headsize import locate_faces
 from idphoto_desktop.pipeline import JobContext, run_job
@@ -274,3 +276,33 @@ def test_a_stored_result_from_a_cropped_upload_maps_right_when_reused_uncropped(
         b = whole.to_original(reused.result.foreground_rect)
         assert abs(a.x - b.x) < 1.5 and abs(a.y - b.y) < 1.5
         assert abs(a.width - b.width) < 1.5 and abs(a.height - b.height) < 1.5
+
+
+@pytest.mark.parametrize(
+    ("engine", "adjust", "cropped"),
+    [("cloud", None, True), ("offline", None, False), ("cloud", FrameAdjust(dx=0.2), False)],
+)
+def test_the_job_crops_only_what_goes_to_the_provider_with_the_automatic_frame(
+    photos_dir: Path, models_dir: Path, tmp_path: Path, sandbox_factory: SandboxFactory,
+    sandbox_token: str, engine: str, adjust: FrameAdjust | None, cropped: bool,
+) -> None:
+    """The offline engine uploads nothing (and the clerk's frame may reach anywhere on
+    the photo), an adjusted frame likewise: both keep the whole photo."""
+    source = tmp_path / "portrait.jpg"
+    source.write_bytes(_big(photos_dir, "fr_obama.jpg", 2.2))
+    preset = get_preset(LARGEST)
+    params = validation.make_params(
+        preset.size, OutputFormat.PNG, preset_id=preset.id, geometry=preset.geometry,
+        adjust=adjust,
+    )
+    server = sandbox_factory(engine=OfflineEngine(models_dir))
+    factory = (
+        (lambda: CloudEngine(ProviderClient(sandbox_token, base_url=server.base_url)))
+        if engine == "cloud" else (lambda: OfflineEngine(models_dir))
+    )
+    ctx = run_job(JobContext(
+        params=params, engine_name=engine, engine_factory=factory, paid=engine == "cloud",
+        source=source, history=None, checker=None,
+    ))
+    assert ctx.photo is not None and ctx.result is not None
+    assert ctx.photo.cropped == cropped

@@ -51,10 +51,18 @@ head can be measured (no face models): a larger upload, never a smaller one."""
 
 
 def upload_need(
-    size: PhotoSize, geometry: CropGeometry | None = None, face_index: int | None = None
+    size: PhotoSize,
+    geometry: CropGeometry | None = None,
+    face_index: int | None = None,
+    *,
+    crop: bool = True,
 ) -> UploadNeed:
-    """The need of one output size and its head rule (the preset's, or the default);
-    with a chosen ``face_index`` the upload is never cropped."""
+    """The need of one output size and its head rule (the preset's, or the default).
+
+    ``crop`` False, or a chosen ``face_index``, keeps the whole photo: callers pass
+    False when nothing is uploaded (the offline engine: no bytes to save, and the
+    clerk's frame adjustment may reach anywhere on the photo) and for an adjusted frame.
+    """
     fraction = DEFAULT_HEAD_FRACTION
     heads = geometry.head_fraction if geometry is not None else None
     if heads is not None:
@@ -65,5 +73,5 @@ def upload_need(
         head_fraction=heads,
         top_margin=geometry.top_margin_fraction if geometry is not None else None,
         eye_from_bottom=geometry.eye_from_bottom_fraction if geometry is not None else None,
-        crop=face_index is None,
+        crop=crop and face_index is None,
     )

@@ -68,11 +68,22 @@ def prepare(ctx: JobContext, run: JobRun) -> None:
     # cropped to the region the output can come from when there is one face.
     ctx.photo = prepare_photo(
         ctx.source,
-        need=upload_need(ctx.params.size, ctx.params.geometry, ctx.params.face_index),
+        need=upload_need(
+            ctx.params.size, ctx.params.geometry, ctx.params.face_index,
+            crop=crops_upload(ctx),
+        ),
         locate_faces=_locate_faces,
     )
     if not ctx.source_name:
         ctx.source_name = ctx.source.name
+
+
+def crops_upload(ctx: JobContext) -> bool:
+    """Whether the upload may be cropped to the region the output can come from: only
+    when it goes to the paid provider (bytes and privacy; the offline engine uploads
+    nothing) and the frame is the automatic one (an adjusted frame may reach anywhere)."""
+    adjust = ctx.params.adjust
+    return ctx.paid and (adjust is None or adjust.is_identity)
 
 
 def _locate_faces(image: Image.Image) -> list[FaceBox] | None:

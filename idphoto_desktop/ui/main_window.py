@@ -610,13 +610,16 @@ class MainWindow(QMainWindow):
         self.generator.start()
 
     def _upload_need(self) -> UploadNeed | None:
-        """What the chosen output needs from the upload (None: nothing chosen yet)."""
+        """What the chosen output needs from the upload (None: nothing chosen yet); cropped
+        only for the paid provider (the Generate job sizes it again if the engine changes)."""
         from idphoto_desktop.core.uploadneed import upload_need
+        from idphoto_desktop.ui.services import ENGINE_CLOUD
 
+        crop = self.engine_picker.engine() == ENGINE_CLOUD
         if self.preset_picker.is_custom():
-            return upload_need(PhotoSize(*self.preset_picker.custom_size()))
+            return upload_need(PhotoSize(*self.preset_picker.custom_size()), crop=crop)
         preset = self.current_preset()
-        return None if preset is None else upload_need(preset.size, preset.geometry)
+        return None if preset is None else upload_need(preset.size, preset.geometry, crop=crop)
 
     def cancel_job(self) -> None:
         """The window is free at once (a paid call may finish in the background)."""
