@@ -45,20 +45,24 @@ CROPPED = (LARGEST, "cn_visa_digital")
 """Presets whose frames leave enough of each of these photos out to crop (us_passport's
 head range, 50-69 %, lets the frame cover most of a head-and-shoulders photo; these and
 de_biometric have an eye-line rule too, cn_visa_digital a top-margin rule)."""
-PORTRAITS = [  # (photo, upscale): heads from a third to a sixth of the photo's height
-    ("hivision_test0.jpg", 3.5),
-    ("fr_obama.jpg", 2.2),
-    ("fr_biden.jpg", 1.6),
-    ("fr_tests_obama3.jpg", 1.4),
+PORTRAITS = [  # (photo, upscale, turn): heads from a third to a sixth of the photo's height
+    ("hivision_test0.jpg", 3.5, 0),
+    ("hivision_test0.jpg", 3.5, 8),  # a head tilted at ICAO's roll limit: the frame turns
+    ("fr_obama.jpg", 2.2, 0),
+    ("fr_biden.jpg", 1.6, -8),
+    ("fr_tests_obama3.jpg", 1.4, 0),
 ]
 
 
-def _big(photos_dir: Path, name: str, factor: float) -> bytes:
+def _big(photos_dir: Path, name: str, factor: float, turn: float = 0.0) -> bytes:
     with Image.open(photos_dir / name) as opened:
         photo = opened.convert("RGB")
     size = (round(photo.width * factor), round(photo.height * factor))
+    big = photo.resize(size, Image.Resampling.BICUBIC)
+    if turn:
+        big = big.rotate(turn, resample=Image.Resampling.BICUBIC, fillcolor=(128, 128, 128))
     buf = io.BytesIO()
-    photo.resize(size, Image.Resampling.BICUBIC).save(buf, "JPEG", quality=92)
+    big.save(buf, "JPEG", quality=92)
     return buf.getvalue()
 
 
@@ -95,14 +99,14 @@ def _frame_on_original(
     return corners, height
 
 
-@pytest.mark.parametrize(("name", "factor"), PORTRAITS)
+@pytest.mark.parametrize(("name", "factor", "turn"), PORTRAITS)
 @pytest.mark.parametrize(
     "preset_id", [LARGEST, "us_passport", "cn_visa_digital", "de_biometric"]
 )
 def test_the_crop_holds_the_engines_frame_with_room_to_spare(
-    photos_dir: Path, models_dir: Path, name: str, factor: float, preset_id: str
+    photos_dir: Path, models_dir: Path, name: str, factor: float, turn: float, preset_id: str
 ) -> None:
-    data = _big(photos_dir, name, factor)
+    data = _big(photos_dir, name, factor, turn)
     need, whole_need = _needs(preset_id)
     whole = _prepare(data, whole_need, models_dir)
     assert (whole.offset_x, whole.offset_y) == (0.0, 0.0) and not whole.cropped
