@@ -310,3 +310,30 @@ def test_the_job_crops_only_what_goes_to_the_provider_with_the_automatic_frame(
     ))
     assert ctx.photo is not None and ctx.result is not None
     assert ctx.photo.cropped == cropped
+
+
+def test_the_window_shows_the_whole_photo_and_draws_upload_pixels_through_the_crop(
+    photos_dir: Path, tmp_path: Path
+) -> None:
+    pytest.importorskip("PySide6")
+    from idphoto_desktop.core.job import CancelToken
+    from idphoto_desktop.ui import jobs
+
+    path = tmp_path / "portrait.jpg"
+    path.write_bytes(_big(photos_dir, "fr_obama.jpg", 2.2))
+    need, whole_need = _needs(LARGEST)
+    loaded = jobs.load_photo_file(path, lambda p, t: None, CancelToken(), need)
+    p = loaded.prepared
+    assert p is not None and p.cropped and loaded.original is not None
+    ds = loaded.display_scale
+    assert loaded.original.width() == round(p.original_width * ds)  # the whole photo shown
+    corners = loaded.overlay_on_original(Rect(0, 0, p.width, p.height))
+    assert corners is not None
+    assert corners[0] == pytest.approx((p.offset_x * ds, p.offset_y * ds))
+    assert corners[2] == pytest.approx(
+        ((p.offset_x + p.width / p.scale) * ds, (p.offset_y + p.height / p.scale) * ds)
+    )
+    assert jobs.upload_for(loaded, need) is loaded  # the same upload: kept
+    whole = jobs.upload_for(loaded, whole_need)
+    assert whole.prepared is not None and not whole.prepared.cropped
+    assert whole.original is loaded.original
