@@ -337,3 +337,31 @@ def test_the_window_shows_the_whole_photo_and_draws_upload_pixels_through_the_cr
     whole = jobs.upload_for(loaded, whole_need)
     assert whole.prepared is not None and not whole.prepared.cropped
     assert whole.original is loaded.original
+
+
+def test_the_command_line_prints_the_rectangle_on_the_original_too(
+    photos_dir: Path, models_dir: Path, tmp_path: Path, sandbox_factory: SandboxFactory,
+    sandbox_token: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+) -> None:
+    from idphoto_desktop.cli import main
+
+    source = tmp_path / "portrait.jpg"
+    data = _big(photos_dir, "fr_obama.jpg", 2.2)
+    source.write_bytes(data)
+    server = sandbox_factory(engine=OfflineEngine(models_dir))
+    monkeypatch.setenv("IDPHOTO_TOKEN", sandbox_token)
+    code = main([
+        "generate", str(source), "--preset", LARGEST, "--format", "png",
+        "--api-url", server.base_url, "-o", str(tmp_path / "out.png"),
+    ])
+    assert code == 0
+    lines = {
+        line.rsplit("(", 1)[1]: [int(v.split("=")[1]) for v in line.split()[1:5]]
+        for line in capsys.readouterr().out.splitlines() if line.startswith("foreground_rect")
+    }
+    up, orig = lines["uploaded image pixels)"], lines["original photo pixels)"]
+    # the same rectangle, through the same crop and scale the job used
+    photo = _prepare(data, _needs(LARGEST)[0], models_dir)
+    assert photo.cropped
+    expected = photo.to_original(Rect(*up))
+    assert orig == pytest.approx(list(expected.as_ints()), abs=2)
