@@ -365,3 +365,31 @@ def test_the_command_line_prints_the_rectangle_on_the_original_too(
     assert photo.cropped
     expected = photo.to_original(Rect(*up))
     assert orig == pytest.approx(list(expected.as_ints()), abs=2)
+
+
+def test_a_stored_result_opened_from_the_history_panel_lands_on_the_photo_shown(
+    tmp_path: Path,
+) -> None:
+    """The history keeps the uncropped grid; the window shows it in its upload's grid."""
+    pytest.importorskip("PySide6")
+    from idphoto_desktop.ui.studio import _entry_image
+
+    buf = io.BytesIO()
+    Image.new("RGBA", (120, 160), (10, 20, 30, 255)).save(buf, "PNG")
+    digest = "ab" * 32
+    photo = PreparedPhoto(
+        b"x", "image/jpeg", "photo.jpg", 500, 600, 4000, 6000, 0.5, digest,
+        offset_x=300.0, offset_y=200.0,
+    )
+    made = GenerateResult(
+        buf.getvalue(), OutputFormat.PNG, 120, 160, "cloud",
+        foreground_rect=Rect(10, 20, 50, 60), crop=Affine(2.0, 0.0, -5.0, 0.0, 2.0, -7.0),
+    )
+    params = validation.make_params(PhotoSize(120, 160), OutputFormat.PNG)
+    with History(tmp_path / "h.sqlite3") as history:
+        entry_id = history.add(digest, params, to_stored_grid(made, photo), "photo.jpg")
+        entry = history.get(entry_id)
+    shown = _entry_image(entry, None, photo).result
+    assert shown.foreground_rect == made.foreground_rect and shown.crop == made.crop
+    other = replace(photo, source_sha256="cd" * 32)  # another photo: left as stored
+    assert _entry_image(entry, None, other).result.foreground_rect == Rect(160, 120, 50, 60)
