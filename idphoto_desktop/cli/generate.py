@@ -78,6 +78,9 @@ def _describe(ctx: JobContext, seconds: float) -> None:
     if result.foreground_rect is not None:
         x, y, w, h = result.foreground_rect.as_ints()
         print(f"foreground_rect x={x} y={y} width={w} height={h} (uploaded image pixels)")
+        if ctx.photo is not None:
+            x, y, w, h = ctx.photo.to_original(result.foreground_rect).as_ints()
+            print(f"foreground_rect x={x} y={y} width={w} height={h} (original photo pixels)")
     verdict = getattr(ctx.report, "verdict", None)
     if verdict is not None:
         reasons = "; ".join(translate(str(getattr(r, "message", r))) for r in ctx.report.reasons)

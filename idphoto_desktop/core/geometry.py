@@ -3,7 +3,8 @@
 The provider's ``foreground_rect`` is in the uploaded image's pixel grid (see
 ``../shared/api/NOTES.md``); the result is a crop of that image, possibly rotated to
 level the eyes. An :class:`Affine` from uploaded pixels to result pixels carries
-the rectangle across, and ``scale`` carries it back to the clerk's original.
+the rectangle across, and ``PreparedPhoto.to_original`` (scale and the crop's offset)
+carries it back to the clerk's original.
 """
 
 from __future__ import annotations

@@ -5,8 +5,10 @@ Why each step: the type is read from the content because files are often misname
 it; all metadata is dropped because a customer's GPS position must not reach a third
 party; odd pixel formats (CMYK, 16-bit, palette, greyscale) become RGB/RGBA because the
 provider takes plain JPEG/PNG; and the photo is downscaled to meet the provider's limits
-(under 15 MB, at most 4096x4096) while ``scale`` records how to map the provider's
-``foreground_rect`` back onto the original. Decoding is bounded: a pixel limit refuses
+(under 15 MB, at most 4096x4096), sized from what the output needs and cropped to the
+region it can come from (``core.uploadcrop``), while ``scale`` and the crop's offset
+record how to map the provider's ``foreground_rect`` back onto the original
+(``PreparedPhoto.to_original``). Decoding is bounded: a pixel limit refuses
 decompression bombs, and large JPEGs are decoded at a reduced scale (``Image.draft``).
 """
 
@@ -17,7 +19,7 @@ import io
 import math
 import threading
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -26,6 +28,7 @@ from PIL import Image, ImageCms, ImageOps
 from idphoto_desktop.core.errors import ImageError
 from idphoto_desktop.core.job import PreparedPhoto
 from idphoto_desktop.core.readfile import read_regular_file
+from idphoto_desktop.core.uploadcrop import HEAD_PER_BOX, FaceBox, Region, upload_region
 from idphoto_desktop.core.uploadneed import HEAD_MIN_FRACTION, UploadNeed
 from idphoto_desktop.core.uploadneed import upload_need as upload_need  # re-exported
 
@@ -387,13 +390,17 @@ def prepare_photo_bytes(
     need: UploadNeed | None = None,
     head_px: float | None = None,
     estimate_head: HeadEstimator | None = None,
+    locate_faces: FaceLocator | None = None,
 ) -> PreparedPhoto:
     """Prepare the bytes of a photo file for upload (see the module docstring for why).
 
     With ``need`` (see :func:`upload_need`) the upload is sized from what the output
     needs (:func:`upload_height` states the rule); ``head_px`` is the head's measured
     crown-to-chin height in original pixels, or ``estimate_head`` measures it on the
-    decoded photo. Without ``need``: a photo within the provider's limits is kept at
+    decoded photo; ``locate_faces`` (preferred) finds every face, which gives the head's
+    height and lets the upload be cropped to the region the output can come from
+    (:mod:`~idphoto_desktop.core.uploadcrop`). Without ``need``: a photo within the
+    provider's limits is kept at
     full size and a larger one brought down to 2500 px. ``longest_side`` caps the
     upload's longest side in both cases. Raises :class:`ImageError` with a clerk's
     message for anything unusable.
@@ -408,7 +415,8 @@ def prepare_photo_bytes(
         min_height = decode_height(need)
     decoded = decode_photo(data, filename, min_height=min_height)
     return prepare_from(
-        decoded, need, longest_side=longest_side, head_px=head_px, estimate_head=estimate_head
+        decoded, need, longest_side=longest_side, head_px=head_px, estimate_head=estimate_head,
+        locate_faces=locate_faces,
     )
 
 
@@ -421,6 +429,10 @@ the bytes it could save."""
 
 HeadEstimator = Callable[["Image.Image"], "float | None"]
 """Head height (crown to chin) in the given image's pixels, or None when unknown."""
+
+FaceLocator = Callable[["Image.Image"], "Sequence[FaceBox] | None"]
+"""Every face's detector box in the given image's pixels; None when it cannot be known
+(no models), which is not the same as no face."""
 
 
 def upload_height(photo_height: int, need: UploadNeed, head_px: float | None) -> int:
@@ -526,19 +538,47 @@ def preview_from(decoded: DecodedPhoto, max_side: int) -> Image.Image:
     return image
 
 
+@dataclass(frozen=True)
+class _Plan:
+    """What part of the photo goes up, and at what size (original pixels in, upload out)."""
+
+    region: Region  # original pixels; the whole photo when not cropped
+    size: tuple[int, int]
+
+
+def _whole(decoded: DecodedPhoto) -> Region:
+    return Region(0, 0, decoded.original_width, decoded.original_height)
+
+
 def _sized_target(
     decoded: DecodedPhoto, need: UploadNeed | None, head_px: float | None,
-    longest_side: int | None,
-) -> tuple[int, int]:
+    longest_side: int | None, region: Region | None = None,
+) -> _Plan:
     w, h = decoded.original_width, decoded.original_height
+    whole = _whole(decoded)
     if need is None:
-        return _target_size(w, h, longest_side)
-    height = upload_height(h, need, head_px)
+        return _Plan(whole, _target_size(w, h, longest_side))
+    part = region or whole
+    # The head's scale is the photo's: the same factor for the whole photo or a part.
+    factor = upload_height(h, need, head_px) / h
     cap = PROVIDER_MAX_SIDE if longest_side is None else min(PROVIDER_MAX_SIDE, longest_side)
-    factor = min(height / h, cap / max(w, h), 1.0)
+    factor = min(factor, cap / max(part.width, part.height), 1.0)
     if factor >= 1.0:
-        return w, h
-    return max(1, round(w * factor)), max(1, round(h * factor))
+        return _Plan(part, (part.width, part.height))
+    return _Plan(
+        part, (max(1, round(part.width * factor)), max(1, round(part.height * factor)))
+    )
+
+
+def _measured(decoded: DecodedPhoto, need: UploadNeed | None, head_px: float | None) -> bool:
+    """Whether the faces are worth looking for: a head cannot be taller than its photo,
+    so at or below the need there is nothing to measure; nor is a small photo worth a
+    face detector (a few hundred KB either way)."""
+    w, h = decoded.original_width, decoded.original_height
+    return (
+        need is not None and head_px is None and h > need.head_px
+        and w * h > MEASURE_ABOVE_PIXELS
+    )
 
 
 def _head_height(
@@ -548,24 +588,49 @@ def _head_height(
     estimate_head: HeadEstimator | None,
 ) -> float | None:
     """The head's height in original pixels: given, estimated, or None (the rule)."""
-    original_w, original_h = decoded.original_width, decoded.original_height
-    # A head cannot be taller than its photo: at or below the need, nothing to measure;
-    # nor is a small photo worth a face detector (a few hundred KB either way).
-    if (
-        need is not None and head_px is None and estimate_head is not None
-        and original_h > need.head_px and original_w * original_h > MEASURE_ABOVE_PIXELS
-    ):
+    if estimate_head is not None and _measured(decoded, need, head_px):
         measured = estimate_head(decoded.image)
         if measured is not None and measured > 0:
-            head_px = measured * original_h / decoded.image.height
+            head_px = measured * decoded.original_height / decoded.image.height
     return head_px
 
 
+def _plan(
+    decoded: DecodedPhoto,
+    need: UploadNeed | None,
+    longest_side: int | None,
+    head_px: float | None,
+    estimate_head: HeadEstimator | None,
+    locate_faces: FaceLocator | None,
+) -> _Plan:
+    """The rule in one place: the faces (when looked for) give the head's height and
+    the region; else the head estimate, else the conservative assumption."""
+    region: Region | None = None
+    if locate_faces is not None and _measured(decoded, need, head_px):
+        found = locate_faces(decoded.image)
+        if found is not None:
+            k = decoded.original_height / decoded.image.height
+            faces = [FaceBox(f.x0 * k, f.y0 * k, f.x1 * k, f.y1 * k) for f in found]
+            if faces:
+                head_px = max(f.height for f in faces) * HEAD_PER_BOX[0]
+            region = upload_region(faces, decoded.original_width, decoded.original_height, need)
+    else:
+        head_px = _head_height(decoded, need, head_px, estimate_head)
+    return _sized_target(decoded, need, head_px, longest_side, region)
+
+
 def upload_size(
-    decoded: DecodedPhoto, need: UploadNeed | None, *, estimate_head: HeadEstimator | None = None
-) -> tuple[int, int]:
-    """The upload's size for ``need`` (before the byte budget), without encoding it."""
-    return _sized_target(decoded, need, _head_height(decoded, need, None, estimate_head), None)
+    decoded: DecodedPhoto,
+    need: UploadNeed | None,
+    *,
+    estimate_head: HeadEstimator | None = None,
+    locate_faces: FaceLocator | None = None,
+) -> tuple[int, int, int, int, int, int]:
+    """The upload's region of the original (left, top, right, bottom) and its size
+    (width, height) for ``need``, before the byte budget, without encoding it."""
+    plan = _plan(decoded, need, None, None, estimate_head, locate_faces)
+    r = plan.region
+    return (r.left, r.top, r.right, r.bottom, *plan.size)
 
 
 def prepare_from(
@@ -575,9 +640,10 @@ def prepare_from(
     longest_side: int | None = None,
     head_px: float | None = None,
     estimate_head: HeadEstimator | None = None,
+    locate_faces: FaceLocator | None = None,
 ) -> PreparedPhoto:
     """The upload made from a decoded photo (see :func:`prepare_photo_bytes`)."""
-    return _prepare(decoded, need, longest_side, head_px, estimate_head)[0]
+    return _prepare(decoded, need, longest_side, head_px, estimate_head, locate_faces)[0]
 
 
 def prepare_with_preview(
@@ -586,12 +652,14 @@ def prepare_with_preview(
     preview_side: int,
     *,
     estimate_head: HeadEstimator | None = None,
+    locate_faces: FaceLocator | None = None,
 ) -> tuple[PreparedPhoto, Image.Image]:
     """The upload and a display copy, the copy made from the smaller of the two images."""
-    prepared, image = _prepare(decoded, need, None, None, estimate_head)
-    # The upload is the same picture, only resized: when it still covers the display
-    # size, shrinking it is far cheaper than shrinking the full decode.
-    source = decoded if max(image.size) < preview_side else replace(decoded, image=image)
+    prepared, image = _prepare(decoded, need, None, None, estimate_head, locate_faces)
+    # An uncropped upload is the same picture, only resized: when it still covers the
+    # display size, shrinking it is far cheaper than shrinking the full decode.
+    small = max(image.size) < preview_side or prepared.cropped
+    source = decoded if small else replace(decoded, image=image)
     return prepared, preview_from(source, preview_side)
 
 
@@ -601,22 +669,40 @@ def _prepare(
     longest_side: int | None,
     head_px: float | None,
     estimate_head: HeadEstimator | None,
+    locate_faces: FaceLocator | None = None,
 ) -> tuple[PreparedPhoto, Image.Image]:
     """The upload, and the image it was encoded from."""
     _check_longest_side(longest_side)
     notes = list(decoded.notes)
     original_w, original_h = decoded.original_width, decoded.original_height
     image = decoded.image
-    head_px = _head_height(decoded, need, head_px, estimate_head)
-    target_w, target_h = _sized_target(decoded, need, head_px, longest_side)
-    if target_h > image.height and not decoded.full:
+    plan = _plan(decoded, need, longest_side, head_px, estimate_head, locate_faces)
+    region, (target_w, target_h) = plan.region, plan.size
+    # Decoded pixels needed for the region at the target size (the whole photo's height
+    # when it is not cropped).
+    needed_h = math.ceil(target_h * original_h / region.height)
+    if needed_h > image.height and not decoded.full:
         # The head is smaller than the rule assumed: decode again with more pixels.
-        image = decode_photo(decoded.data, decoded.filename, min_height=target_h).image
-    if image.size != (target_w, target_h):
-        image = image.resize((target_w, target_h), Image.Resampling.LANCZOS, reducing_gap=3.0)
-    if (target_w, target_h) != (original_w, original_h):
+        image = decode_photo(decoded.data, decoded.filename, min_height=needed_h).image
+    cropped = region != _whole(decoded)
+    if cropped:
+        k = image.height / original_h
+        box = (region.left * k, region.top * k, region.right * k, region.bottom * k)
+        if k == 1.0 and (target_w, target_h) == (region.width, region.height):
+            image = image.crop((region.left, region.top, region.right, region.bottom))
+        else:
+            image = image.resize(
+                (target_w, target_h), Image.Resampling.LANCZOS, box=box, reducing_gap=3.0
+            )
         notes.append(
-            f"Downscaled from {original_w}x{original_h} to {target_w}x{target_h} pixels "
+            f"Cropped to the part of the photo the ID photo can come from ({region.width}x"
+            f"{region.height} of {original_w}x{original_h} pixels) for upload."
+        )
+    elif image.size != (target_w, target_h):
+        image = image.resize((target_w, target_h), Image.Resampling.LANCZOS, reducing_gap=3.0)
+    if (target_w, target_h) != (region.width, region.height):
+        notes.append(
+            f"Downscaled from {region.width}x{region.height} to {target_w}x{target_h} pixels "
             "for upload."
         )
     encoded, mime = _encode(image)
@@ -643,9 +729,11 @@ def _prepare(
         height=height,
         original_width=original_w,
         original_height=original_h,
-        scale=width / original_w,
+        scale=width / region.width,
         source_sha256=decoded.source_sha256,
         notes=tuple(notes),
+        offset_x=float(region.left),
+        offset_y=float(region.top),
     )
     return prepared, image
 
@@ -662,12 +750,13 @@ def prepare_photo(
     need: UploadNeed | None = None,
     head_px: float | None = None,
     estimate_head: HeadEstimator | None = None,
+    locate_faces: FaceLocator | None = None,
 ) -> PreparedPhoto:
     """Prepare a photo file for upload; ``source_sha256`` is of the file's bytes."""
     path = Path(path)
     return prepare_photo_bytes(
         _read_file(path), path.name, longest_side=longest_side, need=need, head_px=head_px,
-        estimate_head=estimate_head,
+        estimate_head=estimate_head, locate_faces=locate_faces,
     )
 
 
@@ -681,9 +770,9 @@ def load_oriented(path: Path, *, max_side: int | None = None) -> Image.Image:
 
     Same checks as for upload; ``max_side`` lets a preview decode a big JPEG cheaply.
     With ``max_side`` None the pixel grid matches ``PreparedPhoto.original_width/height``
-    (so ``foreground_rect / scale`` lands on it), except that a JPEG over 64 megapixels
-    is decoded at a reduced scale to bound memory: compare ``width`` with
-    ``original_width`` rather than assuming they are equal.
+    (so ``PreparedPhoto.to_original(foreground_rect)`` lands on it), except that a JPEG
+    over 64 megapixels is decoded at a reduced scale to bound memory: compare ``width``
+    with ``original_width`` rather than assuming they are equal.
     """
     path = Path(path)
     opened = _open(_read_file(path), path.name)

@@ -11,7 +11,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Any, overload
 
 from idphoto_desktop.core.errors import CancelledError
 from idphoto_desktop.core.geometry import Affine, Rect
@@ -137,8 +137,11 @@ class GenerateParams:
 class PreparedPhoto:
     """The photo as it will be uploaded, and how it relates to the clerk's original.
 
-    ``scale`` is uploaded pixels per original pixel (after EXIF orientation), so a
-    rectangle in uploaded pixels divided by ``scale`` lands on the original.
+    ``scale`` is uploaded pixels per original pixel (after EXIF orientation) and
+    ``offset_x``/``offset_y`` where the upload's top-left corner lies on the original
+    (original pixels; non-zero when the upload is cropped to the region the output can
+    come from). Map anything in uploaded pixels with :meth:`to_original`, the one place
+    that knows both.
     """
 
     data: bytes
@@ -151,6 +154,30 @@ class PreparedPhoto:
     scale: float
     source_sha256: str
     notes: tuple[str, ...] = ()
+    offset_x: float = 0.0
+    offset_y: float = 0.0
+
+    @property
+    def cropped(self) -> bool:
+        """True when the upload is a part of the photo, not all of it (a crop keeps at
+        most three quarters of the photo; 1 % allows for rounding the upload's size)."""
+        return bool(self.offset_x or self.offset_y) or (
+            self.width / self.scale < 0.99 * self.original_width
+            or self.height / self.scale < 0.99 * self.original_height
+        )
+
+    @overload
+    def to_original(self, value: Rect) -> Rect: ...
+
+    @overload
+    def to_original(self, value: tuple[float, float]) -> tuple[float, float]: ...
+
+    def to_original(self, value: Rect | tuple[float, float]) -> Rect | tuple[float, float]:
+        """A rectangle or a point in uploaded pixels, in the original's pixels."""
+        if isinstance(value, Rect):
+            x, y = self.to_original((value.x, value.y))
+            return Rect(x, y, value.width / self.scale, value.height / self.scale)
+        return (self.offset_x + value[0] / self.scale, self.offset_y + value[1] / self.scale)
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ from idphoto_desktop.pipeline.questions import Pending
 if TYPE_CHECKING:
     from PIL import Image
 
+    from idphoto_desktop.core.uploadcrop import FaceBox
     from idphoto_desktop.pipeline.run import JobRun
 
 log = logging.getLogger(__name__)
@@ -64,21 +65,33 @@ def prepare(ctx: JobContext, run: JobRun) -> None:
     from idphoto_desktop.core.uploadneed import upload_need
 
     # Sized from the need: never more pixels than the output needs, never fewer (the
-    # face detector's head estimate is used only for a photo larger than the need).
+    # face detector's faces are looked for only in a photo larger than the need), and
+    # cropped to the region the output can come from when there is one face.
     ctx.photo = prepare_photo(
         ctx.source,
-        need=upload_need(ctx.params.size, ctx.params.geometry),
-        estimate_head=_estimate_head,
+        need=upload_need(
+            ctx.params.size, ctx.params.geometry, ctx.params.face_index,
+            crop=crops_upload(ctx),
+        ),
+        locate_faces=_locate_faces,
     )
     if not ctx.source_name:
         ctx.source_name = ctx.source.name
 
 
-def _estimate_head(image: Image.Image) -> float | None:
-    """The offline detector's head height (loaded only for a photo larger than the need)."""
-    from idphoto_desktop.engines.offline.headsize import estimate_head_height
+def crops_upload(ctx: JobContext) -> bool:
+    """Whether the upload may be cropped to the region the output can come from: only
+    when it goes to the paid provider (bytes and privacy; the offline engine uploads
+    nothing) and the frame is the automatic one (an adjusted frame may reach anywhere)."""
+    adjust = ctx.params.adjust
+    return ctx.paid and (adjust is None or adjust.is_identity)
 
-    return estimate_head_height(image)
+
+def _locate_faces(image: Image.Image) -> list[FaceBox] | None:
+    """The offline detector's faces (loaded only for a photo larger than the need)."""
+    from idphoto_desktop.engines.offline.headsize import locate_faces
+
+    return locate_faces(image)
 
 
 # --------------------------------------------------------------------------- check
@@ -215,7 +228,9 @@ def look_up(ctx: JobContext, run: JobRun) -> None:
         return
     use = _answer(ctx, "use_stored", entry, run.questions.use_stored(ctx, entry))
     if use:
-        ctx.result = entry.to_result()
+        from idphoto_desktop.core.stored_grid import from_stored_grid
+
+        ctx.result = from_stored_grid(entry.to_result(), ctx.photo)
         ctx.stored = entry
 
 
@@ -272,9 +287,11 @@ def record(ctx: JobContext, run: JobRun) -> None:
     if ctx.history is None:
         return  # the clerk switched the history off: nothing is kept on disk by choice
     digest = rule.input_digest(ctx.photo.source_sha256 if ctx.photo else None, ctx.image_url)
+    from idphoto_desktop.core.stored_grid import to_stored_grid
+
     try:  # the history first; the recovery folder when it cannot keep a paid result
         ctx.entry_id = ctx.history().add(
-            digest, ctx.engine_params, ctx.result, ctx.source_name,
+            digest, ctx.engine_params, to_stored_grid(ctx.result, ctx.photo), ctx.source_name,
             customer=ctx.customer, key=ctx.history_key,
         )
         return

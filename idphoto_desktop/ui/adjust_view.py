@@ -562,6 +562,9 @@ class FrameAdjuster(QObject):
         params, result, pixels = kept
         history = window.services.studio.history
         digest = photo.prepared.source_sha256
+        from idphoto_desktop.core.stored_grid import to_stored_grid
+
+        result = to_stored_grid(result, photo.prepared)
         source = photo.source_path.name if photo.source_path is not None else photo.label
         customer = window.watch_folder.strip.customer()
 
@@ -589,7 +592,13 @@ class FrameAdjuster(QObject):
         return photo.display_scale / photo.prepared.scale
 
     def _widget_point(self, x: float, y: float, factor: float) -> QPointF:
-        return self.view.image_to_widget(x * factor, y * factor)
+        """A point in uploaded pixels on the view (``factor``: display px per uploaded px,
+        for the caller's distances; the offset of a cropped upload comes from the photo)."""
+        photo = self.window.photo
+        if photo is None or photo.prepared is None:
+            return self.view.image_to_widget(x * factor, y * factor)
+        ox, oy = photo.prepared.to_original((x, y))
+        return self.view.image_to_widget(ox * photo.display_scale, oy * photo.display_scale)
 
     def _paint(self, painter: QPainter) -> None:
         photo = self.window.photo
@@ -608,10 +617,8 @@ class FrameAdjuster(QObject):
         """A face's box (uploaded pixels: the check looks at the upload) in the original
         view's widget pixels."""
         scale = self._to_display() or 1.0
-        top_left = self.view.image_to_widget(face.x * scale, face.y * scale)
-        bottom_right = self.view.image_to_widget(
-            (face.x + face.width) * scale, (face.y + face.height) * scale
-        )
+        top_left = self._widget_point(face.x, face.y, scale)
+        bottom_right = self._widget_point(face.x + face.width, face.y + face.height, scale)
         return QRectF(top_left, bottom_right)
 
     def _paint_faces(self, painter: QPainter) -> None:

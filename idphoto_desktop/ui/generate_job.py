@@ -107,11 +107,14 @@ def _sized_for(plan: _Plan) -> jobs.LoadedPhoto | None:
     """Worker: when the photo's upload was sized for another output, size it for this one
     (from the one decode kept at opening) and use it; the window then keeps it."""
     from idphoto_desktop.core.uploadneed import upload_need
+    from idphoto_desktop.pipeline.steps import crops_upload
 
     loaded, ctx = plan.loaded, plan.ctx
     if loaded is None or loaded.decoded is None or ctx.photo is None:
         return None
-    need = upload_need(ctx.params.size, ctx.params.geometry)
+    need = upload_need(
+        ctx.params.size, ctx.params.geometry, ctx.params.face_index, crop=crops_upload(ctx)
+    )
     if need == loaded.need:
         return None
     resized = jobs.upload_for(loaded, need)

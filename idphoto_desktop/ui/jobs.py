@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from PIL import Image
 
     from idphoto_desktop.core.imageprep import DecodedPhoto
+    from idphoto_desktop.core.uploadcrop import FaceBox
     from idphoto_desktop.core.uploadneed import UploadNeed
 
 DISPLAY_LONGEST_SIDE = 2400
@@ -53,8 +54,7 @@ class LoadedPhoto:
         """The provider's rectangle (uploaded pixels) on the shown original."""
         if self.prepared is None or self.original is None:
             return None
-        factor = self.display_scale / self.prepared.scale
-        r = rect.scaled(factor)
+        r = self.prepared.to_original(rect).scaled(self.display_scale)
         return [(r.x, r.y), (r.right, r.y), (r.right, r.bottom), (r.x, r.bottom)]
 
 
@@ -91,11 +91,11 @@ def _display_copy(image: Image.Image) -> tuple[QImage, float]:
     return pil_to_qimage(image), scale
 
 
-def estimate_head(image: Image.Image) -> float | None:
-    """The offline detector's head estimate for sizing uploads (None without models)."""
-    from idphoto_desktop.engines.offline.headsize import estimate_head_height
+def locate_faces(image: Image.Image) -> list[FaceBox] | None:
+    """The offline detector's faces for sizing and cropping uploads (None without models)."""
+    from idphoto_desktop.engines.offline.headsize import locate_faces as locate
 
-    return estimate_head_height(image)
+    return locate(image)
 
 
 def load_photo_file(
@@ -117,7 +117,7 @@ def load_photo_file(
     progress(40, QCoreApplication.translate("Jobs", "Making the preview"))
     prepared, shown = imageprep.prepare_with_preview(
         decoded, need, DISPLAY_LONGEST_SIDE,
-        estimate_head=estimate_head if need is not None else None,
+        locate_faces=locate_faces if need is not None else None,
     )
     original = pil_to_qimage(shown)
     scale = shown.width / prepared.original_width
@@ -135,11 +135,20 @@ def upload_for(photo: LoadedPhoto, need: UploadNeed) -> LoadedPhoto:
 
     if photo.decoded is None or photo.need == need:
         return photo
-    size = imageprep.upload_size(photo.decoded, need, estimate_head=estimate_head)
-    if photo.prepared is not None and size == (photo.prepared.width, photo.prepared.height):
+    plan = imageprep.upload_size(photo.decoded, need, locate_faces=locate_faces)
+    p = photo.prepared
+    if p is not None and plan == _plan_of(p):
         return photo  # the same upload: keep it (and the photo the window shows)
-    prepared = imageprep.prepare_from(photo.decoded, need, estimate_head=estimate_head)
+    prepared = imageprep.prepare_from(photo.decoded, need, locate_faces=locate_faces)
     return replace(photo, prepared=prepared, need=need)
+
+
+def _plan_of(p: PreparedPhoto) -> tuple[int, int, int, int, int, int]:
+    """An upload's region of the original and its size, as ``upload_size`` gives them."""
+    left, top = round(p.offset_x), round(p.offset_y)
+    right = left + round(p.width / p.scale)
+    bottom = top + (p.original_height if not p.cropped else round(p.height / p.scale))
+    return (left, top, right, bottom, p.width, p.height)
 
 
 def load_photo_bytes(

@@ -538,7 +538,7 @@ class MainWindow(QMainWindow):
         if p is None:
             return self.tr("Image address: {0}").format(photo.label)
         text = f"{photo.label} · {p.original_width}×{p.original_height} px"
-        if p.scale != 1.0:
+        if p.scale != 1.0 or p.cropped:
             text += " " + self.tr("(sent as {0}×{1})").format(p.width, p.height)
         return text
 
@@ -649,13 +649,16 @@ class MainWindow(QMainWindow):
         self.generator.start()
 
     def _upload_need(self) -> UploadNeed | None:
-        """What the chosen output needs from the upload (None: nothing chosen yet)."""
+        """What the chosen output needs from the upload (None: nothing chosen yet); cropped
+        only for the paid provider (the Generate job sizes it again if the engine changes)."""
         from idphoto_desktop.core.uploadneed import upload_need
+        from idphoto_desktop.ui.services import ENGINE_CLOUD
 
+        crop = self.engine_picker.engine() == ENGINE_CLOUD
         if self.preset_picker.is_custom():
-            return upload_need(PhotoSize(*self.preset_picker.custom_size()))
+            return upload_need(PhotoSize(*self.preset_picker.custom_size()), crop=crop)
         preset = self.current_preset()
-        return None if preset is None else upload_need(preset.size, preset.geometry)
+        return None if preset is None else upload_need(preset.size, preset.geometry, crop=crop)
 
     def cancel_job(self) -> None:
         """The window is free at once (a paid call may finish in the background)."""

@@ -23,7 +23,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QPushButton
 
 from idphoto_desktop.core.errors import IdPhotoError
-from idphoto_desktop.core.job import OutputFormat
+from idphoto_desktop.core.job import OutputFormat, PreparedPhoto
 from idphoto_desktop.ui import jobs
 from idphoto_desktop.ui.dialogs import replace_dialog
 from idphoto_desktop.ui.errors import clerk_text
@@ -54,9 +54,17 @@ class ResultOrigin:
     framing_key: str = ""  # the stored entry's (face and frame adjustment, issue 12)
 
 
-def _entry_image(entry: HistoryEntry, color: str | None) -> jobs.GeneratedImage:
-    """Worker: decode a stored result and colour it as the window shows results now."""
-    return jobs.to_generated(entry.to_result(), color)
+def _entry_image(
+    entry: HistoryEntry, color: str | None, photo: PreparedPhoto | None = None
+) -> jobs.GeneratedImage:
+    """Worker: decode a stored result and colour it as the window shows results now; made
+    from ``photo`` (the same file), its rectangle and crop in that upload's pixels."""
+    from idphoto_desktop.core.stored_grid import from_stored_grid
+
+    result = entry.to_result()
+    if photo is not None and photo.source_sha256 == entry.input_sha256:
+        result = from_stored_grid(result, photo)
+    return jobs.to_generated(result, color)
 
 
 class Studio(QObject):
@@ -241,10 +249,12 @@ class Studio(QObject):
     def open_entry(self, entry_id: int, then: Callable[[], None] | None = None) -> None:
         """Show a stored result, labelled as from the history."""
         history, color = self.services.history, self._color()
+        shown = self.window.photo
+        prepared = shown.prepared if shown is not None else None
 
         def work(_p: object, _c: object) -> tuple[jobs.GeneratedImage, HistoryEntry]:
             entry = history().get(entry_id)
-            return _entry_image(entry, color), entry
+            return _entry_image(entry, color, prepared), entry
 
         def done(value: object) -> None:
             assert isinstance(value, tuple)

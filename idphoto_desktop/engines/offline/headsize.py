@@ -16,14 +16,15 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from idphoto_desktop.core.uploadcrop import HEAD_PER_BOX, FaceBox
+
 if TYPE_CHECKING:
     from PIL import Image
 
-# Crown-to-chin height over the detector box's height. Measured on the 16 photos of
-# ../shared/photos against the offline engine's own crown and chin (hair included):
-# 1.15..1.83, median 1.58. The lowest, so the head is not over-estimated; the need's
-# provider margin (1.05) covers what is left.
-HEAD_PER_BOX_LOW = 1.15
+# Crown-to-chin height over the detector box's height: the lowest measured (see
+# core.uploadcrop.HEAD_PER_BOX), so the head is not over-estimated; the need's provider
+# margin (1.05) covers what is left.
+HEAD_PER_BOX_LOW = HEAD_PER_BOX[0]
 WORK_SIDE = 640  # the copy the detector looks at: faces far below this are not ID photos
 
 _lock = threading.Lock()
@@ -56,6 +57,11 @@ def _models_folder() -> Path | None:
 
 def face_box_heights(image: Image.Image, models_dir: Path | None = None) -> list[float]:
     """Heights of the detected face boxes in ``image``'s pixels, largest first."""
+    return [box.height for box in face_boxes(image, models_dir)]
+
+
+def face_boxes(image: Image.Image, models_dir: Path | None = None) -> list[FaceBox]:
+    """The detected face boxes in ``image``'s pixels, tallest first (none without models)."""
     import numpy as np
     from PIL import Image as PILImage
 
@@ -82,7 +88,23 @@ def face_box_heights(image: Image.Image, models_dir: Path | None = None) -> list
         return np.asarray(scores, np.float32), np.asarray(raw, np.float32)
 
     faces = detector.detect_faces(pixels, run)
-    return [d.height / factor for d in faces]
+    boxes = [FaceBox(d.x0 / factor, d.y0 / factor, d.x1 / factor, d.y1 / factor) for d in faces]
+    return sorted(boxes, key=lambda box: -box.height)
+
+
+def locate_faces(image: Image.Image, models_dir: Path | None = None) -> list[FaceBox] | None:
+    """Every face's box for sizing and cropping an upload; None when it cannot be known.
+
+    None (models missing or broken) is not "no face": the caller then keeps its
+    conservative rules. Never raises for a missing or damaged model.
+    """
+    folder = models_dir or _models_folder()
+    if folder is None:
+        return None
+    try:
+        return face_boxes(image, folder)
+    except Exception:  # an estimate only: a broken model must not stop the upload
+        return None
 
 
 def estimate_head_height(image: Image.Image, models_dir: Path | None = None) -> float | None:

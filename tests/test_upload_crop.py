@@ -1,0 +1,395 @@
+"""Uploads cropped to the region the output can come from (issue 18), on real photos.
+
+The photos are shared portraits upscaled past the size at which faces are looked for
+(4 MP), JPEG-encoded here, never committed. Where the output comes from is the offline
+engine's own frame, measured on the whole photo; the provider is the sandbox on
+127.0.0.1 backed by the offline engine, through the real client.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from idphoto_desktop.api.client import ProviderClient
+from idphoto_desktop.core import validation
+from idphoto_desktop.core.geometry import Affine, Rect
+from idphoto_desktop.core.imageprep import decode_photo, prepare_from, upload_need
+from idphoto_desktop.core.job import (
+    FrameAdjust,
+    GenerateParams,
+    GenerateRequest,
+    GenerateResult,
+    OutputFormat,
+    PhotoSize,
+    PreparedPhoto,
+)
+from idphoto_desktop.core.presets import get_preset
+from idphoto_desktop.core.stored_grid import from_stored_grid, to_stored_grid
+from idphoto_desktop.core.uploadcrop import FaceBox, upload_region
+from idphoto_desktop.core.uploadneed import UploadNeed
+from idphoto_desktop.engines.cloud import CloudEngine
+from idphoto_desktop.engines.offline import OfflineEngine
+from idphoto_desktop.engines.offline.headsize import locate_faces
+from idphoto_desktop.pipeline import JobContext, run_job
+from idphoto_desktop.storage.history import History
+from tests.fixtures.sandbox import SandboxFactory
+
+LARGEST = "hk_passport_digital"  # 1280x1600, head 64-72 %, no top-margin rule
+CROPPED = (LARGEST, "cn_visa_digital")
+"""Presets whose frames leave enough of each of these photos out to crop (us_passport's
+head range, 50-69 %, lets the frame cover most of a head-and-shoulders photo; these and
+de_biometric have an eye-line rule too, cn_visa_digital a top-margin rule)."""
+PORTRAITS = [  # (photo, upscale, turn): heads from a third to a sixth of the photo's height
+    ("hivision_test0.jpg", 3.5, 0),
+    ("hivision_test0.jpg", 3.5, 8),  # a head tilted at ICAO's roll limit: the frame turns
+    ("fr_obama.jpg", 2.2, 0),
+    ("fr_biden.jpg", 1.6, -8),
+    ("fr_tests_obama3.jpg", 1.4, 0),
+]
+
+
+def _big(photos_dir: Path, name: str, factor: float, turn: float = 0.0) -> bytes:
+    with Image.open(photos_dir / name) as opened:
+        photo = opened.convert("RGB")
+    size = (round(photo.width * factor), round(photo.height * factor))
+    big = photo.resize(size, Image.Resampling.BICUBIC)
+    if turn:
+        big = big.rotate(turn, resample=Image.Resampling.BICUBIC, fillcolor=(128, 128, 128))
+    buf = io.BytesIO()
+    big.save(buf, "JPEG", quality=92)
+    return buf.getvalue()
+
+
+def _prepare(data: bytes, need: UploadNeed, models_dir: Path) -> PreparedPhoto:
+    decoded = decode_photo(data, "photo.jpg")
+    return prepare_from(decoded, need, locate_faces=lambda image: locate_faces(image, models_dir))
+
+
+def _needs(preset_id: str) -> tuple[UploadNeed, UploadNeed]:
+    """The preset's need, and the same need with cropping off (the whole photo)."""
+    preset = get_preset(preset_id)
+    need = upload_need(preset.size, preset.geometry)
+    return need, replace(need, crop=False)
+
+
+def _generate(photo: PreparedPhoto, preset_id: str, models_dir: Path) -> GenerateResult:
+    preset = get_preset(preset_id)
+    params = GenerateParams(preset.size, OutputFormat.PNG, geometry=preset.geometry)
+    return OfflineEngine(models_dir).generate(GenerateRequest(params, photo=photo))
+
+
+def _frame_on_original(
+    photo: PreparedPhoto, result: GenerateResult
+) -> tuple[list[tuple[float, float]], float]:
+    """The output frame's corners on the original, and the frame's height there."""
+    crop = result.crop
+    assert crop is not None
+    m = np.linalg.inv(np.array([[crop.a, crop.b, crop.c], [crop.d, crop.e, crop.f], [0, 0, 1]]))
+    corners = []
+    for x, y in ((0, 0), (result.width, 0), (result.width, result.height), (0, result.height)):
+        u = m @ np.array([x, y, 1.0])
+        corners.append(photo.to_original((float(u[0]), float(u[1]))))
+    height = float(np.hypot(*np.subtract(corners[3], corners[0])))
+    return corners, height
+
+
+@pytest.mark.parametrize(("name", "factor", "turn"), PORTRAITS)
+@pytest.mark.parametrize(
+    "preset_id", [LARGEST, "us_passport", "cn_visa_digital", "de_biometric"]
+)
+def test_the_crop_holds_the_engines_frame_with_room_to_spare(
+    photos_dir: Path, models_dir: Path, name: str, factor: float, turn: float, preset_id: str
+) -> None:
+    data = _big(photos_dir, name, factor, turn)
+    need, whole_need = _needs(preset_id)
+    whole = _prepare(data, whole_need, models_dir)
+    assert (whole.offset_x, whole.offset_y) == (0.0, 0.0) and not whole.cropped
+    corners, frame_h = _frame_on_original(whole, _generate(whole, preset_id, models_dir))
+    cropped = _prepare(data, need, models_dir)
+    assert cropped.cropped or preset_id not in CROPPED, (name, preset_id)
+    assert any(n.startswith("Cropped to the part") for n in cropped.notes) == cropped.cropped
+    left, top = cropped.offset_x, cropped.offset_y
+    right = left + cropped.width / cropped.scale
+    bottom = top + cropped.height / cropped.scale
+    room = 0.05 * frame_h  # half our stated provider margin, as a floor
+    for x, y in corners:
+        # inside the region with room to spare, unless the frame runs off the photo there
+        assert x >= left + room or left == 0, (name, preset_id, x, left)
+        assert y >= top + room or top == 0, (name, preset_id, y, top)
+        assert x <= right - room or right >= whole.original_width - 1, (name, preset_id, x, right)
+        assert y <= bottom - room or bottom >= whole.original_height - 1, (name, y, bottom)
+    # never enlarged, and the head the output needs is there (the engine measures it)
+    assert cropped.scale <= 1.0
+    result = _generate(cropped, preset_id, models_dir)
+    assert result.crop is not None and result.guides is not None
+    head = result.guides.head_height / float(np.hypot(result.crop.a, result.crop.d))
+    preset = get_preset(preset_id)
+    assert preset.geometry.head_fraction is not None
+    # a head smaller than the need in the photo itself is sent at full size
+    assert head >= preset.height_px * max(preset.geometry.head_fraction) or cropped.scale == 1.0
+
+
+def test_the_providers_rectangle_lands_on_the_same_place_from_a_cropped_upload(
+    photos_dir: Path, models_dir: Path, sandbox_factory: SandboxFactory, sandbox_token: str
+) -> None:
+    data = _big(photos_dir, "fr_obama.jpg", 2.2)
+    need, whole_need = _needs(LARGEST)
+    whole = _prepare(data, whole_need, models_dir)
+    cropped = _prepare(data, need, models_dir)
+    assert cropped.cropped and cropped.offset_x > 0
+    server = sandbox_factory(engine=OfflineEngine(models_dir))
+    preset = get_preset(LARGEST)
+    params = GenerateParams(preset.size, OutputFormat.PNG, geometry=preset.geometry)
+    rects = []
+    frames = []
+    with ProviderClient(sandbox_token, base_url=server.base_url) as client:
+        for photo in (whole, cropped):
+            result = client.generate(GenerateRequest(params, photo=photo, sync=True))
+            assert result.foreground_rect is not None
+            rects.append(photo.to_original(result.foreground_rect))
+            frames.append(_frame_on_original(photo, _generate(photo, LARGEST, models_dir))[0])
+    a, b = rects
+    # The person's box from the cropped upload is the whole photo's box clipped to the
+    # region (the shoulders may run off it): the crown within 2 % of the box's height,
+    # the other edges within 4 % (the engine's person mask is made from a different
+    # picture: the whole photo or a part of it).
+    tolerance = 0.02 * a.height
+    sides = 0.04 * a.height
+    left, top = cropped.offset_x, cropped.offset_y
+    right = left + cropped.width / cropped.scale
+    bottom = top + cropped.height / cropped.scale
+    assert abs(a.y - b.y) <= tolerance  # the crown: well inside the region
+    assert abs(max(a.x, left) - b.x) <= sides
+    assert abs(min(a.right, right) - b.right) <= sides
+    assert abs(min(a.bottom, bottom) - b.bottom) <= sides
+    # the output frame itself (where the ID photo comes from) is the same
+    for (x0, y0), (x1, y1) in zip(frames[0], frames[1], strict=True):
+        assert abs(x0 - x1) <= tolerance and abs(y0 - y1) <= tolerance
+
+
+def test_a_group_photo_is_not_cropped_without_a_chosen_face(
+    photos_dir: Path, models_dir: Path
+) -> None:
+    data = _big(photos_dir, "fr_two_people.jpg", 3.0)
+    need, _whole = _needs(LARGEST)
+    with Image.open(io.BytesIO(data)) as opened:
+        assert len(locate_faces(opened.convert("RGB"), models_dir) or []) == 2
+    photo = _prepare(data, need, models_dir)
+    assert not photo.cropped and (photo.offset_x, photo.offset_y) == (0.0, 0.0)
+    assert not any(note.startswith("Cropped") for note in photo.notes)
+
+
+def test_a_chosen_face_keeps_the_whole_photo(photos_dir: Path, models_dir: Path) -> None:
+    """Face numbers are the whole photo's, left to right (``idphoto check``): kept whole."""
+    preset = get_preset(LARGEST)
+    need = upload_need(preset.size, preset.geometry, face_index=1)
+    photo = _prepare(_big(photos_dir, "fr_obama.jpg", 2.2), need, models_dir)
+    assert not photo.cropped
+
+
+def test_no_face_sends_the_whole_photo(models_dir: Path) -> None:
+    rng = np.random.default_rng(3)
+    ys, xs = np.mgrid[0:3000, 0:2000]
+    pixels = np.stack([xs % 256, ys % 256, (xs + ys) % 256], axis=2).astype(np.float32)
+    pixels += rng.standard_normal(pixels.shape).astype(np.float32) * 6
+    image = Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8))
+    assert locate_faces(image, models_dir) == []  # looked for, none found (not: no models)
+    buf = io.BytesIO()
+    image.save(buf, "JPEG", quality=90)
+    need, _whole = _needs(LARGEST)
+    photo = _prepare(buf.getvalue(), need, models_dir)
+    assert not photo.cropped and (photo.width, photo.height) == (2000, 3000)
+
+
+def test_the_region_rules() -> None:
+    need = upload_need(PhotoSize(1280, 1600), get_preset(LARGEST).geometry)
+    box = FaceBox(1800, 2000, 2200, 2400)
+    region = upload_region([box], 4000, 6000, need)
+    assert region is not None
+    # the box and the head above it (up to 1.83 box heights from the chin) are inside
+    assert region.left < box.x0 and region.right > box.x1
+    assert region.top < box.y1 - 1.83 * box.height and region.bottom > box.y1
+    assert upload_region([], 4000, 6000, need) is None
+    assert upload_region([box, FaceBox(100, 100, 300, 300)], 4000, 6000, need) is None
+    assert upload_region([box], 4000, 6000, replace(need, crop=False)) is None
+    custom = upload_need(PhotoSize(600, 800))  # no head rule: any frame
+    assert upload_region([box], 4000, 6000, custom) is None
+    # an eye-line rule (us_passport) can only narrow the frames' union, never widen it
+    us = upload_need(PhotoSize(600, 600), get_preset("us_passport").geometry)
+    small_box = FaceBox(1900, 2500, 2100, 2700)
+    with_eyes = upload_region([small_box], 4000, 6000, us)
+    without = upload_region([small_box], 4000, 6000, replace(us, eye_from_bottom=None))
+    assert with_eyes is not None and without is not None
+    assert without.top <= with_eyes.top and with_eyes.bottom <= without.bottom
+    assert with_eyes.height < without.height
+    # a face filling the photo: the region would be nearly all of it, not worth a crop
+    assert upload_region([FaceBox(1000, 1500, 3000, 3500)], 4000, 6000, need) is None
+
+
+def test_one_mapping_for_rects_and_points() -> None:
+    photo = PreparedPhoto(
+        b"x", "image/jpeg", "photo.jpg", 500, 600, 4000, 6000, 0.5, "0" * 64,
+        offset_x=300.0, offset_y=200.0,
+    )
+    assert photo.cropped
+    assert photo.to_original((10.0, 20.0)) == (320.0, 240.0)
+    assert photo.to_original(Rect(10, 20, 50, 60)) == Rect(320, 240, 100, 120)
+    result = GenerateResult(
+        b"png", OutputFormat.PNG, 100, 100, "offline",
+        foreground_rect=Rect(10, 20, 50, 60), crop=Affine(2.0, 0.0, -5.0, 0.0, 2.0, -7.0),
+    )
+    stored = to_stored_grid(result, photo)
+    assert stored.foreground_rect == Rect(160, 120, 50, 60)  # + offset x scale
+    assert stored.crop is not None and stored.crop.apply(160, 120) == result.crop.apply(10, 20)  # type: ignore[union-attr]
+    assert from_stored_grid(stored, photo) == result
+
+
+def test_a_stored_result_from_a_cropped_upload_maps_right_when_reused_uncropped(
+    photos_dir: Path, models_dir: Path, tmp_path: Path
+) -> None:
+    source = tmp_path / "portrait.jpg"
+    source.write_bytes(_big(photos_dir, "fr_obama.jpg", 2.2))
+    need, whole_need = _needs(LARGEST)
+    data = source.read_bytes()
+    cropped, whole = _prepare(data, need, models_dir), _prepare(data, whole_need, models_dir)
+    assert cropped.cropped and cropped.source_sha256 == whole.source_sha256
+    preset = get_preset(LARGEST)
+    params = validation.make_params(
+        preset.size, OutputFormat.PNG, preset_id=preset.id, geometry=preset.geometry
+    )
+
+    def job(photo: PreparedPhoto) -> JobContext:
+        return run_job(JobContext(
+            params=params, engine_name="offline", engine_factory=lambda: OfflineEngine(models_dir),
+            paid=False, photo=photo, history=lambda: history, checker=None,
+        ))
+
+    with History(tmp_path / "h.sqlite3") as history:
+        made = job(cropped)
+        assert made.fresh and made.result is not None and made.result.foreground_rect
+        reused = job(whole)
+        assert reused.stored is not None and not reused.fresh and reused.result is not None
+        assert reused.result.foreground_rect is not None
+        a = cropped.to_original(made.result.foreground_rect)
+        b = whole.to_original(reused.result.foreground_rect)
+        assert abs(a.x - b.x) < 1.5 and abs(a.y - b.y) < 1.5
+        assert abs(a.width - b.width) < 1.5 and abs(a.height - b.height) < 1.5
+
+
+@pytest.mark.parametrize(
+    ("engine", "adjust", "cropped"),
+    [("cloud", None, True), ("offline", None, False), ("cloud", FrameAdjust(dx=0.2), False)],
+)
+def test_the_job_crops_only_what_goes_to_the_provider_with_the_automatic_frame(
+    photos_dir: Path, models_dir: Path, tmp_path: Path, sandbox_factory: SandboxFactory,
+    sandbox_token: str, engine: str, adjust: FrameAdjust | None, cropped: bool,
+) -> None:
+    """The offline engine uploads nothing (and the clerk's frame may reach anywhere on
+    the photo), an adjusted frame likewise: both keep the whole photo."""
+    source = tmp_path / "portrait.jpg"
+    source.write_bytes(_big(photos_dir, "fr_obama.jpg", 2.2))
+    preset = get_preset(LARGEST)
+    params = validation.make_params(
+        preset.size, OutputFormat.PNG, preset_id=preset.id, geometry=preset.geometry,
+        adjust=adjust,
+    )
+    server = sandbox_factory(engine=OfflineEngine(models_dir))
+    factory = (
+        (lambda: CloudEngine(ProviderClient(sandbox_token, base_url=server.base_url)))
+        if engine == "cloud" else (lambda: OfflineEngine(models_dir))
+    )
+    ctx = run_job(JobContext(
+        params=params, engine_name=engine, engine_factory=factory, paid=engine == "cloud",
+        source=source, history=None, checker=None,
+    ))
+    assert ctx.photo is not None and ctx.result is not None
+    assert ctx.photo.cropped == cropped
+
+
+def test_the_window_shows_the_whole_photo_and_draws_upload_pixels_through_the_crop(
+    photos_dir: Path, tmp_path: Path
+) -> None:
+    pytest.importorskip("PySide6")
+    from idphoto_desktop.core.job import CancelToken
+    from idphoto_desktop.ui import jobs
+
+    path = tmp_path / "portrait.jpg"
+    path.write_bytes(_big(photos_dir, "fr_obama.jpg", 2.2))
+    need, whole_need = _needs(LARGEST)
+    loaded = jobs.load_photo_file(path, lambda p, t: None, CancelToken(), need)
+    p = loaded.prepared
+    assert p is not None and p.cropped and loaded.original is not None
+    ds = loaded.display_scale
+    assert loaded.original.width() == round(p.original_width * ds)  # the whole photo shown
+    corners = loaded.overlay_on_original(Rect(0, 0, p.width, p.height))
+    assert corners is not None
+    assert corners[0] == pytest.approx((p.offset_x * ds, p.offset_y * ds))
+    assert corners[2] == pytest.approx(
+        ((p.offset_x + p.width / p.scale) * ds, (p.offset_y + p.height / p.scale) * ds)
+    )
+    assert jobs.upload_for(loaded, need) is loaded  # the same upload: kept
+    whole = jobs.upload_for(loaded, whole_need)
+    assert whole.prepared is not None and not whole.prepared.cropped
+    assert whole.original is loaded.original
+
+
+def test_the_command_line_prints_the_rectangle_on_the_original_too(
+    photos_dir: Path, models_dir: Path, tmp_path: Path, sandbox_factory: SandboxFactory,
+    sandbox_token: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+) -> None:
+    from idphoto_desktop.cli import main
+
+    source = tmp_path / "portrait.jpg"
+    data = _big(photos_dir, "fr_obama.jpg", 2.2)
+    source.write_bytes(data)
+    server = sandbox_factory(engine=OfflineEngine(models_dir))
+    monkeypatch.setenv("IDPHOTO_TOKEN", sandbox_token)
+    code = main([
+        "generate", str(source), "--preset", LARGEST, "--format", "png",
+        "--api-url", server.base_url, "-o", str(tmp_path / "out.png"),
+    ])
+    assert code == 0
+    lines = {
+        line.rsplit("(", 1)[1]: [int(v.split("=")[1]) for v in line.split()[1:5]]
+        for line in capsys.readouterr().out.splitlines() if line.startswith("foreground_rect")
+    }
+    up, orig = lines["uploaded image pixels)"], lines["original photo pixels)"]
+    # the same rectangle, through the same crop and scale the job used
+    photo = _prepare(data, _needs(LARGEST)[0], models_dir)
+    assert photo.cropped
+    expected = photo.to_original(Rect(*up))
+    assert orig == pytest.approx(list(expected.as_ints()), abs=2)
+
+
+def test_a_stored_result_opened_from_the_history_panel_lands_on_the_photo_shown(
+    tmp_path: Path,
+) -> None:
+    """The history keeps the uncropped grid; the window shows it in its upload's grid."""
+    pytest.importorskip("PySide6")
+    from idphoto_desktop.ui.studio import _entry_image
+
+    buf = io.BytesIO()
+    Image.new("RGBA", (120, 160), (10, 20, 30, 255)).save(buf, "PNG")
+    digest = "ab" * 32
+    photo = PreparedPhoto(
+        b"x", "image/jpeg", "photo.jpg", 500, 600, 4000, 6000, 0.5, digest,
+        offset_x=300.0, offset_y=200.0,
+    )
+    made = GenerateResult(
+        buf.getvalue(), OutputFormat.PNG, 120, 160, "cloud",
+        foreground_rect=Rect(10, 20, 50, 60), crop=Affine(2.0, 0.0, -5.0, 0.0, 2.0, -7.0),
+    )
+    params = validation.make_params(PhotoSize(120, 160), OutputFormat.PNG)
+    with History(tmp_path / "h.sqlite3") as history:
+        entry_id = history.add(digest, params, to_stored_grid(made, photo), "photo.jpg")
+        entry = history.get(entry_id)
+    shown = _entry_image(entry, None, photo).result
+    assert shown.foreground_rect == made.foreground_rect and shown.crop == made.crop
+    other = replace(photo, source_sha256="cd" * 32)  # another photo: left as stored
+    assert _entry_image(entry, None, other).result.foreground_rect == Rect(160, 120, 50, 60)
