@@ -39,6 +39,13 @@ class CheckAlongside:
         except BaseException as err:  # handed to the job's thread at join()
             self._error = err
 
+    def settle(self, seconds: float) -> bool:
+        """Wait at most ``seconds`` for the check to end, its outcome dropped; True if
+        it ended. A process must not exit while the check is inside OpenCV: its native
+        threads would be torn down under it (``terminate called``, SIGABRT)."""
+        self._thread.join(seconds)
+        return not self._thread.is_alive()
+
     def join(self) -> Any:
         """Wait for the check; its report, or its exception raised here."""
         self._thread.join()

@@ -87,12 +87,26 @@ class JobRun:
 
 def _settle_check(ctx: JobContext, run: JobRun) -> None:
     """A job that fails waits for a check still running beside it (never left working
-    while the process exits); the failure, not the check's, is what is raised. A
-    Cancel or Ctrl+C does not wait: the check's daemon thread ends on its own."""
+    while the process exits); the failure, not the check's, is what is raised. The
+    clerk's Cancel does not wait: the window goes on and the check's thread ends on its
+    own; Ctrl+C waits only for the check to leave OpenCV (:func:`_stop_check`)."""
     try:
         await_check(ctx, run)
     except Exception:  # the job's own error is the one to report
         log.debug("the check beside a failed job failed too", exc_info=True)
+
+
+CHECK_SETTLE_S = 5.0
+"""How long Ctrl+C waits for a check beside the call (it ends within about half a second;
+the bound is only for a check that hangs)."""
+
+
+def _stop_check(ctx: JobContext) -> None:
+    """Ctrl+C or shutdown: the process is about to exit, so a check still inside OpenCV
+    is let finish first (an exit under it aborts the process); its report is dropped."""
+    pending, ctx.check_alongside = ctx.check_alongside, None
+    if pending is not None and not pending.settle(CHECK_SETTLE_S):
+        log.warning("the capture check did not end within %.0f s of Ctrl+C", CHECK_SETTLE_S)
 
 
 def _no_progress(_percent: int, _text: str) -> None:
@@ -140,8 +154,10 @@ def run_job(
         except BaseException as err:
             if ctx.fresh and not ctx.kept:
                 record(ctx, run)
-            if not isinstance(err, (KeyboardInterrupt, CancelledError)):
-                _settle_check(ctx, run)  # a stop is never held up by the check
+            if isinstance(err, KeyboardInterrupt) or run.abort.cancelled:
+                _stop_check(ctx)  # the process is about to exit
+            elif not isinstance(err, CancelledError):  # the clerk's Cancel never waits
+                _settle_check(ctx, run)
             raise
     if cancel.cancelled and ctx.fresh:
         if ctx.paid_call:
