@@ -290,19 +290,21 @@ class FrameAdjuster(QObject):
         checker = window.services.capture_check
         if photo is None or photo.prepared is None or checker is None:
             return
-        if checker == "auto":
-            from idphoto_desktop.pipeline.steps import default_checker
-
-            checker = default_checker()
-            if checker is None:
-                return
-        data, seq, check = photo.prepared.data, window.photo_seq, checker
+        data, seq, given = photo.prepared.data, window.photo_seq, checker
 
         def work(_p: ProgressCallback, _c: CancelToken) -> object:
             import io
 
             from PIL import Image
 
+            if given == "auto":  # imported here: numpy and OpenCV stall the window
+                from idphoto_desktop.pipeline.steps import default_checker
+
+                check = default_checker()
+            else:
+                check = given
+            if check is None:
+                return None
             with Image.open(io.BytesIO(data)) as opened:
                 image = opened.convert("RGB")
             try:
