@@ -146,15 +146,9 @@ def _history_enabled() -> bool:
         return True
 
 
-def cmd_generate(args: argparse.Namespace, shared: _Shared | None = None) -> int:
+def cmd_generate(args: argparse.Namespace, shared: _Shared) -> int:
     """One pipeline job: the engine is asked for a transparent PNG once, the format and
     colour are composed here, the file is written before the history record."""
-    if shared is None:
-        shared = _Shared(args)
-        try:
-            return cmd_generate(args, shared)
-        finally:
-            shared.close()
     from idphoto_desktop.core.presets import get_preset
     from idphoto_desktop.pipeline import (
         Answers,
@@ -206,26 +200,34 @@ def cmd_generate_many(args: argparse.Namespace) -> int:
     """
     photos = [str(p) for p in args.photo]
     folder = Path(args.output)
-    if len(photos) == 1 and not folder.is_dir():
-        return cmd_generate(argparse.Namespace(**{**vars(args), "photo": photos[0]}))
-    if not folder.is_dir():
+    single = len(photos) == 1 and not folder.is_dir()
+    if not single and not folder.is_dir():
         raise IdPhotoError(
             f"{folder} is not a folder.", hint="With several photos, -o names a folder."
         )
-    extension = ".jpg" if str(args.format).lower() in ("jpg", "jpeg") else ".png"
-    failed = 0
     shared = _Shared(args)
     try:
-        for photo in photos:
-            out = folder / (Path(photo).stem + extension)
-            one = argparse.Namespace(**{**vars(args), "photo": photo, "output": str(out)})
-            try:
-                cmd_generate(one, shared)
-            except IdPhotoError as err:
-                failed += 1
-                print(f"idphoto: {photo}: {err.full_text()}", file=sys.stderr)
+        if single:
+            return cmd_generate(argparse.Namespace(**{**vars(args), "photo": photos[0]}), shared)
+        return _generate_into(folder, photos, args, shared)
     finally:
         shared.close()
+
+
+def _generate_into(
+    folder: Path, photos: list[str], args: argparse.Namespace, shared: _Shared
+) -> int:
+    """Each photo as ``folder/NAME.ext``; a failure is said and the others go on."""
+    extension = ".jpg" if str(args.format).lower() in ("jpg", "jpeg") else ".png"
+    failed = 0
+    for photo in photos:
+        out = folder / (Path(photo).stem + extension)
+        one = argparse.Namespace(**{**vars(args), "photo": photo, "output": str(out)})
+        try:
+            cmd_generate(one, shared)
+        except IdPhotoError as err:
+            failed += 1
+            print(f"idphoto: {photo}: {err.full_text()}", file=sys.stderr)
     if failed:
         print(f"idphoto: {failed} of {len(photos)} photos failed", file=sys.stderr)
         return EXIT_FAILED

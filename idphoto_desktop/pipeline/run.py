@@ -85,13 +85,13 @@ class JobRun:
         self.progress(max(0, min(100, int(percent))), text)
 
 
-def _settle_check(ctx: JobContext, run: JobRun) -> None:
+def _settle_check(ctx: JobContext) -> None:
     """A job that fails waits for a check still running beside it (never left working
     while the process exits); the failure, not the check's, is what is raised. The
     clerk's Cancel does not wait: the window goes on and the check's thread ends on its
     own; Ctrl+C waits only for the check to leave OpenCV (:func:`_stop_check`)."""
     try:
-        await_check(ctx, run)
+        await_check(ctx)
     except Exception:  # the job's own error is the one to report
         log.debug("the check beside a failed job failed too", exc_info=True)
 
@@ -106,7 +106,7 @@ def _stop_check(ctx: JobContext) -> None:
     is let finish first (an exit under it aborts the process); its report is dropped."""
     pending, ctx.check_alongside = ctx.check_alongside, None
     if pending is not None and not pending.settle(CHECK_SETTLE_S):
-        log.warning("the capture check did not end within %.0f s of Ctrl+C", CHECK_SETTLE_S)
+        log.warning("the capture check did not end within %.0f s of the stop", CHECK_SETTLE_S)
 
 
 def _no_progress(_percent: int, _text: str) -> None:
@@ -148,16 +148,16 @@ def run_job(
                     run.progress(step.percent, step.text)
                 step.fn(ctx, run)
                 if ctx.pending is not None:
-                    await_check(ctx, run)  # the caller shows the verdict with its question
+                    await_check(ctx)  # the caller shows the verdict with its question
                     return ctx
-            await_check(ctx, run)  # steps without the result's check still get the verdict
+            await_check(ctx)  # steps without the result's check still get the verdict
         except BaseException as err:
             if ctx.fresh and not ctx.kept:
                 record(ctx, run)
             if isinstance(err, KeyboardInterrupt) or run.abort.cancelled:
                 _stop_check(ctx)  # the process is about to exit
             elif not isinstance(err, CancelledError):  # the clerk's Cancel never waits
-                _settle_check(ctx, run)
+                _settle_check(ctx)
             raise
     if cancel.cancelled and ctx.fresh:
         if ctx.paid_call:

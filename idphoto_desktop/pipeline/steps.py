@@ -170,7 +170,7 @@ def check(ctx: JobContext, run: JobRun) -> None:
         raise CheckRefusedError(f"The photo should be taken again: {_reasons(ctx)}.")
 
 
-def await_check(ctx: JobContext, run: JobRun) -> None:
+def await_check(ctx: JobContext) -> None:
     """The report of a check that ran alongside the engine (nothing to wait for else)."""
     pending, ctx.check_alongside = ctx.check_alongside, None
     if pending is not None:
@@ -315,7 +315,7 @@ def check_result(ctx: JobContext, run: JobRun) -> None:
     """The made ID photo checked too (what is left of the old background, a face in it):
     after the engine, so it never delays or blocks a paid call; the verdict can only
     get worse. A stored result is checked the same way."""
-    await_check(ctx, run)
+    await_check(ctx)
     if ctx.report is None or ctx.result is None or ctx.checker != "auto":
         return
     try:
