@@ -27,8 +27,9 @@ from idphoto_desktop.core.imageprep import (
 )
 from idphoto_desktop.core.job import GenerateParams, GenerateRequest, OutputFormat, PreparedPhoto
 from idphoto_desktop.core.presets import get_preset
+from idphoto_desktop.core.uploadcrop import FaceBox
 from idphoto_desktop.engines.offline import OfflineEngine
-from idphoto_desktop.engines.offline.headsize import estimate_head_height
+from idphoto_desktop.engines.offline.headsize import locate_faces
 
 LARGEST = "hk_passport_digital"  # 1280x1600, head 64-72 % of the height
 
@@ -89,11 +90,12 @@ def test_upload_carries_the_head_the_largest_preset_needs(
     big_photos: dict[str, Path], models_dir: Path, name: str
 ) -> None:
     preset = get_preset(LARGEST)
-    need = upload_need(preset.size, preset.geometry)
+    # the whole photo, sized from the head alone (cropping: tests/test_upload_crop.py)
+    need = upload_need(preset.size, preset.geometry, crop=False)
     assert preset.geometry.head_fraction is not None
     output_head = preset.height_px * max(preset.geometry.head_fraction)
     photo = prepare_photo(
-        big_photos[name], need=need, estimate_head=lambda im: estimate_head_height(im, models_dir)
+        big_photos[name], need=need, locate_faces=lambda im: locate_faces(im, models_dir)
     )
     head = _head_in_upload(photo, models_dir, LARGEST)
     assert head >= output_head, f"the upload's head {head:.0f} px < {output_head:.0f} px"
@@ -136,9 +138,7 @@ def test_a_small_preset_decodes_a_big_jpeg_at_reduced_scale(
     assert decoded.original_height == 6000
     assert decode_height(need) <= decoded.image.height < 6000  # the JPEG draft was used
     assert not decoded.full
-    photo = prepare_from(
-        decoded, need, estimate_head=lambda im: estimate_head_height(im, models_dir)
-    )
+    photo = prepare_from(decoded, need, locate_faces=lambda im: locate_faces(im, models_dir))
     assert _head_in_upload(photo, models_dir, "icao_35x45") >= preset.height_px * 0.8
     assert photo.source_sha256 == decoded.source_sha256
 
@@ -147,12 +147,12 @@ def test_a_photo_smaller_than_the_need_is_not_measured(photos_dir: Path) -> None
     """No face detector for a photo whose whole height is below the head's need."""
     calls: list[int] = []
 
-    def estimate(image: Image.Image) -> float | None:
+    def locate(image: Image.Image) -> list[FaceBox] | None:
         calls.append(image.height)
         return None
 
     need = upload_need(get_preset(LARGEST).size, get_preset(LARGEST).geometry)
-    photo = prepare_photo(photos_dir / "hivision_test0.jpg", need=need, estimate_head=estimate)
+    photo = prepare_photo(photos_dir / "hivision_test0.jpg", need=need, locate_faces=locate)
     assert calls == []
     assert (photo.width, photo.height) == (photo.original_width, photo.original_height)
 

@@ -389,19 +389,17 @@ def prepare_photo_bytes(
     longest_side: int | None = None,
     need: UploadNeed | None = None,
     head_px: float | None = None,
-    estimate_head: HeadEstimator | None = None,
     locate_faces: FaceLocator | None = None,
 ) -> PreparedPhoto:
     """Prepare the bytes of a photo file for upload (see the module docstring for why).
 
     With ``need`` (see :func:`upload_need`) the upload is sized from what the output
     needs (:func:`upload_height` states the rule); ``head_px`` is the head's measured
-    crown-to-chin height in original pixels, or ``estimate_head`` measures it on the
-    decoded photo; ``locate_faces`` (preferred) finds every face, which gives the head's
-    height and lets the upload be cropped to the region the output can come from
-    (:mod:`~idphoto_desktop.core.uploadcrop`). Without ``need``: a photo within the
-    provider's limits is kept at
-    full size and a larger one brought down to 2500 px. ``longest_side`` caps the
+    crown-to-chin height in original pixels, or ``locate_faces`` finds every face on
+    the decoded photo, which gives the head's height and lets the upload be cropped to
+    the region the output can come from (:mod:`~idphoto_desktop.core.uploadcrop`).
+    Without ``need``: a photo within the provider's limits is kept at full size and a
+    larger one brought down to 2500 px. ``longest_side`` caps the
     upload's longest side in both cases. Raises :class:`ImageError` with a clerk's
     message for anything unusable.
     """
@@ -415,8 +413,7 @@ def prepare_photo_bytes(
         min_height = decode_height(need)
     decoded = decode_photo(data, filename, min_height=min_height)
     return prepare_from(
-        decoded, need, longest_side=longest_side, head_px=head_px, estimate_head=estimate_head,
-        locate_faces=locate_faces,
+        decoded, need, longest_side=longest_side, head_px=head_px, locate_faces=locate_faces
     )
 
 
@@ -426,9 +423,6 @@ def prepare_photo_bytes(
 MEASURE_ABOVE_PIXELS = 4_000_000
 """Smaller photos go as they are (within the limits): measuring the head costs more than
 the bytes it could save."""
-
-HeadEstimator = Callable[["Image.Image"], "float | None"]
-"""Head height (crown to chin) in the given image's pixels, or None when unknown."""
 
 FaceLocator = Callable[["Image.Image"], "Sequence[FaceBox] | None"]
 """Every face's detector box in the given image's pixels; None when it cannot be known
@@ -581,30 +575,15 @@ def _measured(decoded: DecodedPhoto, need: UploadNeed | None, head_px: float | N
     )
 
 
-def _head_height(
-    decoded: DecodedPhoto,
-    need: UploadNeed | None,
-    head_px: float | None,
-    estimate_head: HeadEstimator | None,
-) -> float | None:
-    """The head's height in original pixels: given, estimated, or None (the rule)."""
-    if estimate_head is not None and _measured(decoded, need, head_px):
-        measured = estimate_head(decoded.image)
-        if measured is not None and measured > 0:
-            head_px = measured * decoded.original_height / decoded.image.height
-    return head_px
-
-
 def _plan(
     decoded: DecodedPhoto,
     need: UploadNeed | None,
     longest_side: int | None,
     head_px: float | None,
-    estimate_head: HeadEstimator | None,
     locate_faces: FaceLocator | None,
 ) -> _Plan:
-    """The rule in one place: the faces (when looked for) give the head's height and
-    the region; else the head estimate, else the conservative assumption."""
+    """The rule in one place: the head's height given, else the faces (when looked for)
+    give it and the region, else the conservative assumption."""
     region: Region | None = None
     if locate_faces is not None and _measured(decoded, need, head_px):
         found = locate_faces(decoded.image)
@@ -614,8 +593,6 @@ def _plan(
             if faces:
                 head_px = max(f.height for f in faces) * HEAD_PER_BOX[0]
             region = upload_region(faces, decoded.original_width, decoded.original_height, need)
-    else:
-        head_px = _head_height(decoded, need, head_px, estimate_head)
     return _sized_target(decoded, need, head_px, longest_side, region)
 
 
@@ -623,12 +600,11 @@ def upload_size(
     decoded: DecodedPhoto,
     need: UploadNeed | None,
     *,
-    estimate_head: HeadEstimator | None = None,
     locate_faces: FaceLocator | None = None,
 ) -> tuple[int, int, int, int, int, int]:
     """The upload's region of the original (left, top, right, bottom) and its size
     (width, height) for ``need``, before the byte budget, without encoding it."""
-    plan = _plan(decoded, need, None, None, estimate_head, locate_faces)
+    plan = _plan(decoded, need, None, None, locate_faces)
     r = plan.region
     return (r.left, r.top, r.right, r.bottom, *plan.size)
 
@@ -639,11 +615,10 @@ def prepare_from(
     *,
     longest_side: int | None = None,
     head_px: float | None = None,
-    estimate_head: HeadEstimator | None = None,
     locate_faces: FaceLocator | None = None,
 ) -> PreparedPhoto:
     """The upload made from a decoded photo (see :func:`prepare_photo_bytes`)."""
-    return _prepare(decoded, need, longest_side, head_px, estimate_head, locate_faces)[0]
+    return _prepare(decoded, need, longest_side, head_px, locate_faces)[0]
 
 
 def prepare_with_preview(
@@ -651,11 +626,10 @@ def prepare_with_preview(
     need: UploadNeed | None,
     preview_side: int,
     *,
-    estimate_head: HeadEstimator | None = None,
     locate_faces: FaceLocator | None = None,
 ) -> tuple[PreparedPhoto, Image.Image]:
     """The upload and a display copy, the copy made from the smaller of the two images."""
-    prepared, image = _prepare(decoded, need, None, None, estimate_head, locate_faces)
+    prepared, image = _prepare(decoded, need, None, None, locate_faces)
     # An uncropped upload is the same picture, only resized: when it still covers the
     # display size, shrinking it is far cheaper than shrinking the full decode.
     small = max(image.size) < preview_side or prepared.cropped
@@ -668,7 +642,6 @@ def _prepare(
     need: UploadNeed | None,
     longest_side: int | None,
     head_px: float | None,
-    estimate_head: HeadEstimator | None,
     locate_faces: FaceLocator | None = None,
 ) -> tuple[PreparedPhoto, Image.Image]:
     """The upload, and the image it was encoded from."""
@@ -676,7 +649,7 @@ def _prepare(
     notes = list(decoded.notes)
     original_w, original_h = decoded.original_width, decoded.original_height
     image = decoded.image
-    plan = _plan(decoded, need, longest_side, head_px, estimate_head, locate_faces)
+    plan = _plan(decoded, need, longest_side, head_px, locate_faces)
     region, (target_w, target_h) = plan.region, plan.size
     # Decoded pixels needed for the region at the target size (the whole photo's height
     # when it is not cropped).
@@ -749,14 +722,13 @@ def prepare_photo(
     longest_side: int | None = None,
     need: UploadNeed | None = None,
     head_px: float | None = None,
-    estimate_head: HeadEstimator | None = None,
     locate_faces: FaceLocator | None = None,
 ) -> PreparedPhoto:
     """Prepare a photo file for upload; ``source_sha256`` is of the file's bytes."""
     path = Path(path)
     return prepare_photo_bytes(
         _read_file(path), path.name, longest_side=longest_side, need=need, head_px=head_px,
-        estimate_head=estimate_head, locate_faces=locate_faces,
+        locate_faces=locate_faces,
     )
 
 

@@ -1,13 +1,15 @@
-"""A cheap head-height estimate for sizing uploads: the face detector alone, no mesh.
+"""Cheap face boxes for sizing and cropping uploads: the face detector alone, no mesh.
 
 Why: the upload must carry the head at least as tall as the output needs, and no taller
 than that (bytes, time, and less of the customer's photo sent to a third party). Only
-the head's size matters here, so one BlazeFace pass on a small copy (about 10 ms) is
-enough; the mesh and the segmenter, which the engine needs, are not loaded.
+where the faces are and how big matters here, so one BlazeFace pass on a small copy
+(about 10 ms) is enough; the mesh and the segmenter, which the engine needs, are not
+loaded.
 
 The box of this detector spans roughly brows to chin; the head measured to the crown
-(hair included) is longer. :data:`HEAD_PER_BOX_LOW` is a low bound of that ratio, so
-the estimate errs small and the upload errs large (never an enlarged head).
+(hair included) is longer. ``core.imageprep`` takes the low bound of that ratio
+(``core.uploadcrop.HEAD_PER_BOX``), so its estimate errs small and the upload errs large
+(never an enlarged head).
 """
 
 from __future__ import annotations
@@ -16,15 +18,11 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from idphoto_desktop.core.uploadcrop import HEAD_PER_BOX, FaceBox
+from idphoto_desktop.core.uploadcrop import FaceBox
 
 if TYPE_CHECKING:
     from PIL import Image
 
-# Crown-to-chin height over the detector box's height: the lowest measured (see
-# core.uploadcrop.HEAD_PER_BOX), so the head is not over-estimated; the need's provider
-# margin (1.05) covers what is left.
-HEAD_PER_BOX_LOW = HEAD_PER_BOX[0]
 WORK_SIDE = 640  # the copy the detector looks at: faces far below this are not ID photos
 
 _lock = threading.Lock()
@@ -53,11 +51,6 @@ def _models_folder() -> Path | None:
 
     folder = models_dir()
     return None if models.missing_or_bad(folder) else folder
-
-
-def face_box_heights(image: Image.Image, models_dir: Path | None = None) -> list[float]:
-    """Heights of the detected face boxes in ``image``'s pixels, largest first."""
-    return [box.height for box in face_boxes(image, models_dir)]
 
 
 def face_boxes(image: Image.Image, models_dir: Path | None = None) -> list[FaceBox]:
@@ -105,18 +98,3 @@ def locate_faces(image: Image.Image, models_dir: Path | None = None) -> list[Fac
         return face_boxes(image, folder)
     except Exception:  # an estimate only: a broken model must not stop the upload
         return None
-
-
-def estimate_head_height(image: Image.Image, models_dir: Path | None = None) -> float | None:
-    """A low estimate of the largest head's crown-to-chin height in ``image`` pixels.
-
-    None when no face is found or the models are not installed: the caller then falls
-    back to its conservative rule. Never raises for a missing or damaged model.
-    """
-    try:
-        heights = face_box_heights(image, models_dir)
-    except Exception:  # an estimate only: a broken model must not stop the upload
-        return None
-    if not heights:
-        return None
-    return heights[0] * HEAD_PER_BOX_LOW
