@@ -1,7 +1,7 @@
 """The capture check run alongside the engine's call, when its verdict decides nothing.
 
-Why: the check (its imports, its networks, a few passes) takes a few hundred
-milliseconds, and the provider's call is mostly waiting on the network. When the answer
+Why: the check (its networks, a few passes) takes a few hundred milliseconds, and the
+provider's call is mostly waiting on the network. When the answer
 to "retake: pay anyway?" is known before the verdict (the command line without
 ``--refuse-retake``, a watched folder keeping retakes, an engine that costs nothing),
 the verdict only has to be there for the result's own check and the report; the job

@@ -144,20 +144,23 @@ def _verdict_decides_nothing(ctx: JobContext, run: JobRun) -> bool:
 def check(ctx: JobContext, run: JobRun) -> None:
     """The capture check; a retake verdict before a paid call asks whether to go on.
 
-    When the verdict cannot change that (see :func:`_verdict_decides_nothing`) the check,
-    its imports and networks included, runs alongside the engine's call and
-    :func:`await_check` collects it."""
+    When the verdict cannot change that (see :func:`_verdict_decides_nothing`) the check
+    runs alongside the engine's call and :func:`await_check` collects it. Its modules
+    are imported here first, on the job's thread: imports beside the engine's own (the
+    offline engine's package) could meet half-initialised modules, and under the GIL
+    they would not overlap anyway."""
     if not ctx.checked and ctx.photo is not None and ctx.checker is not None:
-        given = ctx.checker
+        checker = default_checker() if ctx.checker == "auto" else ctx.checker
+        if checker is not None:
+            chosen = checker
 
-        def report() -> Any:
-            checker = default_checker() if given == "auto" else given
-            return None if checker is None else _checked_report(ctx, checker)
+            def report() -> Any:
+                return _checked_report(ctx, chosen)
 
-        if _verdict_decides_nothing(ctx, run):
-            ctx.check_alongside = CheckAlongside(report)
-        else:
-            _take_report(ctx, report)
+            if _verdict_decides_nothing(ctx, run):
+                ctx.check_alongside = CheckAlongside(report)
+            else:
+                _take_report(ctx, report)
     ctx.checked = True
     verdict = getattr(ctx.report, "verdict", None)
     if not ctx.paid or verdict != "retake":

@@ -297,14 +297,13 @@ class FrameAdjuster(QObject):
 
             from PIL import Image
 
-            if given == "auto":  # imported here: numpy and OpenCV stall the window
-                from idphoto_desktop.pipeline.steps import default_checker
-
-                check = default_checker()
+            if given == "auto":
+                # Imported here (numpy and OpenCV would stall the window), and from the
+                # capture package itself: importing the pipeline on this thread while the
+                # window builds its Generate job raced into a half-initialised module.
+                from idphoto_desktop.capture import check_photo as check
             else:
                 check = given
-            if check is None:
-                return None
             with Image.open(io.BytesIO(data)) as opened:
                 image = opened.convert("RGB")
             try:
