@@ -31,7 +31,13 @@ from idphoto_desktop.core.job import (
 )
 from idphoto_desktop.core.presets import get_preset
 from idphoto_desktop.core.stored_grid import from_stored_grid, to_stored_grid
-from idphoto_desktop.core.uploadcrop import FaceBox, upload_region
+from idphoto_desktop.core.uploadcrop import (
+    MEASURE_TOLERANCE,
+    FaceBox,
+    HeadMeasure,
+    frame_bounds,
+    upload_region,
+)
 from idphoto_desktop.core.uploadneed import UploadNeed
 from idphoto_desktop.engines.cloud import CloudEngine
 from idphoto_desktop.engines.offline import OfflineEngine
@@ -100,9 +106,7 @@ def _frame_on_original(
 
 
 @pytest.mark.parametrize(("name", "factor", "turn"), PORTRAITS)
-@pytest.mark.parametrize(
-    "preset_id", [LARGEST, "us_passport", "cn_visa_digital", "de_biometric"]
-)
+@pytest.mark.parametrize("preset_id", [LARGEST, "us_passport", "cn_visa_digital", "de_biometric"])
 def test_the_crop_holds_the_engines_frame_with_room_to_spare(
     photos_dir: Path, models_dir: Path, name: str, factor: float, turn: float, preset_id: str
 ) -> None:
@@ -232,17 +236,106 @@ def test_the_region_rules() -> None:
     assert upload_region([FaceBox(1000, 1500, 3000, 3500)], 4000, 6000, need) is None
 
 
+@pytest.mark.parametrize(("name", "factor", "turn"), PORTRAITS)
+def test_a_lone_face_is_measured_crown_to_chin_as_the_engine_frames_it(
+    photos_dir: Path, models_dir: Path, name: str, factor: float, turn: float
+) -> None:
+    """The head that sizes the upload is the engine's own, measured on the whole photo."""
+    data = _big(photos_dir, name, factor, turn)
+    with Image.open(io.BytesIO(data)) as opened:
+        image = opened.convert("RGB")
+    faces = locate_faces(image, models_dir)
+    assert faces is not None and len(faces) == 1
+    measured = faces[0].measured
+    assert measured is not None
+    preset = get_preset(LARGEST)
+    photo = _prepare(data, _needs(LARGEST)[1], models_dir)  # the whole photo
+    result = _generate(photo, LARGEST, models_dir)
+    assert result.crop is not None and result.guides is not None
+    engine_head = result.guides.head_height / float(np.hypot(result.crop.a, result.crop.d))
+    engine_head /= photo.scale
+    assert abs(measured.head - engine_head) <= MEASURE_TOLERANCE * engine_head, preset.id
+    if turn:  # the roll follows the photo's turn (PIL turns counter-clockwise: the eye
+        # line rises to the right, a negative angle with y down)
+        with Image.open(io.BytesIO(_big(photos_dir, name, factor))) as opened:
+            plain = locate_faces(opened.convert("RGB"), models_dir)
+        assert plain is not None and plain[0].measured is not None
+        turned_by = np.degrees(measured.roll - plain[0].measured.roll)
+        assert abs(turned_by + turn) <= 1.5, turned_by
+    box = faces[0]
+    assert box.y0 < measured.eye_y < measured.chin_y < box.y1 + 0.3 * box.height
+
+
+def test_a_head_cut_at_the_top_is_not_measured(photos_dir: Path, models_dir: Path) -> None:
+    """No crown on the photo: the box alone, so the upload is sized conservatively."""
+    with Image.open(photos_dir / "hivision_test0.jpg") as opened:
+        photo = opened.convert("RGB")
+    whole = locate_faces(photo, models_dir)
+    assert whole is not None and whole[0].measured is not None
+    m = whole[0].measured
+    crown = m.chin_y - m.head
+    cut = photo.crop((0, round(crown + 0.25 * m.head), photo.width, photo.height))
+    faces = locate_faces(cut, models_dir)
+    assert faces is not None and len(faces) == 1
+    assert faces[0].measured is None
+
+
+def test_two_faces_are_not_measured(photos_dir: Path, models_dir: Path) -> None:
+    with Image.open(photos_dir / "fr_two_people.jpg") as opened:
+        faces = locate_faces(opened.convert("RGB"), models_dir)
+    assert faces is not None and len(faces) == 2
+    assert all(face.measured is None for face in faces)
+
+
+def test_a_measured_head_narrows_the_region_and_a_tilt_widens_it() -> None:
+    need = upload_need(PhotoSize(1280, 1600), get_preset(LARGEST).geometry)
+    box = FaceBox(1800, 2000, 2200, 2400)
+    head = HeadMeasure(head=1.58 * 400, chin_y=2000 + 1.0 * 400, eye_y=2100, centre_x=2000)
+    level = FaceBox(1800, 2000, 2200, 2400, head)
+    by_box = frame_bounds(box, need)
+    by_head = frame_bounds(level, need)
+    assert by_box is not None and by_head is not None
+    area = [(r - left) * (b - t) for left, t, r, b in (by_box, by_head)]
+    assert area[1] < 0.7 * area[0]
+    # the crown and chin are inside, with the frames' union around them
+    assert by_head[1] < head.chin_y - head.head and by_head[3] > head.chin_y
+    tilted = FaceBox(1800, 2000, 2200, 2400, replace(head, roll=np.radians(8.0)))
+    turned = frame_bounds(tilted, need)
+    assert turned is not None
+    # the frames turned level with the eyes are added to the upright ones: wider
+    assert turned[0] < by_head[0] and turned[2] > by_head[2]
+    assert turned[1] <= by_head[1] and turned[3] >= by_head[3]
+    # and the crop itself follows: a smaller region of the same photo
+    cropped = [upload_region([face], 4000, 6000, need) for face in (box, level)]
+    assert cropped[0] is not None and cropped[1] is not None
+    assert cropped[1].width * cropped[1].height < 0.7 * cropped[0].width * cropped[0].height
+
+
 def test_one_mapping_for_rects_and_points() -> None:
     photo = PreparedPhoto(
-        b"x", "image/jpeg", "photo.jpg", 500, 600, 4000, 6000, 0.5, "0" * 64,
-        offset_x=300.0, offset_y=200.0,
+        b"x",
+        "image/jpeg",
+        "photo.jpg",
+        500,
+        600,
+        4000,
+        6000,
+        0.5,
+        "0" * 64,
+        offset_x=300.0,
+        offset_y=200.0,
     )
     assert photo.cropped
     assert photo.to_original((10.0, 20.0)) == (320.0, 240.0)
     assert photo.to_original(Rect(10, 20, 50, 60)) == Rect(320, 240, 100, 120)
     result = GenerateResult(
-        b"png", OutputFormat.PNG, 100, 100, "offline",
-        foreground_rect=Rect(10, 20, 50, 60), crop=Affine(2.0, 0.0, -5.0, 0.0, 2.0, -7.0),
+        b"png",
+        OutputFormat.PNG,
+        100,
+        100,
+        "offline",
+        foreground_rect=Rect(10, 20, 50, 60),
+        crop=Affine(2.0, 0.0, -5.0, 0.0, 2.0, -7.0),
     )
     stored = to_stored_grid(result, photo)
     assert stored.foreground_rect == Rect(160, 120, 50, 60)  # + offset x scale
@@ -265,10 +358,17 @@ def test_a_stored_result_from_a_cropped_upload_maps_right_when_reused_uncropped(
     )
 
     def job(photo: PreparedPhoto) -> JobContext:
-        return run_job(JobContext(
-            params=params, engine_name="offline", engine_factory=lambda: OfflineEngine(models_dir),
-            paid=False, photo=photo, history=lambda: history, checker=None,
-        ))
+        return run_job(
+            JobContext(
+                params=params,
+                engine_name="offline",
+                engine_factory=lambda: OfflineEngine(models_dir),
+                paid=False,
+                photo=photo,
+                history=lambda: history,
+                checker=None,
+            )
+        )
 
     with History(tmp_path / "h.sqlite3") as history:
         made = job(cropped)
@@ -287,8 +387,14 @@ def test_a_stored_result_from_a_cropped_upload_maps_right_when_reused_uncropped(
     [("cloud", None, True), ("offline", None, False), ("cloud", FrameAdjust(dx=0.2), False)],
 )
 def test_the_job_crops_only_what_goes_to_the_provider_with_the_automatic_frame(
-    photos_dir: Path, models_dir: Path, tmp_path: Path, sandbox_factory: SandboxFactory,
-    sandbox_token: str, engine: str, adjust: FrameAdjust | None, cropped: bool,
+    photos_dir: Path,
+    models_dir: Path,
+    tmp_path: Path,
+    sandbox_factory: SandboxFactory,
+    sandbox_token: str,
+    engine: str,
+    adjust: FrameAdjust | None,
+    cropped: bool,
 ) -> None:
     """The offline engine uploads nothing (and the clerk's frame may reach anywhere on
     the photo), an adjusted frame likewise: both keep the whole photo."""
@@ -296,18 +402,29 @@ def test_the_job_crops_only_what_goes_to_the_provider_with_the_automatic_frame(
     source.write_bytes(_big(photos_dir, "fr_obama.jpg", 2.2))
     preset = get_preset(LARGEST)
     params = validation.make_params(
-        preset.size, OutputFormat.PNG, preset_id=preset.id, geometry=preset.geometry,
+        preset.size,
+        OutputFormat.PNG,
+        preset_id=preset.id,
+        geometry=preset.geometry,
         adjust=adjust,
     )
     server = sandbox_factory(engine=OfflineEngine(models_dir))
     factory = (
         (lambda: CloudEngine(ProviderClient(sandbox_token, base_url=server.base_url)))
-        if engine == "cloud" else (lambda: OfflineEngine(models_dir))
+        if engine == "cloud"
+        else (lambda: OfflineEngine(models_dir))
     )
-    ctx = run_job(JobContext(
-        params=params, engine_name=engine, engine_factory=factory, paid=engine == "cloud",
-        source=source, history=None, checker=None,
-    ))
+    ctx = run_job(
+        JobContext(
+            params=params,
+            engine_name=engine,
+            engine_factory=factory,
+            paid=engine == "cloud",
+            source=source,
+            history=None,
+            checker=None,
+        )
+    )
     assert ctx.photo is not None and ctx.result is not None
     assert ctx.photo.cropped == cropped
 
@@ -340,8 +457,13 @@ def test_the_window_shows_the_whole_photo_and_draws_upload_pixels_through_the_cr
 
 
 def test_the_command_line_prints_the_rectangle_on_the_original_too(
-    photos_dir: Path, models_dir: Path, tmp_path: Path, sandbox_factory: SandboxFactory,
-    sandbox_token: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+    photos_dir: Path,
+    models_dir: Path,
+    tmp_path: Path,
+    sandbox_factory: SandboxFactory,
+    sandbox_token: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     from idphoto_desktop.cli import main
 
@@ -350,14 +472,25 @@ def test_the_command_line_prints_the_rectangle_on_the_original_too(
     source.write_bytes(data)
     server = sandbox_factory(engine=OfflineEngine(models_dir))
     monkeypatch.setenv("IDPHOTO_TOKEN", sandbox_token)
-    code = main([
-        "generate", str(source), "--preset", LARGEST, "--format", "png",
-        "--api-url", server.base_url, "-o", str(tmp_path / "out.png"),
-    ])
+    code = main(
+        [
+            "generate",
+            str(source),
+            "--preset",
+            LARGEST,
+            "--format",
+            "png",
+            "--api-url",
+            server.base_url,
+            "-o",
+            str(tmp_path / "out.png"),
+        ]
+    )
     assert code == 0
     lines = {
         line.rsplit("(", 1)[1]: [int(v.split("=")[1]) for v in line.split()[1:5]]
-        for line in capsys.readouterr().out.splitlines() if line.startswith("foreground_rect")
+        for line in capsys.readouterr().out.splitlines()
+        if line.startswith("foreground_rect")
     }
     up, orig = lines["uploaded image pixels)"], lines["original photo pixels)"]
     # the same rectangle, through the same crop and scale the job used
@@ -378,12 +511,26 @@ def test_a_stored_result_opened_from_the_history_panel_lands_on_the_photo_shown(
     Image.new("RGBA", (120, 160), (10, 20, 30, 255)).save(buf, "PNG")
     digest = "ab" * 32
     photo = PreparedPhoto(
-        b"x", "image/jpeg", "photo.jpg", 500, 600, 4000, 6000, 0.5, digest,
-        offset_x=300.0, offset_y=200.0,
+        b"x",
+        "image/jpeg",
+        "photo.jpg",
+        500,
+        600,
+        4000,
+        6000,
+        0.5,
+        digest,
+        offset_x=300.0,
+        offset_y=200.0,
     )
     made = GenerateResult(
-        buf.getvalue(), OutputFormat.PNG, 120, 160, "cloud",
-        foreground_rect=Rect(10, 20, 50, 60), crop=Affine(2.0, 0.0, -5.0, 0.0, 2.0, -7.0),
+        buf.getvalue(),
+        OutputFormat.PNG,
+        120,
+        160,
+        "cloud",
+        foreground_rect=Rect(10, 20, 50, 60),
+        crop=Affine(2.0, 0.0, -5.0, 0.0, 2.0, -7.0),
     )
     params = validation.make_params(PhotoSize(120, 160), OutputFormat.PNG)
     with History(tmp_path / "h.sqlite3") as history:

@@ -6,8 +6,10 @@ photo than the ID photo needs. The region is the union of every frame the preset
 allows (head fraction from its lower to its upper bound, the output's aspect, the top
 margin if the preset has one, else anywhere the whole head stays inside the frame, and
 the eye line's height if the preset has that rule),
-placed from the face detector's box with the spread measured on ``../shared/photos``,
-then widened by our own margin for where the provider may frame differently.
+placed from the head measured crown to chin (the offline engine's own measure) within
+our tolerance, or, when it could not be measured, from the face detector's box with the
+spread measured on ``../shared/photos``; then widened by our own margin for where the
+provider may frame differently.
 
 Every rule is here, with why its number is what it is. Measured figures are marked as
 such; margins are ours. No Pillow: plain geometry, checked by unit tests.
@@ -15,6 +17,7 @@ such; margins are ours. No Pillow: plain geometry, checked by unit tests.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -26,9 +29,13 @@ __all__ = [
     "EYE_BELOW_BOX_TOP",
     "HEAD_PER_BOX",
     "MAX_REGION_SHARE",
+    "MEASURED_FRAME_MARGIN",
+    "MEASURE_TOLERANCE",
     "PROVIDER_FRAME_MARGIN",
     "FaceBox",
+    "HeadMeasure",
     "Region",
+    "sizing_head",
     "upload_region",
 ]
 
@@ -37,7 +44,7 @@ __all__ = [
 # the engine's own crown (hair included) and chin mapped back onto the photo:
 HEAD_PER_BOX = (1.15, 1.83)
 """Crown-to-chin height over the box's height: measured 1.16..1.82 (median 1.58); the
-low end, rounded down, is also the head estimate that sizes the upload."""
+low end, rounded down, sizes the upload when the head could not be measured."""
 CHIN_BELOW_BOX_TOP = (0.91, 1.12)
 """The chin's height below the box's top edge, in box heights: measured 0.91..1.12."""
 EYE_BELOW_BOX_TOP = (0.19, 0.32)
@@ -55,23 +62,104 @@ at ICAO's 8 degree roll limit (capture/limits.py) the largest frame's far corner
 two box heights from the eyes, move about 0.28 box heights, close to this margin
 (0.29 box heights for hk_passport_digital). The detector's eye key points were tried
 for the roll and dropped: turning the shared photos by 10 degrees moved them by 2 to 15."""
+MEASURED_FRAME_MARGIN = 0.05
+"""Ours: the margin for a measured head, on every side, as a share of the largest
+frame's height. The head's size and place are known within :data:`MEASURE_TOLERANCE`
+and its roll is known, so a frame turned level with the eyes is added exactly (not
+covered by margin as with a bare box); what is left is where the provider's framing
+differs from ours, for which half the box's margin is kept."""
+MEASURE_TOLERANCE = 0.03
+"""Ours: how far a measured head (crown to chin, its chin, eyes and centre) may be off,
+as a share of the head's height. The same photo measured at full size and as its
+upload differed by 0.6-0.9 % (bench/upload_size.py photos); three times that, rounded
+up. The upload is sized from the head this much shorter than measured, so an
+over-measured crown still never makes the provider enlarge."""
 MAX_REGION_SHARE = 0.75
 """Ours: crop only when the region is at most this share of the photo's area; a crop
 that saves less is not worth moving the upload's grid away from the photo's."""
 
 
 @dataclass(frozen=True)
+class HeadMeasure:
+    """A head measured crown to chin (hair included), in the photo's pixels.
+
+    ``head`` is its height along the face's axis; ``chin_y`` and ``eye_y`` are heights on
+    the photo, ``centre_x`` the head's middle across it.
+    """
+
+    head: float
+    chin_y: float
+    eye_y: float
+    centre_x: float
+    roll: float = 0.0
+    """The eye line's turn from level, radians (the photo's y axis points down)."""
+
+    def scaled(self, k: float) -> HeadMeasure:
+        return HeadMeasure(
+            self.head * k, self.chin_y * k, self.eye_y * k, self.centre_x * k, self.roll
+        )
+
+
+@dataclass(frozen=True)
 class FaceBox:
-    """A face detector's box, in the photo's pixels."""
+    """A face detector's box, in the photo's pixels, and its head when it was measured."""
 
     x0: float
     y0: float
     x1: float
     y1: float
+    measured: HeadMeasure | None = None
 
     @property
     def height(self) -> float:
         return self.y1 - self.y0
+
+    def scaled(self, k: float) -> FaceBox:
+        """The same box on a photo ``k`` times as large."""
+        measured = None if self.measured is None else self.measured.scaled(k)
+        return FaceBox(self.x0 * k, self.y0 * k, self.x1 * k, self.y1 * k, measured)
+
+
+def sizing_head(box: FaceBox) -> float:
+    """The head height (photo pixels) the upload is sized from: the measured head less
+    its tolerance, else the low bound of the box's ratio; either errs small, so the
+    upload errs large."""
+    if box.measured is not None:
+        return box.measured.head * (1.0 - MEASURE_TOLERANCE)
+    return HEAD_PER_BOX[0] * box.height
+
+
+@dataclass(frozen=True)
+class _Spans:
+    """Where the chin, the eye line and the head's middle can be, and the head's height
+    (photo pixels): measured, or from the box with the spreads above."""
+
+    chins: tuple[float, float]
+    heads: tuple[float, float]
+    eyes: tuple[float, float]
+    centre: float
+    centre_spread: float
+
+
+def _spans(box: FaceBox) -> _Spans:
+    m = box.measured
+    if m is not None:
+        t = MEASURE_TOLERANCE * m.head
+        return _Spans(
+            (m.chin_y - t, m.chin_y + t),
+            (m.head - t, m.head + t),
+            (m.eye_y - t, m.eye_y + t),
+            m.centre_x,
+            t,
+        )
+    h = box.height
+    return _Spans(
+        (box.y0 + CHIN_BELOW_BOX_TOP[0] * h, box.y0 + CHIN_BELOW_BOX_TOP[1] * h),
+        (HEAD_PER_BOX[0] * h, HEAD_PER_BOX[1] * h),
+        (box.y0 + EYE_BELOW_BOX_TOP[0] * h, box.y0 + EYE_BELOW_BOX_TOP[1] * h),
+        (box.x0 + box.x1) / 2,
+        CENTRE_SPREAD * h,
+    )
 
 
 @dataclass(frozen=True)
@@ -108,33 +196,56 @@ def frame_bounds(box: FaceBox, need: UploadNeed) -> tuple[float, float, float, f
     unclamped, margin included), or None when the preset has no head rule."""
     if need.head_fraction is None or need.aspect is None or box.height <= 0:
         return None
-    h = box.height
+    spans = _spans(box)
     tops: list[float] = []
     bottoms: list[float] = []
     # Each edge is monotonic in chin, head height, head fraction and top margin: the
     # extremes are at the corners of their ranges.
-    for chin_at in CHIN_BELOW_BOX_TOP:
-        chin = box.y0 + chin_at * h
-        for per_box in HEAD_PER_BOX:
-            head = per_box * h
+    for chin in spans.chins:
+        for head in spans.heads:
             for fraction in need.head_fraction:
                 frame = head / fraction
                 for top_margin in _top_margins(need, fraction):
                     top = chin - head - top_margin * frame
                     tops.append(top)
                     bottoms.append(top + frame)
-    largest = max(HEAD_PER_BOX) * h / min(need.head_fraction)
+    largest = max(spans.heads) / min(need.head_fraction)
     top, bottom = min(tops), max(bottoms)
     if need.eye_from_bottom is not None:
         # Every allowed frame meets the eye rule too: the eye line is (1 - e) of the
         # frame below its top, e above its bottom; both bounds hold, the tighter wins.
         low_e, high_e = need.eye_from_bottom
-        top = max(top, box.y0 + EYE_BELOW_BOX_TOP[0] * h - (1.0 - low_e) * largest)
-        bottom = min(bottom, box.y0 + EYE_BELOW_BOX_TOP[1] * h + high_e * largest)
-    margin = PROVIDER_FRAME_MARGIN * largest
-    centre = (box.x0 + box.x1) / 2
-    half = need.aspect * largest / 2 + CENTRE_SPREAD * h
-    return (centre - half - margin, top - margin, centre + half + margin, bottom + margin)
+        top = max(top, spans.eyes[0] - (1.0 - low_e) * largest)
+        bottom = min(bottom, spans.eyes[1] + high_e * largest)
+    half = need.aspect * largest / 2 + spans.centre_spread
+    left, right = spans.centre - half, spans.centre + half
+    m = box.measured
+    if m is None:
+        margin = PROVIDER_FRAME_MARGIN * largest
+        return (left - margin, top - margin, right + margin, bottom + margin)
+    if m.roll:
+        left, top, right, bottom = _with_turned(
+            (left, top, right, bottom), (m.centre_x, m.eye_y), m.roll
+        )
+    margin = MEASURED_FRAME_MARGIN * largest
+    return (left - margin, top - margin, right + margin, bottom + margin)
+
+
+def _with_turned(
+    rect: tuple[float, float, float, float], pivot: tuple[float, float], angle: float
+) -> tuple[float, float, float, float]:
+    """``rect`` together with itself turned by ``angle`` about ``pivot``: the frames
+    upright on the photo and the same frames level with a tilted head's eyes."""
+    left, top, right, bottom = rect
+    c, s = math.cos(angle), math.sin(angle)
+    px, py = pivot
+    xs, ys = [left, right], [top, bottom]
+    for x in (left, right):
+        for y in (top, bottom):
+            dx, dy = x - px, y - py
+            xs.append(px + c * dx - s * dy)
+            ys.append(py + s * dx + c * dy)
+    return min(xs), min(ys), max(xs), max(ys)
 
 
 def upload_region(
@@ -154,8 +265,10 @@ def upload_region(
         return None
     left, top, right, bottom = bounds
     region = Region(
-        max(0, int(left)), max(0, int(top)),
-        min(width, -int(-right)), min(height, -int(-bottom)),
+        max(0, int(left)),
+        max(0, int(top)),
+        min(width, -int(-right)),
+        min(height, -int(-bottom)),
     )
     if region.width <= 0 or region.height <= 0:
         return None
