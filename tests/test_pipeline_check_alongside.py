@@ -148,3 +148,69 @@ def test_a_check_beside_the_call_that_cannot_run_is_a_warning_and_a_failed_call_
         run_job(bad_token, questions=FixedQuestions(Answers(go_on_despite_check=True)))
     assert "token" in str(raised.value).lower()  # the call's failure is what is raised
     assert finished == ["done"] and bad_token.check_alongside is None  # and none left running
+
+
+def test_the_checks_modules_load_beside_a_paid_call_and_first_for_an_engine_here(
+    sandbox_factory: SandboxFactory,
+    sandbox_token: str,
+    photos_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Loading the check (its imports) waits on nothing: beside a provider's reply it is
+    done on the check's thread while the call is out; the job's thread goes on only once
+    it has ended, so no two threads import at once. For an engine on this computer (it
+    imports its own modules during its call) the job's thread loads it first."""
+    from idphoto_desktop.pipeline import steps
+
+    server = sandbox_factory(faults="delay=0.2")
+    checker = WatchingChecker(server, wait_for_post=False)
+    loads: list[tuple[str, bool]] = []
+    after_load: list[str] = []
+
+    def loading() -> Any:
+        seen = False
+        deadline = time.monotonic() + SEEN_WITHIN_S
+        while not seen and time.monotonic() < deadline:
+            seen = server.request_counts[POST] >= 1
+            time.sleep(0.01)
+        time.sleep(1.0)  # a slow import, outlasting the call: the job's thread waits
+        loads.append((threading.current_thread().name, seen))
+        return checker
+
+    def check_result(ctx: JobContext, run: Any) -> None:
+        after_load.append("next step" if loads else "next step before the load ended")
+        steps.check_result(ctx, run)
+
+    monkeypatch.setattr(steps, "default_checker", loading)
+    job_steps = tuple(
+        steps.Step(s.name, check_result if s.name == "check_result" else s.fn, s.percent,
+                   s.text)
+        for s in steps.DEFAULT_STEPS
+    )
+    ctx = run_job(_ctx(server, sandbox_token, photos_dir / PHOTO, "auto"), job_steps,
+                  questions=FixedQuestions(Answers(go_on_despite_check=True)))
+    assert loads == [("capture-check", True)]
+    assert after_load == ["next step"]
+    assert ctx.result is not None and ctx.report.verdict == "retake"
+
+    # the same engine said to cost nothing: loaded on the job's thread, before the call
+    loads.clear()
+    free = _ctx(server, sandbox_token, photos_dir / PHOTO, "auto")
+    paid_factory = free.engine_factory
+
+    def free_engine() -> Any:
+        engine = paid_factory()
+        engine.costs_money = False
+        return engine
+
+    free.engine_factory = free_engine
+    free.paid = False
+    before = server.request_counts[POST]
+
+    def loading_first() -> Any:
+        loads.append((threading.current_thread().name, server.request_counts[POST] > before))
+        return checker
+
+    monkeypatch.setattr(steps, "default_checker", loading_first)
+    run_job(free, questions=FixedQuestions(Answers(go_on_despite_check=True)))
+    assert loads == [(threading.current_thread().name, False)]

@@ -145,22 +145,24 @@ def check(ctx: JobContext, run: JobRun) -> None:
     """The capture check; a retake verdict before a paid call asks whether to go on.
 
     When the verdict cannot change that (see :func:`_verdict_decides_nothing`) the check
-    runs alongside the engine's call and :func:`await_check` collects it. Its modules
-    are imported here first, on the job's thread: imports beside the engine's own (the
-    offline engine's package) could meet half-initialised modules, and under the GIL
-    they would not overlap anyway."""
+    runs alongside the engine's call (started by :func:`call_engine`, which says on
+    which thread its modules are imported) and :func:`await_check` collects it."""
     if not ctx.checked and ctx.photo is not None and ctx.checker is not None:
-        checker = default_checker() if ctx.checker == "auto" else ctx.checker
-        if checker is not None:
-            chosen = checker
+        given = ctx.checker
 
-            def report() -> Any:
-                return _checked_report(ctx, chosen)
+        def load() -> Checker | None:
+            return default_checker() if given == "auto" else given
 
-            if _verdict_decides_nothing(ctx, run):
-                ctx.check_alongside = CheckAlongside(report)
-            else:
-                _take_report(ctx, report)
+        def checked(checker: Checker) -> Any:
+            return _checked_report(ctx, checker)
+
+        if _verdict_decides_nothing(ctx, run):
+            ctx.check_alongside = CheckAlongside(load, checked)
+        else:
+            checker = load()
+            if checker is not None:
+                chosen = checker
+                _take_report(ctx, lambda: checked(chosen))
     ctx.checked = True
     verdict = getattr(ctx.report, "verdict", None)
     if not ctx.paid or verdict != "retake":
@@ -247,7 +249,17 @@ def call_engine(ctx: JobContext, run: JobRun) -> None:
     engine = ctx.engine_factory()
     costs = bool(engine.costs_money)
     cancel = run.abort if costs else run.either
-    ctx.result = engine.generate(ctx.request, progress=run.engine_progress, cancel=cancel)
+    pending = ctx.check_alongside
+    if pending is not None:
+        # A provider's call waits on the network: the check's modules are imported
+        # beside it. An engine on this computer imports its own modules as it goes, so
+        # the check's are imported here first (see pipeline/check_alongside.py).
+        pending.start(load_here=not costs)
+    try:
+        ctx.result = engine.generate(ctx.request, progress=run.engine_progress, cancel=cancel)
+    finally:
+        if pending is not None:
+            pending.wait_loaded()  # no imports on two threads at once from here on
     ctx.fresh = True
     ctx.paid_call = costs
 
