@@ -296,3 +296,34 @@ def test_a_tilted_head_cut_at_the_top_is_retake_after_levelling(
     assert "crown_cut" in report.codes() and report.verdict == "retake"
     roll = report.measures["roll_deg"]
     assert roll is not None and abs(roll) > 15
+
+
+def test_a_photo_ending_at_the_side_inside_the_frame_is_said_by_the_check_and_the_engine(
+    photos_dir: Path, models_dir: Path
+) -> None:
+    """hivision_test3 for a US passport: the levelled photo ends inside the square frame
+    beside the shoulder, which the engine fills with background. Both say so (the engine
+    used to look at whole columns, which a slanted edge reaches in some rows)."""
+    from idphoto_desktop.core.imageprep import prepare_photo
+    from idphoto_desktop.core.job import GenerateParams, GenerateRequest, OutputFormat
+    from idphoto_desktop.engines.offline import OfflineEngine
+
+    preset = get_preset("us_passport")
+    photo = photos_dir / "hivision_test3.jpg"
+    with Image.open(photo) as opened:
+        report = _check(opened.convert("RGB"), models_dir, preset=preset, size=preset.size)
+    codes = {r.code: r for r in report.reasons}
+    assert "body_side_cut" in codes and codes["body_side_cut"].severity == "check"
+    assert report.verdict != "ok"
+    result = OfflineEngine(models_dir).generate(
+        GenerateRequest(
+            GenerateParams(preset.size, OutputFormat.PNG, geometry=preset.geometry),
+            photo=prepare_photo(photo),
+        )
+    )
+    assert any("cut off at the side" in w for w in result.warnings)
+    # the same photo for a frame it covers: neither says it
+    hk = get_preset("hk_passport_digital")
+    with Image.open(photo) as opened:
+        covered = _check(opened.convert("RGB"), models_dir, preset=hk, size=hk.size)
+    assert "body_side_cut" not in {r.code for r in covered.reasons}

@@ -266,3 +266,26 @@ def test_colour_parsing() -> None:
     for bad in ("12345", "GGGGGG", "red"):
         with pytest.raises(ValidationError):
             parse_hex_color(bad)
+
+
+def test_cut_warnings_follow_a_slanted_photo_edge_row_by_row() -> None:
+    """A levelled photo's edge is slanted: it reaches the frame's side in the top rows and
+    ends inside it lower down, on the person. Whole-column tests missed that."""
+    from idphoto_desktop.engines.offline.pipeline import cut_warnings
+
+    h = w = 200
+    ys, xs = np.mgrid[0:h, 0:w]
+    valid = (xs <= 199 - 0.3 * ys).astype(np.float32)  # right edge slants inward going down
+    alpha = ((np.abs(xs - 100) < 20 + 0.6 * ys) & (ys > 20)).astype(np.float32) * valid
+    said = cut_warnings(alpha, valid)
+    assert any("cut off at the side" in w for w in said)
+    assert not any("above the bottom" in w for w in said)
+    # the photo covering the frame: nothing to say
+    full = np.ones((h, w), np.float32)
+    person = ((np.abs(xs - 100) < 60) & (ys > 20)).astype(np.float32)
+    assert cut_warnings(person, full) == []
+    # the bottom slanted the same way, on the person: said with the largest gap
+    bottom_valid = (ys <= 199 - 0.2 * xs).astype(np.float32)
+    body = ((np.abs(xs - 100) < 90) & (ys > 20)).astype(np.float32) * bottom_valid
+    said = cut_warnings(body, bottom_valid)
+    assert any("px above the bottom" in w for w in said)

@@ -217,6 +217,7 @@ def _framing_reasons(f: framing.Framing, measured: dict[str, float | None]) -> l
     measured["head_height_px"] = f.head_px
     measured["shoulders_gap"] = f.shoulders_gap
     measured["side_cut"] = f.side_cut
+    measured["body_side_cut"] = f.body_side_cut
     measured["foreign_area"] = f.foreign
     measured["crown_cut"] = float(f.crown_cut)
     measured["chin_cut"] = float(f.chin_cut)
@@ -246,6 +247,13 @@ def _framing_reasons(f: framing.Framing, measured: dict[str, float | None]) -> l
         out.append(make_reason("chin_cut", RETAKE, value=1.0, limit=0.0))
     if f.side_cut > limits.CUT_SHARE:
         out.append(make_reason("side_cut", RETAKE, value=f.side_cut, limit=limits.CUT_SHARE))
+    elif f.body_side_cut > limits.BODY_CUT_CHECK and f.shoulders_gap <= limits.SHOULDERS_CHECK:
+        # (a photo ending above the shoulders is said once, below, not twice)
+        out.append(
+            make_reason(
+                "body_side_cut", CHECK, value=f.body_side_cut, limit=limits.BODY_CUT_CHECK
+            )
+        )
     if f.shoulders_gap > limits.SHOULDERS_RETAKE:
         out.append(
             make_reason(

@@ -64,9 +64,30 @@ class Framing:
     crown_cut: bool
     chin_cut: bool
     side_cut: float  # share of head rows whose outline runs off the photo
+    body_side_cut: float  # the same for the rows below the chin (shoulders, body)
     shoulders_gap: float  # share of the output's height below the photo's end (person cut)
     foreign: float  # person area outside the head-and-shoulders outline / head area
     others_in_frame: int  # other faces whose centre lies inside the output frame
+
+
+def _cut_share(person: B, valid: B, r0: int, r1: int) -> float:
+    """Share of the rows ``r0..r1`` showing the person whose outline ends where the photo
+    ends inside the ID photo's frame (the rest of that row is filled, not photographed)."""
+    cw = person.shape[1]
+    cut_rows = 0
+    rows = 0
+    for r in range(r0, r1):
+        line = person[r]
+        if not line.any():
+            continue
+        rows += 1
+        xs = np.flatnonzero(line)
+        left, right = int(xs[0]), int(xs[-1])
+        if (left > 0 and not valid[r, left - 1]) or (right < cw - 1 and not valid[r, right + 1]):
+            cut_rows += 1
+        elif (left == 0 and not valid[r, 0]) or (right == cw - 1 and not valid[r, -1]):
+            cut_rows += 1
+    return cut_rows / rows if rows else 0.0
 
 
 def _level_crown(
@@ -157,22 +178,10 @@ def measure(
             if person[edge, col0:col1].any():
                 gap = float(missing[first:].sum()) / ch
 
-    # sides: rows of the head (crown to chin) whose person outline meets the photo's edge
-    r0, r1 = max(0, round(crown_row)), min(ch, round(chin_row))
-    cut_rows = 0
-    rows = 0
-    for r in range(r0, r1):
-        line = person[r]
-        if not line.any():
-            continue
-        rows += 1
-        xs = np.flatnonzero(line)
-        left, right = int(xs[0]), int(xs[-1])
-        if (left > 0 and not valid[r, left - 1]) or (right < cw - 1 and not valid[r, right + 1]):
-            cut_rows += 1
-        elif (left == 0 and not valid[r, 0]) or (right == cw - 1 and not valid[r, -1]):
-            cut_rows += 1
-    side = cut_rows / rows if rows else 0.0
+    # sides: rows of the head (crown to chin), then of the body below it down to the
+    # frame's bottom, whose person outline meets the photo's edge inside the frame
+    side = _cut_share(person, valid, max(0, round(crown_row)), min(ch, round(chin_row)))
+    body_side = _cut_share(person, valid, max(0, round(chin_row)), ch)
 
     # foreign: person pixels above the shoulders outside a generous head outline
     shoulder_row = chin_row + 0.25 * span * s
@@ -209,6 +218,7 @@ def measure(
         crown_cut=crown_cut,
         chin_cut=chin_cut,
         side_cut=side,
+        body_side_cut=body_side,
         shoulders_gap=gap,
         foreign=foreign,
         others_in_frame=inside,

@@ -65,6 +65,10 @@ SHOULDERS_RETAKE = 0.10
 # A head-top or side follow-line that reaches the photo's edge while still on the person:
 # more than this share of the lines = that part of the head is cut.
 CUT_SHARE = 0.3
+# Ours: below the chin the photo may end at the side inside the ID photo (a photo too
+# narrow for the crop); the engines fill that part with background, so the shoulder ends
+# in a straight line. Past this share of the rows below the chin it shows: check.
+BODY_CUT_CHECK = 0.1
 
 # --- other people and objects (ICAO: no other person or object in the photo). Person-mask
 # area outside the head-and-shoulders outline, relative to the head's area.

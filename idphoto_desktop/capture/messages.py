@@ -44,6 +44,9 @@ TEMPLATES: Mapping[str, str] = {
     "chin_cut": "The chin is cut off by the photo's edge: retake with the whole face in the photo.",
     "side_cut": "The side of the head (ear or hair) is cut off by the photo's edge: "
     "retake with the customer in the middle of the photo.",
+    "body_side_cut": "The photo ends at the side inside the ID photo: the shoulder is cut "
+    "off there in a straight line and filled with background. Check the result, or retake "
+    "with the customer in the middle of the photo.",
     "shoulders_cut": "The photo ends above the shoulders: {percent:.0f}% of the ID photo's "
     "height would be empty. Retake with the shoulders in the photo.",
     "foreign_region": "Something next to the customer (another person's hair or hand, or an "
@@ -78,6 +81,7 @@ ZH: Mapping[str, str] = {
     "crown_cut": "头顶被照片边缘裁掉了：请重拍，在头发上方留出空间。",
     "chin_cut": "下巴被照片边缘裁掉了：请重拍，让整张脸都在照片内。",
     "side_cut": "头部侧面（耳朵或头发）被照片边缘裁掉了：请重拍，让顾客位于照片中间。",
+    "body_side_cut": "照片在证件照范围内的侧边就结束了：那里的肩膀被直线裁断，并以背景填充。请检查结果，或重拍，让顾客位于照片中间。",
     "shoulders_cut": "照片在肩膀以上就结束了：证件照高度的 {percent:.0f}% 将是空白。请重拍，让肩膀进入画面。",
     "foreign_region": "顾客旁边有东西（别人的头发或手，或物体）连在抠图里：请检查结果，或在素色墙前重拍。",
     "underexposed": "脸部太暗（亮度 {value:.0f}，限值 {limit:.0f}）：请在顾客正前方补光后重拍。",

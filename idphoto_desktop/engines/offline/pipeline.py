@@ -412,31 +412,57 @@ def rect_of(mask: B) -> Rect | None:
     )
 
 
+CUT_LINES = 0.01
+"""Ours: a cut is said when at least this share of the frame's rows (or columns, with
+the same count) shows it, so a pixel of anti-aliased edge is not one."""
+
+
+def _along(edge: npt.NDArray[np.intp]) -> npt.NDArray[np.bool_]:
+    """Where an edge, given as its position on each line (row or column), moves less
+    than a pixel per line: it runs along the lines, not across them."""
+    if edge.size < 2:
+        return np.ones(edge.shape, np.bool_)
+    out: npt.NDArray[np.bool_] = np.abs(np.gradient(edge.astype(np.float32))) < 1.0
+    return out
+
+
 def cut_warnings(alpha: F32, valid: F32) -> list[str]:
     """Say where the photo ends inside the ID photo while the person is still visible.
 
     Outside the photo the result is background, never stretched edge rows: that is the
-    honest choice, and the clerk is told so with the size of the gap.
+    honest choice, and the clerk is told so with the size of the gap. Looked at row by
+    row (sides) and column by column (bottom): a levelled photo's edges are slanted, so
+    the photo may reach the frame's edge in some rows and end inside it in others.
     """
     warnings: list[str] = []
     h, w = alpha.shape
     inside = valid >= 0.5
-    rows = np.flatnonzero(inside.any(axis=1))
-    cols = np.flatnonzero(inside.any(axis=0))
-    if rows.size == 0 or cols.size == 0:
+    if not inside.any():
         return ["The photo does not cover the ID photo's frame."]
-    last_row, first_col, last_col = int(rows[-1]), int(cols[0]), int(cols[-1])
-    if last_row < h - 1 and (alpha[max(0, last_row - 2)] >= 0.5).any():
-        gap = h - 1 - last_row
+    person = alpha >= 0.5
+    least = max(2, round(CUT_LINES * h))
+    d = least + 2  # looked at this far inside the photo's end: its matte is soft there
+    # bottom: columns where the photo ends above the frame's bottom on the person
+    cols = np.flatnonzero(inside.any(axis=0))
+    last_row = h - 1 - np.argmax(inside[::-1, cols], axis=0)
+    ends = (last_row < h - 1) & _along(last_row)  # a bottom edge, not a side's lower end
+    on_person = person[np.maximum(0, last_row - d), cols]
+    bottom = ends & on_person
+    if int(bottom.sum()) >= least:
+        gap = int(h - 1 - last_row[bottom].min())
         warnings.append(
             f"The photo ends {gap} px above the bottom of the ID photo, so the body is cut "
             "off there; those rows are left as background, not stretched. Use a photo that "
             "shows the shoulders."
         )
-    side_cut = (first_col > 0 and (alpha[:, min(w - 1, first_col + 2)] >= 0.5).any()) or (
-        last_col < w - 1 and (alpha[:, max(0, last_col - 2)] >= 0.5).any()
-    )
-    if side_cut:
+    # sides: rows where the photo ends inside the frame, left or right, on the person
+    rows = np.flatnonzero(inside.any(axis=1))
+    first_col = np.argmax(inside[rows], axis=1)
+    last_col = w - 1 - np.argmax(inside[rows, ::-1], axis=1)
+    # side edges only, not the bottom's slanted ends
+    left = (first_col > 0) & _along(first_col) & person[rows, np.minimum(w - 1, first_col + d)]
+    right = (last_col < w - 1) & _along(last_col) & person[rows, np.maximum(0, last_col - d)]
+    if int((left | right).sum()) >= least:
         warnings.append(
             "The photo is too narrow for this crop: the person is cut off at the side, "
             "which is left as background."
