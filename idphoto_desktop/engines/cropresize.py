@@ -14,6 +14,7 @@ from PIL import Image
 
 from idphoto_desktop.core.errors import ImageError, ValidationError
 from idphoto_desktop.core.geometry import Affine, Rect
+from idphoto_desktop.core.i18n import N_
 from idphoto_desktop.core.job import (
     CancelToken,
     GenerateRequest,
@@ -126,5 +127,7 @@ class CropResizeEngine:
             crop=crop,
             crop_is_approximate=False,
             timings_ms={"decode": decoded_ms, "total": total_ms},
-            warnings=("Crop-and-resize placeholder: no face detection (protocol tests only).",),
+            warnings=(
+                N_("Crop-and-resize placeholder: no face detection (protocol tests only)."),
+            ),
         )
