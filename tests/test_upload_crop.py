@@ -540,3 +540,25 @@ def test_a_stored_result_opened_from_the_history_panel_lands_on_the_photo_shown(
     assert shown.foreground_rect == made.foreground_rect and shown.crop == made.crop
     other = replace(photo, source_sha256="cd" * 32)  # another photo: left as stored
     assert _entry_image(entry, None, other).result.foreground_rect == Rect(160, 120, 50, 60)
+
+
+def test_a_small_face_in_a_large_photo_is_measured_where_it_is(
+    photos_dir: Path, models_dir: Path
+) -> None:
+    """The head is measured on the part of the photo around the face, then put back in
+    place: the same head, chin and centre as on the portrait alone, shifted."""
+    with Image.open(photos_dir / "hivision_test0.jpg") as opened:
+        portrait = opened.convert("RGB")
+    alone = locate_faces(portrait, models_dir)
+    assert alone is not None and alone[0].measured is not None
+    big = Image.new("RGB", (portrait.width * 5, portrait.height * 4), (128, 128, 128))
+    dx, dy = portrait.width * 3, portrait.height * 2
+    big.paste(portrait, (dx, dy))
+    placed = locate_faces(big, models_dir)
+    assert placed is not None and len(placed) == 1 and placed[0].measured is not None
+    a, b = alone[0].measured, placed[0].measured
+    tolerance = MEASURE_TOLERANCE * a.head
+    assert abs(b.head - a.head) <= tolerance
+    assert abs(b.chin_y - (a.chin_y + dy)) <= tolerance
+    assert abs(b.eye_y - (a.eye_y + dy)) <= tolerance
+    assert abs(b.centre_x - (a.centre_x + dx)) <= tolerance
