@@ -311,20 +311,16 @@ def test_a_measured_head_narrows_the_region_and_a_tilt_widens_it() -> None:
     assert cropped[1].width * cropped[1].height < 0.7 * cropped[0].width * cropped[0].height
 
 
-def test_one_mapping_for_rects_and_points() -> None:
-    photo = PreparedPhoto(
-        b"x",
-        "image/jpeg",
-        "photo.jpg",
-        500,
-        600,
-        4000,
-        6000,
-        0.5,
-        "0" * 64,
-        offset_x=300.0,
-        offset_y=200.0,
+def _cropped_photo(digest: str) -> PreparedPhoto:
+    """A 4000x6000 photo uploaded as its 1000x1200 part at (300, 200), halved."""
+    return PreparedPhoto(
+        b"x", "image/jpeg", "photo.jpg", 500, 600, 4000, 6000, 0.5, digest,
+        offset_x=300.0, offset_y=200.0,
     )
+
+
+def test_one_mapping_for_rects_and_points() -> None:
+    photo = _cropped_photo("0" * 64)
     assert photo.cropped
     assert photo.to_original((10.0, 20.0)) == (320.0, 240.0)
     assert photo.to_original(Rect(10, 20, 50, 60)) == Rect(320, 240, 100, 120)
@@ -510,19 +506,7 @@ def test_a_stored_result_opened_from_the_history_panel_lands_on_the_photo_shown(
     buf = io.BytesIO()
     Image.new("RGBA", (120, 160), (10, 20, 30, 255)).save(buf, "PNG")
     digest = "ab" * 32
-    photo = PreparedPhoto(
-        b"x",
-        "image/jpeg",
-        "photo.jpg",
-        500,
-        600,
-        4000,
-        6000,
-        0.5,
-        digest,
-        offset_x=300.0,
-        offset_y=200.0,
-    )
+    photo = _cropped_photo(digest)
     made = GenerateResult(
         buf.getvalue(),
         OutputFormat.PNG,

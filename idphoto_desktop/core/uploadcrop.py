@@ -21,6 +21,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from idphoto_desktop.core.geometry import Affine, Rect
 from idphoto_desktop.core.uploadneed import UploadNeed
 
 __all__ = [
@@ -239,13 +240,12 @@ def _with_turned(
     left, top, right, bottom = rect
     c, s = math.cos(angle), math.sin(angle)
     px, py = pivot
-    xs, ys = [left, right], [top, bottom]
-    for x in (left, right):
-        for y in (top, bottom):
-            dx, dy = x - px, y - py
-            xs.append(px + c * dx - s * dy)
-            ys.append(py + s * dx + c * dy)
-    return min(xs), min(ys), max(xs), max(ys)
+    turn = Affine(c, -s, px - c * px + s * py, s, c, py - s * px - c * py)
+    turned = turn.map_rect_bounds(Rect(left, top, right - left, bottom - top))
+    return (
+        min(left, turned.x), min(top, turned.y),
+        max(right, turned.right), max(bottom, turned.bottom),
+    )
 
 
 def upload_region(

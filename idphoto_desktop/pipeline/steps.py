@@ -12,6 +12,7 @@ import io
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from idphoto_desktop.core.errors import IdPhotoError, ValidationError
@@ -153,16 +154,12 @@ def check(ctx: JobContext, run: JobRun) -> None:
         def load() -> Checker | None:
             return default_checker() if given == "auto" else given
 
-        def checked(checker: Checker) -> Any:
-            return _checked_report(ctx, checker)
-
         if _verdict_decides_nothing(ctx, run):
-            ctx.check_alongside = CheckAlongside(load, checked)
+            ctx.check_alongside = CheckAlongside(load, partial(_checked_report, ctx))
         else:
             checker = load()
             if checker is not None:
-                chosen = checker
-                _take_report(ctx, lambda: checked(chosen))
+                _take_report(ctx, partial(_checked_report, ctx, checker))
     ctx.checked = True
     verdict = getattr(ctx.report, "verdict", None)
     if not ctx.paid or verdict != "retake":

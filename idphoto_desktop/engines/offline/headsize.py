@@ -4,8 +4,8 @@ Why: the upload must carry the head at least as tall as the output needs, and no
 than that (bytes, time, and less of the customer's photo sent to a third party). One
 BlazeFace pass on a small copy (about 10 ms) finds every face. With exactly one, its
 head is measured crown to chin (hair included) by the engine's own steps (face mesh,
-person mask; about 50-90 ms on a copy sized to the face), so the upload is sized and
-cropped to that head (``core.uploadcrop``).
+person mask; about 100-150 ms on a 12-24 MP photo, on the part around the face), so the
+upload is sized and cropped to that head (``core.uploadcrop``).
 
 Where the head cannot be measured (several faces, the crown cut off, no usable mask)
 only the box is known; it spans roughly brows to chin, and ``core.uploadcrop`` then
@@ -111,7 +111,10 @@ def measure_head(image: Image.Image, box: FaceBox, models_dir: Path) -> FaceBox:
     """
     import math
 
+    import numpy as np
+
     from idphoto_desktop.engines.offline import cropping, pipeline
+    from idphoto_desktop.engines.offline.imaging import compose, invert
 
     # Only the part around the face (a small face in a large photo is not measured on
     # all of it), reduced by a whole factor: as sharp for the mesh, and a 24 MP photo
@@ -132,20 +135,23 @@ def measure_head(image: Image.Image, box: FaceBox, models_dir: Path) -> FaceBox:
     guessed = cropping.head_frame(located.mesh).crown_y
     if located.face_count != 1 or located.head_cut or frame.crown_y == guessed:
         return box
-    # The level frame back onto the copy: the eye midpoint is its origin, turned by roll.
-    c, s = math.cos(frame.roll), math.sin(frame.roll)
-    ox, oy = frame.origin
+    # The level frame back onto the photo: onto the copy, then up by k and over by the
+    # part's corner.
+    to_photo = compose(
+        np.array([[1.0 / k, 0.0, left], [0.0, 1.0 / k, top]]), invert(frame.level_matrix())
+    )
     middle = (frame.crown_y + frame.chin_y) / 2
+    chin = to_photo @ np.array([frame.center_x, frame.chin_y, 1.0])
+    centre = to_photo @ np.array([frame.center_x, middle, 1.0])
+    eyes = to_photo @ np.array([0.0, 0.0, 1.0])
     measured = HeadMeasure(
-        head=frame.head_height,
-        chin_y=oy + s * frame.center_x + c * frame.chin_y,
-        eye_y=oy,
-        centre_x=ox + c * frame.center_x - s * middle,
+        head=frame.head_height / k,
+        chin_y=float(chin[1]),
+        eye_y=float(eyes[1]),
+        centre_x=float(centre[0]),
         roll=frame.roll,
     )
-    m = measured.scaled(1.0 / k)
-    on_photo = HeadMeasure(m.head, m.chin_y + top, m.eye_y + top, m.centre_x + left, m.roll)
-    return FaceBox(box.x0, box.y0, box.x1, box.y1, on_photo)
+    return FaceBox(box.x0, box.y0, box.x1, box.y1, measured)
 
 
 def locate_faces(image: Image.Image, models_dir: Path | None = None) -> list[FaceBox] | None:
