@@ -8,9 +8,9 @@ Rounds alternate. Then 10 photos: 10 ``idphoto generate`` processes against one
 process given the 10 photos and ``-o`` a folder. ``python -X importtime`` of one
 generate names what the process imports. Two more rows put the figure in context: the
 spawn-to-exit time of a process that only imports the libraries a checked generate needs
-(numpy and OpenCV for the capture check, requests, Pillow), and the same CLI-vs-curl
-ratio with the sandbox taking 1 s per task, as a real provider does, where the capture
-check runs during the wait.
+(numpy and OpenCV for the capture check, Pillow, the standard library's HTTP client),
+and the same CLI-vs-curl ratio with the sandbox taking 1 s per task, as a real provider
+does, where the capture check runs during the wait.
 """
 
 from __future__ import annotations
@@ -42,7 +42,9 @@ TARGET_RATIO = 3.0
 TARGET_BATCH = 2.0
 PHOTO = PHOTOS / "hivision_test0.jpg"  # 576x768, sent as it is
 SLOW_PROVIDER_S = 1.0
-NEEDED = "import numpy, cv2, requests, PIL.Image, PIL.PngImagePlugin, PIL.JpegImagePlugin"
+NEEDED = (
+    "import numpy, cv2, http.client, PIL.Image, PIL.PngImagePlugin, PIL.JpegImagePlugin"
+)
 HEAVY = ("numpy", "requests", "urllib3", "cv2", "keyring", "PIL.Image", "sqlite3")
 
 

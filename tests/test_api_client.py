@@ -1,7 +1,7 @@
 """The provider client over real HTTP against the sandbox server on 127.0.0.1.
 
 Faults are asked for with the sandbox's ``X-Sandbox-Fault`` header, added to chosen
-requests by :class:`FaultSession` (a real ``requests.Session``: nothing is mocked).
+requests by :class:`FaultSession` (the client's real session: nothing is mocked).
 The money rule is checked with the sandbox's request counts: a POST is never repeated.
 No test measures time; waits are shortened through the client's keywords.
 """
@@ -17,10 +17,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import requests
 from PIL import Image
 
 from idphoto_desktop.api.client import PollPolicy, ProviderClient
+from idphoto_desktop.api.exchange import Session
 from idphoto_desktop.core.errors import (
     AuthenticationError,
     CancelledError,
@@ -62,7 +62,7 @@ FAST: dict[str, Any] = {
 }
 
 
-class FaultSession(requests.Session):
+class FaultSession(Session):
     """Adds ``X-Sandbox-Fault`` to the next POSTs / API GETs from per-kind queues."""
 
     def __init__(self, post: list[str] | None = None, get: list[str] | None = None) -> None:

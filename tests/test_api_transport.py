@@ -16,11 +16,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
-import requests
 from PIL import Image
 
 from idphoto_desktop.api.client import ProviderClient
 from idphoto_desktop.api.download import DownloadPolicy, check_image, download_result
+from idphoto_desktop.api.exchange import Session
 from idphoto_desktop.api.form import build_form
 from idphoto_desktop.core.errors import (
     AuthenticationError,
@@ -36,7 +36,7 @@ from idphoto_desktop.sandbox.multipart import boundary_from_content_type, parse_
 from tests.test_api_client import FAST, make_request
 
 TOKEN = "sk-scripted-token-987654321"
-SESSION = requests.Session()  # downloads need no token; one shared pool for these tests
+SESSION = Session()  # downloads need no token
 
 
 @dataclass

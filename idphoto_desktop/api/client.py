@@ -22,17 +22,16 @@ from dataclasses import dataclass, replace
 from typing import NoReturn, TypeVar
 from urllib.parse import quote, urljoin
 
-import requests
-
 from idphoto_desktop import logsetup
-from idphoto_desktop.api.deadline import Watch, watch_session
+from idphoto_desktop.api.deadline import Watch
 from idphoto_desktop.api.download import (
     DEFAULT_MAX_DOWNLOAD_BYTES,
     DownloadPolicy,
     convert_result,
     download_result,
 )
-from idphoto_desktop.api.form import build_form
+from idphoto_desktop.api.exchange import Response, Session, TransportError
+from idphoto_desktop.api.form import build_form, encode_form
 from idphoto_desktop.api.http_errors import (
     ServiceBusyError,
     error_for_status,
@@ -52,7 +51,7 @@ from idphoto_desktop.api.transport import (
     nothing_sent,
     wait_or_cancel,
 )
-from idphoto_desktop.api.urls import check_secure_url, describe_url, proxies_for
+from idphoto_desktop.api.urls import check_secure_url, describe_url
 from idphoto_desktop.core.errors import (
     AuthenticationError,
     CancelledError,
@@ -155,8 +154,8 @@ def _rect_inside(rect: Rect | None, request: GenerateRequest, warnings: list[str
 class ProviderClient:
     """One client per token and base URL; thread-safe enough for one job at a time.
 
-    ``session`` may be supplied (tests add sandbox headers through it); its adapters
-    must not retry POSTs. Poll and retry timings are keywords so tests can shorten them.
+    ``session`` may be supplied (tests add sandbox headers through it). Poll and retry
+    timings are keywords so tests can shorten them.
     """
 
     def __init__(
@@ -164,7 +163,7 @@ class ProviderClient:
         token: str,
         base_url: str = DEFAULT_BASE_URL,
         *,
-        session: requests.Session | None = None,
+        session: Session | None = None,
         connect_timeout: float = 10.0,
         read_timeout: float = 60.0,
         poll_deadline_s: float = 300.0,
@@ -183,9 +182,9 @@ class ProviderClient:
         logsetup.register_secret(self._token.reveal())
         base = base_url.strip().rstrip("/")
         self.base_url = check_secure_url(base, "The API address")
-        # No hidden retries (see the module doc), and connections a Watch can cut: also
-        # on a session passed in, whose own adapters are replaced.
-        self._session = watch_session(session if session is not None else requests.Session())
+        # One exchange per connection, no hidden retries (see the module doc), every
+        # socket handed to the current Watch (api/exchange.py).
+        self._session = session if session is not None else Session()
         self.request_deadline_s = max(1.0, float(request_deadline_s))
         self.connect_timeout = connect_timeout
         self.read_timeout = read_timeout
@@ -249,7 +248,7 @@ class ProviderClient:
         return (self.connect_timeout, self.read_timeout)
 
     @staticmethod
-    def _read_body(response: requests.Response) -> bytes:
+    def _read_body(response: Response) -> bytes:
         buffer = bytearray()
         for chunk in response.iter_content(64 * 1024):
             buffer.extend(chunk)
@@ -257,7 +256,7 @@ class ProviderClient:
                 raise MalformedReplyError("The service sent an unexpected answer (far too long).")
         return bytes(buffer)
 
-    def _refuse_redirect(self, response: requests.Response) -> NoReturn:
+    def _refuse_redirect(self, response: Response) -> NoReturn:
         """API redirects are never followed: a re-sent POST could be charged twice."""
         location = urljoin(response.url or self.base_url, response.headers.get("Location", ""))
         try:
@@ -274,7 +273,7 @@ class ProviderClient:
             hint="Set the final address of the service in Preferences.",
         )
 
-    def _api_reply(self, response: requests.Response, body: bytes, *, context: str) -> TaskReply:
+    def _api_reply(self, response: Response, body: bytes, *, context: str) -> TaskReply:
         status = response.status_code
         if 300 <= status <= 399:
             self._refuse_redirect(response)
@@ -302,7 +301,7 @@ class ProviderClient:
             raise
 
     def _create_task(self, request: GenerateRequest, cancel: CancelToken | None) -> TaskReply:
-        parts = build_form(request)
+        body, content_type = encode_form(build_form(request))
         url = self.base_url + CREATE_PATH
         for attempt in (1, 2):
             if cancel is not None:
@@ -313,15 +312,12 @@ class ProviderClient:
             try:
                 with watch, self._session.post(
                     url,
-                    headers=self._headers(),
-                    files=parts,
+                    headers={**self._headers(), "Content-Type": content_type},
+                    body=body,
                     timeout=watch.timeouts(self.connect_timeout, self.read_timeout),
-                    allow_redirects=False,
-                    stream=True,
-                    proxies=proxies_for(url),
                 ) as response:
-                    body = self._read_body(response)
-            except requests.exceptions.RequestException as exc:
+                    reply_body = self._read_body(response)
+            except (TransportError, ValueError) as exc:
                 sent = not nothing_sent(exc)
                 if watch.fired is not None:
                     log.warning("POST %s cut: %s", CREATE_PATH, watch.fired)
@@ -344,7 +340,7 @@ class ProviderClient:
                 response.status_code,
                 (time.perf_counter() - started) * 1000.0,
             )
-            return self._api_reply(response, body, context="api")
+            return self._api_reply(response, reply_body, context="api")
         raise NetworkError("The service could not be reached.")  # pragma: no cover
 
     # ----- free calls -----
@@ -361,7 +357,7 @@ class ProviderClient:
 
     def _get_once(
         self, path: str, cancel: CancelToken | None = None, deadline: float | None = None
-    ) -> tuple[requests.Response, bytes]:
+    ) -> tuple[Response, bytes]:
         url = self.base_url + path
         started = time.perf_counter()
         seconds = self.request_deadline_s
@@ -373,12 +369,9 @@ class ProviderClient:
                 url,
                 headers=self._headers(),
                 timeout=watch.timeouts(self.connect_timeout, self.read_timeout),
-                allow_redirects=False,
-                stream=True,
-                proxies=proxies_for(url),
             ) as response:
                 body = self._read_body(response)
-        except requests.exceptions.RequestException:
+        except TransportError:
             if watch.fired is not None:
                 log.warning("GET %s cut: %s", path[:100], watch.fired)
                 raise self._cut(watch, charged=False) from None
@@ -414,7 +407,7 @@ class ProviderClient:
                             "The service reported the task done but sent no image."
                         )
                 return reply
-            except requests.exceptions.RequestException as exc:
+            except TransportError as exc:
                 error: IdPhotoError = network_error(exc, after_send_is_charged=False)
             except QuotaError as exc:
                 error = exc

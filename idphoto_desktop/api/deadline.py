@@ -1,15 +1,15 @@
 """One overall deadline per HTTP exchange, and a Cancel that works inside a blocked read.
 
-``requests`` timeouts bound each socket operation, not the exchange: a server that
+Socket timeouts bound each socket operation, not the exchange: a server that
 trickles its reply a byte at a time never trips a read timeout and holds the caller for
 ever. So every request runs inside a :class:`Watch`: a small watcher thread that, when
 the deadline passes or the clerk cancels, shuts the connection's socket down from
 outside. The blocked read then returns at once with a connection error, and the caller
 asks the watch why (``fired``) to give the right message.
 
-The watch finds the connection through the thread-local "current watch": the session's
-adapter (:class:`WatchedAdapter`) makes urllib3 connections that attach themselves when
-they open their socket or send a request, always in the requesting thread.
+The watch finds the connection through the thread-local "current watch": each exchange
+(:mod:`idphoto_desktop.api.exchange`) hands over its socket the moment it exists, before
+any TLS handshake, always in the requesting thread (:func:`attach_current`).
 """
 
 from __future__ import annotations
@@ -18,13 +18,7 @@ import socket
 import threading
 import time
 from types import TracebackType
-from typing import Any, Literal
-
-import requests
-import urllib3.connection
-import urllib3.exceptions
-from requests.adapters import HTTPAdapter
-from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+from typing import Literal
 
 from idphoto_desktop.core.job import CancelToken
 from idphoto_desktop.core.netaddr import is_non_public_address
@@ -87,7 +81,7 @@ class Watch:
         return self.deadline - time.monotonic()
 
     def timeouts(self, connect: float, read: float) -> tuple[float, float]:
-        """``requests`` timeouts never longer than what is left of the deadline."""
+        """(connect, read) socket timeouts never longer than what is left of the deadline."""
         left = max(MIN_TIMEOUT_S, self.remaining())
         return (min(connect, left), min(read, left))
 
@@ -142,12 +136,8 @@ class Watch:
                 self.fired = "deadline"
 
 
-class PrivatePeerError(urllib3.exceptions.NewConnectionError):
-    """The connection's peer is not a public address; closed before anything was sent."""
-
-
-def _check_peer(conn: Any, sock: socket.socket, watch: Watch) -> None:
-    if not watch.public_peers_only or getattr(conn, "proxy", None) is not None:
+def _check_peer(sock: socket.socket, watch: Watch) -> None:
+    if not watch.public_peers_only:
         return
     try:
         peer = sock.getpeername()[0]
@@ -155,81 +145,16 @@ def _check_peer(conn: Any, sock: socket.socket, watch: Watch) -> None:
         return
     if is_non_public_address(str(peer)):
         watch.refused_peer = True
-        sock.close()
-        raise PrivatePeerError(conn, "the address is not a public one")
+        raise ConnectionRefusedError("the address is not a public one")
 
 
-def _attach_current(conn: Any, sock: object | None = None) -> None:
+def attach_current(sock: socket.socket, *, proxied: bool = False) -> None:
+    """Hand a new connection's socket to the requesting thread's :class:`Watch` (if
+    any), refusing a private peer first when the watch asks for public ones only (a
+    proxy's own address is the studio's choice, so a proxied socket is not judged)."""
     watch = _current()
     if watch is None:
         return
-    if isinstance(sock, socket.socket):
-        _check_peer(conn, sock, watch)
-    target = sock if sock is not None else getattr(conn, "sock", None)
-    if target is not None:
-        watch.attach(target)
-
-
-class WatchedHTTPConnection(urllib3.connection.HTTPConnection):
-    """Registers its socket with the requesting thread's :class:`Watch`."""
-
-    def _new_conn(self) -> socket.socket:
-        sock = super()._new_conn()
-        _attach_current(self, sock)
-        return sock
-
-    def request(self, *args: Any, **kwargs: Any) -> None:
-        _attach_current(self)  # a kept-alive connection reused by a new exchange
-        super().request(*args, **kwargs)
-
-
-class WatchedHTTPSConnection(urllib3.connection.HTTPSConnection):
-    """The https twin of :class:`WatchedHTTPConnection` (the raw TCP socket is cut)."""
-
-    def _new_conn(self) -> socket.socket:
-        sock = super()._new_conn()
-        _attach_current(self, sock)
-        return sock
-
-    def request(self, *args: Any, **kwargs: Any) -> None:
-        _attach_current(self)
-        super().request(*args, **kwargs)
-
-
-class _WatchedHTTPPool(HTTPConnectionPool):
-    ConnectionCls = WatchedHTTPConnection
-
-
-class _WatchedHTTPSPool(HTTPSConnectionPool):
-    ConnectionCls = WatchedHTTPSConnection
-
-
-_POOLS: dict[str, type[HTTPConnectionPool]] = {
-    "http": _WatchedHTTPPool,
-    "https": _WatchedHTTPSPool,
-}
-
-
-class WatchedAdapter(HTTPAdapter):
-    """An adapter without hidden retries whose connections a :class:`Watch` can cut."""
-
-    def __init__(self) -> None:
-        super().__init__(max_retries=0)
-
-    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
-        super().init_poolmanager(*args, **kwargs)
-        self.poolmanager.pool_classes_by_scheme = dict(_POOLS)
-
-    def proxy_manager_for(self, proxy: str, **proxy_kwargs: Any) -> Any:
-        manager = super().proxy_manager_for(proxy, **proxy_kwargs)
-        if hasattr(manager, "pool_classes_by_scheme"):
-            manager.pool_classes_by_scheme = dict(_POOLS)
-        return manager
-
-
-def watch_session(session: requests.Session) -> requests.Session:
-    """Mount :class:`WatchedAdapter` for http and https on ``session`` (returned)."""
-    adapter = WatchedAdapter()
-    session.mount("https://", adapter)
-    session.mount("http://", adapter)
-    return session
+    if not proxied:
+        _check_peer(sock, watch)
+    watch.attach(sock)

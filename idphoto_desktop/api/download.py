@@ -17,13 +17,13 @@ import warnings
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
-import requests
 from PIL import Image
 
 from idphoto_desktop.api.deadline import Watch
+from idphoto_desktop.api.exchange import Response, Session, TransportError
 from idphoto_desktop.api.http_errors import parse_retry_after
 from idphoto_desktop.api.transport import is_transport_error, network_error, wait_or_cancel
-from idphoto_desktop.api.urls import check_secure_url, describe_url, proxies_for
+from idphoto_desktop.api.urls import check_secure_url, describe_url
 from idphoto_desktop.core.errors import (
     CancelledError,
     IdPhotoError,
@@ -151,7 +151,7 @@ def convert_result(data: bytes, target: OutputFormat, bg_color: str | None = Non
         ) from None
 
 
-def _read_capped(response: requests.Response, max_bytes: int) -> bytes:
+def _read_capped(response: Response, max_bytes: int) -> bytes:
     length = response.headers.get("Content-Length", "")
     if length.strip().isdigit() and int(length) > max_bytes:
         raise MalformedReplyError(
@@ -168,18 +168,14 @@ def _read_capped(response: requests.Response, max_bytes: int) -> bytes:
 
 
 def _fetch_once(
-    session: requests.Session, url: str, policy: DownloadPolicy, watch: Watch
+    session: Session, url: str, policy: DownloadPolicy, watch: Watch
 ) -> tuple[int, bytes, str | None]:
     """(status, body, Retry-After) after following checked redirects."""
     current = url
     for _hop in range(MAX_REDIRECTS + 1):
         check_result_url(current)
         with session.get(
-            current,
-            stream=True,
-            allow_redirects=False,
-            timeout=watch.timeouts(policy.connect_timeout, policy.read_timeout),
-            proxies=proxies_for(current),
+            current, timeout=watch.timeouts(policy.connect_timeout, policy.read_timeout)
         ) as response:
             if response.is_redirect:
                 location = response.headers.get("Location", "")
@@ -221,7 +217,7 @@ def _too_slow(policy: DownloadPolicy) -> RequestTimeoutError:
 
 
 def download_result(
-    session: requests.Session,
+    session: Session,
     url: str,
     *,
     expected: PhotoSize | None,
@@ -244,7 +240,7 @@ def download_result(
         try:
             with watch:
                 status, data, retry_after = _fetch_once(session, url, policy, watch)
-        except requests.exceptions.RequestException as exc:
+        except (TransportError, ValueError) as exc:
             if watch.refused_peer:
                 raise _private_address() from None
             if watch.fired == "cancel":

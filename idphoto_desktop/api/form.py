@@ -9,6 +9,7 @@ Everything is checked first, so a bad request is refused before anything is sent
 from __future__ import annotations
 
 import os
+import uuid
 
 from idphoto_desktop.core.errors import ImageError, ValidationError
 from idphoto_desktop.core.job import GenerateRequest, OutputFormat
@@ -17,7 +18,7 @@ from idphoto_desktop.core.validation import normalize_bg_color, validate_size, v
 MAX_UPLOAD_BYTES = 15 * 1024 * 1024  # "under 15 MB" (NOTES.md)
 
 FormPart = tuple[str, tuple[str | None, bytes | str] | tuple[str | None, bytes | str, str]]
-"""One multipart part for ``requests``: (name, (filename, value[, mime]))."""
+"""One multipart part: (name, (filename, value[, mime])); no filename for a plain field."""
 
 
 def _safe_filename(name: str, mime: str) -> str:
@@ -65,3 +66,34 @@ def build_form(request: GenerateRequest) -> list[FormPart]:
         callback = validate_url(request.callback_url)
         parts.append(("callback_url", (None, callback)))
     return parts
+
+
+def _quoted(value: str) -> str:
+    """A name or filename inside a Content-Disposition header (RFC 7578: quoted, with
+    quotes and line breaks percent-encoded; ours are ASCII already)."""
+    return value.replace("\r", "%0D").replace("\n", "%0A").replace('"', "%22")
+
+
+def encode_form(parts: list[FormPart]) -> tuple[bytes, str]:
+    """The ``multipart/form-data`` body of ``parts`` and its Content-Type (with the
+    boundary): a random boundary checked not to occur in any value."""
+    values = [part[1][1] for part in parts]
+    while True:
+        boundary = uuid.uuid4().hex
+        marker = boundary.encode("ascii")
+        if not any(marker in (v if isinstance(v, bytes) else v.encode("utf-8")) for v in values):
+            break
+    chunks: list[bytes] = []
+    for name, spec in parts:
+        filename, value = spec[0], spec[1]
+        header = f'--{boundary}\r\nContent-Disposition: form-data; name="{_quoted(name)}"'
+        if filename is not None:
+            header += f'; filename="{_quoted(filename)}"'
+        header += "\r\n"
+        if len(spec) == 3:
+            header += f"Content-Type: {spec[2]}\r\n"
+        chunks.append(header.encode("utf-8") + b"\r\n")
+        chunks.append(value if isinstance(value, bytes) else value.encode("utf-8"))
+        chunks.append(b"\r\n")
+    chunks.append(f"--{boundary}--\r\n".encode("ascii"))
+    return b"".join(chunks), f"multipart/form-data; boundary={boundary}"

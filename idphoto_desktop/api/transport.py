@@ -2,15 +2,14 @@
 
 The difference matters for money: a POST that failed before a connection existed was
 never seen by the provider and may be tried again; one that failed after the request
-went out (reset, read timeout) may have been charged and must not be repeated. The
-``requests`` exceptions carry that distinction only in their urllib3 causes.
+went out (reset, read timeout) may have been charged and must not be repeated. Each
+exchange (:mod:`idphoto_desktop.api.exchange`) says which in its
+:class:`~idphoto_desktop.api.exchange.TransportError`.
 """
 
 from __future__ import annotations
 
-import requests
-import urllib3.exceptions
-
+from idphoto_desktop.api.exchange import TransportError
 from idphoto_desktop.core.errors import (
     CancelledError,
     IdPhotoError,
@@ -20,46 +19,15 @@ from idphoto_desktop.core.errors import (
 )
 from idphoto_desktop.core.job import CancelToken
 
-_NOT_SENT = (
-    urllib3.exceptions.NewConnectionError,  # refused, unreachable, DNS (NameResolutionError)
-    urllib3.exceptions.ConnectTimeoutError,
-)
-
-
-def _causes(exc: BaseException) -> list[BaseException]:
-    """``exc`` and everything it wraps (args, ``reason``, ``__cause__``, ``__context__``)."""
-    seen: list[BaseException] = []
-    stack: list[object] = [exc]
-    while stack and len(seen) < 32:
-        item = stack.pop()
-        if not isinstance(item, BaseException) or any(item is s for s in seen):
-            continue
-        seen.append(item)
-        stack.extend(item.args)
-        stack.append(getattr(item, "reason", None))
-        stack.append(item.__cause__)
-        stack.append(item.__context__)
-    return seen
-
 
 def nothing_sent(exc: BaseException) -> bool:
     """True when the request surely never left: no connection was made at all."""
-    if isinstance(exc, requests.exceptions.ConnectTimeout):
-        return True
-    if isinstance(exc, requests.exceptions.SSLError):
-        return True  # the handshake failed before any request byte was sent
-    return any(isinstance(cause, _NOT_SENT) for cause in _causes(exc))
+    return isinstance(exc, TransportError) and not exc.sent
 
 
 def is_transport_error(exc: BaseException) -> bool:
     """A failure of the connection itself (not an HTTP status)."""
-    return isinstance(
-        exc,
-        requests.exceptions.ConnectionError
-        | requests.exceptions.Timeout
-        | requests.exceptions.ChunkedEncodingError
-        | requests.exceptions.ContentDecodingError,
-    )
+    return isinstance(exc, TransportError)
 
 
 def network_error(exc: BaseException, *, after_send_is_charged: bool) -> IdPhotoError:
@@ -69,20 +37,14 @@ def network_error(exc: BaseException, *, after_send_is_charged: bool) -> IdPhoto
     becomes :class:`MaybeChargedError` instead of a plain network error.
     """
     sent = not nothing_sent(exc)
-    # urllib3's NewConnectionError (refused, unreachable) subclasses its TimeoutError for
-    # old reasons; requests does not count it as a timeout, and neither do we.
-    timeout = isinstance(exc, requests.exceptions.Timeout) or any(
-        isinstance(c, TimeoutError | urllib3.exceptions.TimeoutError)
-        and not isinstance(c, urllib3.exceptions.NewConnectionError)
-        for c in _causes(exc)
-    )
+    timeout = isinstance(exc, TransportError) and exc.timeout
     if after_send_is_charged and sent:
         if timeout:
             return MaybeChargedError(
                 "The service did not answer in time after receiving the photo."
             )
         return MaybeChargedError("The connection to the service broke after the photo was sent.")
-    if isinstance(exc, requests.exceptions.SSLError):
+    if isinstance(exc, TransportError) and exc.tls:
         return NetworkError(
             "A secure connection to the service could not be made (certificate or TLS error).",
             hint="Check the computer's date and time, the network, or the API address.",

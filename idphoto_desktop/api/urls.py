@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 from idphoto_desktop.core.errors import ValidationError
 from idphoto_desktop.core.netaddr import is_loopback_host
 
-__all__ = ["check_secure_url", "describe_url", "is_loopback_host", "proxies_for"]
+__all__ = ["check_secure_url", "describe_url", "is_loopback_host"]
 
 
 def check_secure_url(url: str, what: str = "The service address") -> str:
@@ -39,15 +39,15 @@ def check_secure_url(url: str, what: str = "The service address") -> str:
 
 
 def _host_as_sent(url: str) -> str | None:
-    """The host ``requests`` will connect to (urllib3's parser), which can differ from
-    ``urlsplit``'s: ``http://evil.com\\@127.0.0.1/`` is 127.0.0.1 to one, evil.com to
-    the other. Plain http is allowed only when both agree on loopback."""
-    from urllib3.util import parse_url  # only for http URLs: keeps imports light
-
-    try:
-        return parse_url(url).host
-    except ValueError:  # urllib3's LocationParseError is a ValueError
+    """The host a plain-http request really goes to, or None when the address hides
+    it: user info (``http://evil.com\\@127.0.0.1/`` reads as 127.0.0.1 to one parser
+    and evil.com to another) or a backslash before the query. The exchange
+    connects to :func:`urlsplit`'s host (api/exchange.py), and plain http is allowed
+    only to an address nobody could read another way."""
+    netloc = urlsplit(url).netloc
+    if "@" in netloc or "\\" in netloc or "\\" in url.split("?", 1)[0].split("#", 1)[0]:
         return None
+    return urlsplit(url).hostname
 
 
 def describe_url(url: str) -> str:
@@ -57,14 +57,3 @@ def describe_url(url: str) -> str:
         return f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}"
     except ValueError:
         return "(invalid URL)"
-
-
-def proxies_for(url: str) -> dict[str, str] | None:
-    """Loopback traffic never goes through a proxy from the environment."""
-    try:
-        host = urlsplit(url).hostname
-    except ValueError:
-        return None
-    if is_loopback_host(host):
-        return {"no_proxy": "127.0.0.0/8,::1"}
-    return None

@@ -34,23 +34,30 @@ U8 = npt.NDArray[np.uint8]
 B = npt.NDArray[np.bool_]
 SEG_SIZE = 256
 FLAT_DISTANCE = 40.0  # colour distance (0..441) beyond which a pixel is not the flat background
+OPAQUE = 253  # alpha 0.99 (252.45 of 255) and above everywhere: no transparency to use
 
 
 def _decode(result: GenerateResult) -> tuple[U8, B]:
-    """The result as BGR over white, and what it keeps as the person."""
+    """The result as BGR over white, and what it keeps as the person.
+
+    Integer arithmetic throughout (a float copy of every channel took longer than the
+    rest of the check on a 600x600 result)."""
     with Image.open(io.BytesIO(result.image)) as img:
         img.load()
         rgba = np.asarray(img.convert("RGBA"), np.uint8)
-    rgb = rgba[:, :, :3].astype(np.float32)
-    alpha = rgba[:, :, 3].astype(np.float32) / 255.0
-    flat = rgb * alpha[:, :, None] + 255.0 * (1.0 - alpha[:, :, None])
-    bgr = np.ascontiguousarray(np.clip(flat + 0.5, 0, 255).astype(np.uint8)[:, :, ::-1])
-    if float(alpha.min()) < 0.99:
-        kept: B = alpha >= 0.5
+    rgb = rgba[:, :, :3]
+    alpha = rgba[:, :, 3]
+    a = alpha.astype(np.uint16)[:, :, None]
+    # rgb * a + white * (1 - a), rounded: (x + 127) // 255 is round(x / 255) here
+    flat = ((rgb.astype(np.uint16) * a + 255 * (255 - a) + 127) // 255).astype(np.uint8)
+    bgr = np.ascontiguousarray(flat[:, :, ::-1])
+    if int(alpha.min()) < OPAQUE:
+        kept: B = alpha >= 128  # alpha of at least one half
     else:  # a flat colour: the background is the colour along the top edge
         top = rgb[: max(1, rgb.shape[0] // 50)].reshape(-1, 3)
-        colour = np.median(top, axis=0)
-        kept = np.linalg.norm(rgb - colour, axis=2) > FLAT_DISTANCE
+        colour = np.median(top, axis=0).astype(np.float32)
+        diff = rgb.astype(np.float32) - colour
+        kept = np.einsum("ijk,ijk->ij", diff, diff) > FLAT_DISTANCE**2
     return bgr, kept
 
 
@@ -70,11 +77,13 @@ def check_result(
     blob = cv2.dnn.blobFromImage(bgr, 1.0 / 255.0, (SEG_SIZE, SEG_SIZE), swapRB=True)
     prob = cv2.resize(nets.segment(np.asarray(blob, np.float32)), (w, h))
     person = prob >= 0.5
-    # the band: within 6 % of the width outside the model's person outline
+    # the band: within 6 % of the width outside the model's person outline. A distance
+    # transform, not a dilation by that disc (40 ms of a 600 px result's check); the
+    # quarter pixel makes it the disc's band to within 0.4 % of its pixels.
     r = max(2, round(0.06 * w))
-    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1))
-    grown = cv2.dilate(person.astype(np.uint8), kernel) > 0
-    band = grown & ~person
+    outside = (~person).astype(np.uint8)
+    distance = cv2.distanceTransform(outside, cv2.DIST_L2, cv2.DIST_MASK_PRECISE)
+    band = (distance <= r + 0.25) & ~person
     if not band.any():
         return out
     # thin fringes (soft edges, JPEG ringing along the outline) are not left-over patches

@@ -1,5 +1,5 @@
 """``python -m idphoto_desktop.cli``."""
 
-from idphoto_desktop.cli import main
+from idphoto_desktop.cli import run
 
-raise SystemExit(main())
+run()

@@ -1,6 +1,6 @@
 """Frozen entry point of the command line (``idphoto``); PyInstaller needs a script file."""
 
-from idphoto_desktop.cli import main
+from idphoto_desktop.cli import run
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    run()

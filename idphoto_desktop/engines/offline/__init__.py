@@ -21,9 +21,32 @@ the three MediaPipe models it needs (from PyPI, once). The modules, in pipeline 
 Where the photo does not reach the crop (cut below the chin, too narrow, head cut at the
 top), those output pixels are background (transparent, or the chosen colour), never
 stretched edge rows, and a warning says how many rows are missing.
+
+Importing the package imports none of them: the capture check uses a few (detector,
+landmarks, cropping) and should not pay for the engine's pipeline and rendering, so the
+names below are looked up on first use (PEP 562).
 """
 
-from idphoto_desktop.engines.offline.engine import OfflineEngine
-from idphoto_desktop.engines.offline.models import ModelsUnavailableError, ensure_models
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from idphoto_desktop.engines.offline.engine import OfflineEngine
+    from idphoto_desktop.engines.offline.models import ModelsUnavailableError, ensure_models
 
 __all__ = ["ModelsUnavailableError", "OfflineEngine", "ensure_models"]
+
+_HOMES = {
+    "OfflineEngine": "idphoto_desktop.engines.offline.engine",
+    "ModelsUnavailableError": "idphoto_desktop.engines.offline.models",
+    "ensure_models": "idphoto_desktop.engines.offline.models",
+}
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(home), name)
