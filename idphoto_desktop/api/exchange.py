@@ -14,13 +14,15 @@ Every socket is handed to the thread's current :class:`~idphoto_desktop.api.dead
 as soon as it exists (before the TLS handshake), so a deadline or the clerk's Cancel
 can cut it from outside. A proxy from the environment (``https_proxy``, ``no_proxy``)
 is used for https through ``CONNECT``; loopback is never proxied. Certificates are
-checked against certifi's bundle, as ``requests`` did.
+checked against certifi's bundle, or the file ``REQUESTS_CA_BUNDLE`` or
+``SSL_CERT_FILE`` names, as with ``requests``.
 """
 
 from __future__ import annotations
 
 import base64
 import http.client
+import os
 import select
 import socket
 import threading
@@ -34,6 +36,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from idphoto_desktop.api.deadline import attach_current
+from idphoto_desktop.core.netaddr import is_loopback_host
 
 __all__ = ["REDIRECTS", "Response", "Session", "TransportError", "target_of"]
 
@@ -96,13 +99,13 @@ def _host_header(scheme: str, host: str, port: int) -> str:
 
 def _proxy_for(scheme: str, host: str) -> tuple[str, int, str | None] | None:
     """(host, port, Proxy-Authorization) of the environment's proxy for an https
-    ``host``; None for plain http (loopback only) and for hosts ``no_proxy`` names."""
-    if scheme != "https":
+    ``host``; None for plain http (loopback only), for a loopback address, and for
+    hosts ``no_proxy`` names."""
+    if scheme != "https" or is_loopback_host(host):
         return None
     import urllib.request  # only for an https address: it costs a few milliseconds
 
-    proxies = urllib.request.getproxies()
-    address = proxies.get("https")
+    address = urllib.request.getproxies().get("https")
     if not address or urllib.request.proxy_bypass(host):
         return None
     if "://" not in address:
@@ -117,15 +120,24 @@ def _proxy_for(scheme: str, host: str) -> tuple[str, int, str | None] | None:
     return parts.hostname, parts.port or 80, auth
 
 
+CA_BUNDLE_VARIABLES = ("REQUESTS_CA_BUNDLE", "SSL_CERT_FILE")
+"""A studio behind a TLS-inspecting proxy names its own roots here (as with requests)."""
+
+
 def _tls_context() -> Any:
+    """Certificates checked, host names matched: against the file a variable of
+    :data:`CA_BUNDLE_VARIABLES` names, else certifi's roots, else the system's."""
     import ssl
 
+    for name in CA_BUNDLE_VARIABLES:
+        bundle = os.environ.get(name, "").strip()
+        if bundle:
+            return ssl.create_default_context(cafile=bundle)
     try:
         import certifi
-
-        return ssl.create_default_context(cafile=certifi.where())
-    except ImportError:  # the system's store, as the standard library has it
+    except ImportError:
         return ssl.create_default_context()
+    return ssl.create_default_context(cafile=certifi.where())
 
 
 class Response:
@@ -259,7 +271,10 @@ class Session:
         scheme, host, port, proxy = key
         conn: http.client.HTTPConnection
         if scheme == "https":
-            context = _tls_context()
+            try:
+                context = _tls_context()
+            except (OSError, ValueError):  # a roots file that cannot be read or used
+                raise TransportError("CertificateStoreError", sent=False, tls=True) from None
             if proxy is None:
                 conn = http.client.HTTPSConnection(host, port, timeout=connect_s, context=context)
             else:
