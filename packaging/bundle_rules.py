@@ -223,8 +223,7 @@ LICENCE_TEXTS = Path(__file__).resolve().parent / "licenses"
 
 REQUIRED_LICENCES: tuple[str, ...] = (
     "PySide6-Essentials", "shiboken6", "opencv-python-headless", "numpy", "pillow",
-    "pillow-heif", "requests", "urllib3", "keyring", "platformdirs", "certifi", "idna",
-    "charset-normalizer",
+    "pillow-heif", "keyring", "platformdirs", "certifi",
 )  # fmt: skip
 """Distributions whose licence texts must be in every bundle, or the build stops."""
 

