@@ -69,11 +69,9 @@ class FaultSession(Session):
         super().__init__()
         self.queues = {"POST": list(post or []), "GET": list(get or [])}
 
-    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> Any:
-        kind = method.decode() if isinstance(method, bytes) else method
-        target = url.decode() if isinstance(url, bytes) else url
-        queue = self.queues.get(kind.upper(), [])
-        if queue and "/task/" in target:
+    def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> Any:
+        queue = self.queues.get(method.upper(), [])
+        if queue and "/task/" in url:
             fault = queue.pop(0)
             if fault:
                 kwargs["headers"] = {**(kwargs.get("headers") or {}), "X-Sandbox-Fault": fault}

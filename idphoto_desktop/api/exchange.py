@@ -97,7 +97,7 @@ def _host_header(scheme: str, host: str, port: int) -> str:
     return name if port == _DEFAULT_PORTS[scheme] else f"{name}:{port}"
 
 
-def _proxy_for(scheme: str, host: str) -> tuple[str, int, str | None] | None:
+def _proxy_for(scheme: str, host: str, port: int) -> tuple[str, int, str | None] | None:
     """(host, port, Proxy-Authorization) of the environment's proxy for an https
     ``host``; None for plain http (loopback only), for a loopback address, and for
     hosts ``no_proxy`` names."""
@@ -106,7 +106,9 @@ def _proxy_for(scheme: str, host: str) -> tuple[str, int, str | None] | None:
     import urllib.request  # only for an https address: it costs a few milliseconds
 
     address = urllib.request.getproxies().get("https")
-    if not address or urllib.request.proxy_bypass(host):
+    # host:port, so that a no_proxy entry naming a port matches too (the name alone
+    # is tried as well)
+    if not address or urllib.request.proxy_bypass(f"{host}:{port}"):
         return None
     if "://" not in address:
         address = "http://" + address
@@ -322,7 +324,7 @@ class Session:
         """
         scheme, host, port, path = target_of(url)
         connect_s, read_s = timeout
-        key: _Key = (scheme, host, port, _proxy_for(scheme, host))
+        key: _Key = (scheme, host, port, _proxy_for(scheme, host, port))
         lines = {
             "Host": _host_header(scheme, host, port),
             "User-Agent": self.user_agent,

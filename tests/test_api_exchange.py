@@ -1,0 +1,448 @@
+"""The standard-library HTTP exchange (api/exchange.py) against real sockets on 127.0.0.1.
+
+The client dropped ``requests``, so what urllib3 used to do for us is now our code and
+is checked here with real servers: certificates refused or trusted through
+``REQUESTS_CA_BUNDLE``/``SSL_CERT_FILE``, an https proxy through ``CONNECT`` (never for
+loopback), the "was anything sent?" answer the money rule rests on, kept-alive
+connections (and a dead one not reused), a compressed reply decoded in bounded pieces,
+and the multipart body read back by the sandbox's strict parser. Nothing is mocked.
+"""
+
+from __future__ import annotations
+
+import datetime
+import functools
+import gzip
+import ipaddress
+import select
+import socket
+import socketserver
+import ssl
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+
+from idphoto_desktop.api.client import ProviderClient
+from idphoto_desktop.api.exchange import Session, TransportError
+from idphoto_desktop.api.form import build_form, encode_form
+from idphoto_desktop.core.errors import NetworkError
+from idphoto_desktop.core.job import OutputFormat
+from idphoto_desktop.sandbox.multipart import boundary_from_content_type, parse_multipart
+from tests.test_api_client import FAST, make_request, prepared
+
+TOKEN = "sk-exchange-check-0a1b2c3d4e5f"
+TEXT = b"The quick brown fox jumps over the lazy dog. " * 2000
+ENV_VARIABLES = (
+    *("REQUESTS_CA_BUNDLE", "SSL_CERT_FILE", "SSL_CERT_DIR", "no_proxy", "NO_PROXY"),
+    *("https_proxy", "HTTPS_PROXY", "http_proxy", "HTTP_PROXY", "all_proxy", "ALL_PROXY"),
+)
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No proxy and no CA bundle from the machine running the tests (tests set their own)."""
+    for name in ENV_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture
+def session() -> Iterator[Session]:
+    s = Session()
+    yield s
+    s.close()
+
+
+# ----- a self-signed certificate for 127.0.0.1 and localhost -----
+
+
+@pytest.fixture(scope="module")
+def cert_files(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "idphoto test")])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(hours=1))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName(
+                [x509.IPAddress(ipaddress.ip_address("127.0.0.1")), x509.DNSName("localhost")]
+            ),
+            critical=False,
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+        .sign(key, hashes.SHA256())
+    )
+    folder = tmp_path_factory.mktemp("tls")
+    cert_path, key_path = folder / "cert.pem", folder / "key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return cert_path, key_path
+
+
+# ----- a real http.server, optionally behind TLS, counting its connections -----
+
+
+class Handler(BaseHTTPRequestHandler):
+    """GET /gzip, /bomb: a gzip body we did not ask for; /close: ``Connection: close``;
+    /drop: the connection silently closed after the reply; else: TEXT."""
+
+    protocol_version = "HTTP/1.1"
+    server: Server
+
+    def do_GET(self) -> None:
+        self.server.record(self.path, dict(self.headers.items()))
+        headers = {"Content-Type": "text/plain"}
+        data = TEXT
+        if self.path == "/gzip":
+            data, headers["Content-Encoding"] = gzip.compress(TEXT), "gzip"
+        elif self.path == "/bomb":
+            data, headers["Content-Encoding"] = bomb(), "gzip"
+        elif self.path == "/close":
+            headers["Connection"] = "close"
+        self.send_response(200)
+        for key, value in headers.items():
+            self.send_header(key, value)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+        if self.path in ("/close", "/drop"):
+            self.close_connection = True
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+class Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, tls: ssl.SSLContext | None) -> None:
+        super().__init__(("127.0.0.1", 0), Handler)
+        self.tls = tls
+        self.accepted = 0
+        self.closed = threading.Semaphore(0)
+        self.requests: list[tuple[str, dict[str, str]]] = []
+        self.lock = threading.Lock()
+
+    @property
+    def port(self) -> int:
+        return int(self.server_address[1])
+
+    def record(self, path: str, headers: dict[str, str]) -> None:
+        with self.lock:
+            self.requests.append((path, headers))
+
+    def get_request(self) -> tuple[Any, Any]:
+        sock, address = super().get_request()
+        with self.lock:
+            self.accepted += 1
+        return sock, address
+
+    def finish_request(self, request: Any, client_address: Any) -> None:
+        if self.tls is None:
+            super().finish_request(request, client_address)
+            return
+        try:  # the handshake in the connection's own thread
+            wrapped = self.tls.wrap_socket(request, server_side=True)
+        except OSError:
+            return  # the client refused our certificate
+        try:
+            super().finish_request(wrapped, client_address)
+        finally:
+            wrapped.close()
+
+    def shutdown_request(self, request: Any) -> None:
+        super().shutdown_request(request)
+        self.closed.release()
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        pass  # a client that stopped reading a bomb
+
+
+def serve(tls: ssl.SSLContext | None) -> Iterator[Server]:
+    httpd = Server(tls)
+    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05})
+    thread.start()
+    yield httpd
+    httpd.shutdown()
+    httpd.server_close()
+    thread.join()
+
+
+@pytest.fixture
+def plain() -> Iterator[Server]:
+    yield from serve(None)
+
+
+@pytest.fixture
+def tls_server(cert_files: tuple[Path, Path]) -> Iterator[Server]:
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(*cert_files)
+    yield from serve(context)
+
+
+def body_of(session: Session, url: str, size: int = 65536) -> bytes:
+    with session.get(url, timeout=(2.0, 5.0)) as response:
+        assert response.status_code == 200
+        return b"".join(response.iter_content(size))
+
+
+# ----- TLS -----
+
+
+def test_an_untrusted_certificate_is_refused_before_any_request(
+    tls_server: Server, session: Session
+) -> None:
+    with pytest.raises(TransportError) as caught:
+        session.get(f"https://127.0.0.1:{tls_server.port}/x", timeout=(2.0, 2.0))
+    assert caught.value.sent is False and caught.value.tls is True
+    client = ProviderClient(TOKEN, f"https://127.0.0.1:{tls_server.port}", **FAST)
+    with pytest.raises(NetworkError, match="secure connection"):
+        client.generate(make_request(None, image_url="https://example.com/p.jpg"))
+    assert tls_server.accepted >= 2  # the client did connect...
+    assert tls_server.requests == []  # ...but sent no HTTP request
+
+
+@pytest.mark.parametrize("variable", ["REQUESTS_CA_BUNDLE", "SSL_CERT_FILE"])
+def test_a_certificate_trusted_through_the_environment_is_accepted(
+    tls_server: Server,
+    session: Session,
+    cert_files: tuple[Path, Path],
+    monkeypatch: pytest.MonkeyPatch,
+    variable: str,
+) -> None:
+    monkeypatch.setenv(variable, str(cert_files[0]))
+    assert body_of(session, f"https://127.0.0.1:{tls_server.port}/x") == TEXT
+    assert body_of(session, f"https://127.0.0.1:{tls_server.port}/y") == TEXT
+    assert [path for path, _ in tls_server.requests] == ["/x", "/y"]
+    assert tls_server.accepted == 1  # one handshake, the connection kept alive
+
+
+# ----- an https proxy through CONNECT -----
+
+
+@dataclass
+class Proxy:
+    port: int = 0
+    targets: list[str] = field(default_factory=list)
+
+
+def pipe(a: socket.socket, b: socket.socket) -> None:
+    """Copy bytes both ways until either side closes."""
+    while True:
+        readable, _, _ = select.select([a, b], [], [], 5.0)
+        if not readable:
+            return
+        for source in readable:
+            data = source.recv(65536)
+            if not data:
+                return
+            (b if source is a else a).sendall(data)
+
+
+@pytest.fixture
+def proxy() -> Iterator[Proxy]:
+    """A CONNECT proxy that records each target and always dials 127.0.0.1 (the target's
+    port), so ``localhost`` cannot reach ::1 where nothing listens."""
+    record = Proxy()
+
+    class Tunnel(socketserver.StreamRequestHandler):
+        def handle(self) -> None:
+            request_line = self.rfile.readline().decode("latin-1").split()
+            while self.rfile.readline() not in (b"\r\n", b"\n", b""):
+                pass
+            if len(request_line) < 2 or request_line[0] != "CONNECT":
+                self.wfile.write(b"HTTP/1.1 405 Method Not Allowed\r\n\r\n")
+                return
+            record.targets.append(request_line[1])
+            port = int(request_line[1].rpartition(":")[2])
+            with socket.create_connection(("127.0.0.1", port), timeout=5.0) as upstream:
+                self.wfile.write(b"HTTP/1.1 200 Connection established\r\n\r\n")
+                self.wfile.flush()
+                pipe(self.connection, upstream)
+
+    server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Tunnel)
+    server.daemon_threads = True
+    record.port = int(server.server_address[1])
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
+    thread.start()
+    yield record
+    server.shutdown()
+    server.server_close()
+    thread.join()
+
+
+@pytest.fixture
+def proxied(proxy: Proxy, cert_files: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch) -> Proxy:
+    monkeypatch.setenv("https_proxy", f"http://127.0.0.1:{proxy.port}")
+    monkeypatch.setenv("no_proxy", "")
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(cert_files[0]))
+    return proxy
+
+
+def test_https_goes_through_the_environment_proxy(
+    proxied: Proxy, tls_server: Server, session: Session
+) -> None:
+    for _ in range(2):
+        assert body_of(session, f"https://localhost:{tls_server.port}/x") == TEXT
+    assert proxied.targets == [f"localhost:{tls_server.port}"]  # one tunnel, kept alive
+    assert tls_server.requests[0][1]["Host"] == f"localhost:{tls_server.port}"
+
+
+def test_loopback_is_never_proxied(proxied: Proxy, tls_server: Server, session: Session) -> None:
+    assert body_of(session, f"https://127.0.0.1:{tls_server.port}/x") == TEXT
+    assert proxied.targets == []
+
+
+@pytest.mark.parametrize("entry", ["localhost", "localhost:{port}"])
+def test_no_proxy_names_a_host_with_or_without_its_port(
+    entry: str,
+    proxied: Proxy,
+    tls_server: Server,
+    session: Session,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("no_proxy", entry.format(port=tls_server.port))
+    assert body_of(session, f"https://localhost:{tls_server.port}/x") == TEXT
+    assert proxied.targets == []
+
+
+# ----- was anything sent? -----
+
+
+def test_a_refused_connection_sent_nothing(session: Session) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with pytest.raises(TransportError) as caught:
+        session.post(f"http://127.0.0.1:{port}/task", body=b"photo", timeout=(2.0, 2.0))
+    assert caught.value.sent is False and caught.value.tls is False
+
+
+def test_a_server_that_hangs_up_after_the_request_may_have_received_it(
+    session: Session,
+) -> None:
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(5.0)  # never a thread left waiting if the client fails
+    received: list[bytes] = []
+
+    def read_then_hang_up() -> None:
+        conn, _ = listener.accept()
+        with conn:
+            data = b""
+            while b"photo" not in data:
+                chunk = conn.recv(65536)
+                if not chunk:
+                    break
+                data += chunk
+            received.append(data)
+
+    thread = threading.Thread(target=read_then_hang_up)
+    thread.start()
+    try:
+        port = listener.getsockname()[1]
+        with pytest.raises(TransportError) as caught:
+            session.post(f"http://127.0.0.1:{port}/task", body=b"photo", timeout=(2.0, 2.0))
+    finally:
+        thread.join(5.0)
+        listener.close()
+    assert caught.value.sent is True and caught.value.timeout is False
+    assert received and received[0].startswith(b"POST /task HTTP/1.1\r\n")
+
+
+# ----- kept-alive connections -----
+
+
+def test_two_requests_share_one_connection(plain: Server, session: Session) -> None:
+    url = f"http://127.0.0.1:{plain.port}/x"
+    assert body_of(session, url) == TEXT
+    assert body_of(session, url) == TEXT
+    assert plain.accepted == 1 and len(plain.requests) == 2
+
+
+@pytest.mark.parametrize("first", ["/close", "/drop"])
+def test_a_connection_the_server_closed_is_not_reused(
+    plain: Server, session: Session, first: str
+) -> None:
+    """``/close`` says so in its reply; ``/drop`` hangs up silently once the reply is
+    out, so only the look before reuse can tell the connection is dead."""
+    base = f"http://127.0.0.1:{plain.port}"
+    assert body_of(session, base + first) == TEXT
+    assert plain.closed.acquire(timeout=5.0)  # the server has closed its end
+    assert body_of(session, base + "/x") == TEXT
+    assert plain.accepted == 2
+
+
+# ----- a compressed reply we did not ask for -----
+
+
+@functools.cache
+def bomb() -> bytes:
+    """50 MB of zeros in about 50 kB (made once, when first asked for)."""
+    return gzip.compress(bytes(50 * 1024 * 1024), compresslevel=6)
+
+
+@pytest.mark.parametrize("size", [1000, 65536])
+def test_a_gzip_reply_is_decoded(plain: Server, session: Session, size: int) -> None:
+    assert body_of(session, f"http://127.0.0.1:{plain.port}/gzip", size) == TEXT
+    assert plain.requests[0][1]["Accept-Encoding"] == "identity"
+
+
+def test_a_gzip_bomb_comes_out_in_bounded_pieces(plain: Server, session: Session) -> None:
+    assert len(bomb()) < 100_000
+    with session.get(f"http://127.0.0.1:{plain.port}/bomb", timeout=(2.0, 5.0)) as response:
+        pieces = response.iter_content(65536)
+        sizes = [len(next(pieces)) for _ in range(5)]
+    assert sizes == [65536] * 5
+
+
+# ----- the multipart body -----
+
+
+def test_the_multipart_body_reads_back_unchanged(photos_dir: Path) -> None:
+    photo = prepared(photos_dir / "hivision_test0.jpg")
+    request = make_request(
+        photo, fmt=OutputFormat.JPG, bg="#ff00aa", sync=False, callback_url="https://cb.example/h"
+    )
+    body, content_type = encode_form(build_form(request))
+    parts = parse_multipart(body, boundary_from_content_type(content_type))
+    fields = {part.name: part for part in parts}
+    assert [part.name for part in parts] == [
+        "image_file",
+        "size",
+        "format",
+        "bg_color",
+        "sync",
+        "callback_url",
+    ]
+    image = fields["image_file"]
+    assert image.data == photo.data
+    assert (image.filename, image.content_type) == ("hivision_test0.jpg", "image/jpeg")
+    texts = {name: part.text() for name, part in fields.items() if part.filename is None}
+    assert texts == {
+        "size": "300x400",
+        "format": "jpg",
+        "bg_color": "FF00AA",
+        "sync": "0",
+        "callback_url": "https://cb.example/h",
+    }
