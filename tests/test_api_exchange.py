@@ -32,7 +32,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from idphoto_desktop.api.client import ProviderClient
-from idphoto_desktop.api.exchange import Session, TransportError
+from idphoto_desktop.api.exchange import Session, TransportError, target_of
 from idphoto_desktop.api.form import build_form, encode_form
 from idphoto_desktop.core.errors import NetworkError
 from idphoto_desktop.core.job import OutputFormat
@@ -446,3 +446,15 @@ def test_the_multipart_body_reads_back_unchanged(photos_dir: Path) -> None:
         "sync": "0",
         "callback_url": "https://cb.example/h",
     }
+
+
+def test_the_target_is_what_the_request_line_and_host_header_carry() -> None:
+    assert target_of("https://api.example:8443/task/1?x=2#frag") == (
+        "https", "api.example", 8443, "/task/1?x=2"
+    )
+    assert target_of("http://[::1]/") == ("http", "::1", 80, "/")
+    # an international name is sent as punycode (Host header, TLS name, DNS alike)
+    assert target_of("https://bücher.example/r.png")[1] == "xn--bcher-kva.example"
+    for bad in ("ftp://127.0.0.1/", "https:///x", "https://api.example/a b"):
+        with pytest.raises(ValueError):
+            target_of(bad)

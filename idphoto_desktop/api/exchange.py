@@ -83,6 +83,11 @@ def target_of(url: str) -> tuple[str, str, int, str]:
     host = parts.hostname
     if scheme not in _DEFAULT_PORTS or not host:
         raise ValueError("not an http(s) address")
+    if not host.isascii():  # an international name travels as its ASCII (punycode) form
+        try:
+            host = host.encode("idna").decode("ascii")
+        except UnicodeError:
+            raise ValueError("the address's host name is not a valid name") from None
     port = parts.port or _DEFAULT_PORTS[scheme]
     path = parts.path or "/"
     if parts.query:

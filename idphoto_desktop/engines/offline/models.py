@@ -14,8 +14,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-import tempfile
-import zipfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -187,6 +185,8 @@ def extract_models(
     Every file is written to a temporary name and renamed only when its SHA-256 matches, so
     a damaged download never leaves a half-written or wrong model behind.
     """
+    import zipfile  # only when models are installed: the checks import this module
+
     dest.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
     try:
@@ -331,6 +331,8 @@ def ensure_models(
     if downloader is None:
         check_host(info.url)
     fetch = downloader if downloader is not None else http_download
+    import tempfile  # only for a download, as zipfile above
+
     target.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=".mediapipe-", suffix=".whl", dir=target)
     os.close(fd)
