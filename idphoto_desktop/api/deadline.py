@@ -145,7 +145,7 @@ def _check_peer(sock: socket.socket, watch: Watch) -> None:
         return
     if is_non_public_address(str(peer)):
         watch.refused_peer = True
-        raise ConnectionRefusedError("the address is not a public one")
+        raise OSError("the address is not a public one")  # the caller says it to the clerk
 
 
 def attach_current(sock: socket.socket, *, proxied: bool = False) -> None:

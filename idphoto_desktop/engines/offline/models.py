@@ -239,7 +239,7 @@ def _http_get(url: str, accept: str, timeout_s: float) -> Any:
         if not reply.is_redirect:
             if reply.status_code != 200:
                 reply.close()
-                raise _StatusError(f"PyPI answered HTTP {reply.status_code}.")
+                raise _StatusError(reply.status_code)  # never shown: see the class
             return reply
         current = urljoin(current, reply.headers.get("Location", ""))
         reply.close()
