@@ -10,6 +10,7 @@ and the multipart body read back by the sandbox's strict parser. Nothing is mock
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import functools
 import gzip
@@ -179,14 +180,23 @@ class Server(ThreadingHTTPServer):
         pass  # a client that stopped reading a bomb
 
 
+@contextlib.contextmanager
+def serving(server: socketserver.BaseServer) -> Iterator[None]:
+    """``server`` answering on a thread until the block ends, then closed."""
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
+    thread.start()
+    try:
+        yield
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
 def serve(tls: ssl.SSLContext | None) -> Iterator[Server]:
     httpd = Server(tls)
-    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05})
-    thread.start()
-    yield httpd
-    httpd.shutdown()
-    httpd.server_close()
-    thread.join()
+    with serving(httpd):
+        yield httpd
 
 
 @pytest.fixture
@@ -284,12 +294,8 @@ def proxy() -> Iterator[Proxy]:
     server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Tunnel)
     server.daemon_threads = True
     record.port = int(server.server_address[1])
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
-    thread.start()
-    yield record
-    server.shutdown()
-    server.server_close()
-    thread.join()
+    with serving(server):
+        yield record
 
 
 @pytest.fixture
