@@ -214,3 +214,43 @@ def test_the_checks_modules_load_beside_a_paid_call_and_first_for_an_engine_here
     monkeypatch.setattr(steps, "default_checker", loading_first)
     run_job(free, questions=FixedQuestions(Answers(go_on_despite_check=True)))
     assert loads == [(threading.current_thread().name, False)]
+
+
+@dataclass
+class InterruptedCall:
+    """A paid engine whose call is stopped by Ctrl+C (KeyboardInterrupt) on the way."""
+
+    costs_money: bool = True
+    name: str = "cloud"
+
+    def generate(self, request: Any, **_kwargs: Any) -> Any:
+        raise KeyboardInterrupt
+
+
+def test_ctrl_c_never_waits_for_a_check_whose_loading_does_not_end(
+    photos_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The check's loading hangs (a stuck import, a hung disk): Ctrl+C during the call
+    still stops the job after run_job's bounded wait, not after the loading."""
+    from idphoto_desktop.pipeline import run as run_module
+    from idphoto_desktop.pipeline import steps
+
+    release = threading.Event()
+    loaded: list[bool] = []
+
+    def stuck_loader() -> None:
+        release.wait(10.0)  # without a bound on Ctrl+C, run_job returns only after this
+        loaded.append(True)
+
+    monkeypatch.setattr(steps, "default_checker", stuck_loader)
+    monkeypatch.setattr(run_module, "CHECK_SETTLE_S", 0.1)
+    params = validation.make_params(PhotoSize(300, 400), OutputFormat.PNG)
+    ctx = JobContext(params=params, engine_name="cloud", engine_factory=InterruptedCall,
+                     paid=True, source=photos_dir / PHOTO, history=None, checker="auto")
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            run_job(ctx, questions=FixedQuestions(Answers(go_on_despite_check=True)))
+        loaded_when_stopped = bool(loaded)
+    finally:
+        release.set()
+    assert not loaded_when_stopped  # the job stopped while the loading was still stuck

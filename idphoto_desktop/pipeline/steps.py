@@ -252,10 +252,17 @@ def call_engine(ctx: JobContext, run: JobRun) -> None:
         # beside it. An engine on this computer imports its own modules as it goes, so
         # the check's are imported here first (see pipeline/check_alongside.py).
         pending.start(load_here=not costs)
+    interrupted = False
     try:
         ctx.result = engine.generate(ctx.request, progress=run.engine_progress, cancel=cancel)
+    except KeyboardInterrupt:
+        # The process is stopping: nothing more is imported here, and run_job waits
+        # for the check at most CHECK_SETTLE_S. Waiting for its imports instead had no
+        # bound (a Ctrl+C could hang on a check whose loading never ended).
+        interrupted = True
+        raise
     finally:
-        if pending is not None:
+        if pending is not None and not interrupted:
             pending.wait_loaded()  # no imports on two threads at once from here on
     ctx.fresh = True
     ctx.paid_call = costs
