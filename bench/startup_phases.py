@@ -24,6 +24,9 @@ def main() -> None:
     from PySide6.QtCore import QEvent, QObject
     from PySide6.QtWidgets import QApplication
 
+    from idphoto_desktop.ui import pyside_imports
+
+    pyside_imports.install()
     mark("import PySide6 (QtCore, QtWidgets)")
     from idphoto_desktop.logsetup import setup_logging
 

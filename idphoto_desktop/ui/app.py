@@ -66,6 +66,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     from PySide6.QtCore import QEvent, QObject, QTimer
     from PySide6.QtWidgets import QApplication
 
+    from idphoto_desktop.ui import pyside_imports
+
+    pyside_imports.install()  # before the window's modules: each import costs less
     existing = QApplication.instance()
     if existing is None:
         # Fusion through Qt's own "-style" option: the same style as setStyle("Fusion"),
