@@ -182,8 +182,8 @@ class ProviderClient:
         logsetup.register_secret(self._token.reveal())
         base = base_url.strip().rstrip("/")
         self.base_url = check_secure_url(base, "The API address")
-        # One exchange per connection, no hidden retries (see the module doc), every
-        # socket handed to the current Watch (api/exchange.py).
+        # No hidden retries (see the module doc); connections kept alive per host and
+        # every socket handed to the current Watch (api/exchange.py).
         self._session = session if session is not None else Session()
         self.request_deadline_s = max(1.0, float(request_deadline_s))
         self.connect_timeout = connect_timeout

@@ -21,6 +21,7 @@ checked against certifi's bundle, or the file ``REQUESTS_CA_BUNDLE`` or
 from __future__ import annotations
 
 import base64
+import functools
 import http.client
 import os
 import select
@@ -30,7 +31,6 @@ import weakref
 import zlib
 from collections.abc import Callable, Iterator, Mapping
 from email.message import Message
-from functools import partial
 from types import TracebackType
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -134,12 +134,23 @@ CA_BUNDLE_VARIABLES = ("REQUESTS_CA_BUNDLE", "SSL_CERT_FILE")
 def _tls_context() -> Any:
     """Certificates checked, host names matched: against the file a variable of
     :data:`CA_BUNDLE_VARIABLES` names, else certifi's roots, else the system's."""
-    import ssl
-
     for name in CA_BUNDLE_VARIABLES:
         bundle = os.environ.get(name, "").strip()
         if bundle:
-            return ssl.create_default_context(cafile=bundle)
+            return _context_for(bundle)
+    return _context_for(None)
+
+
+@functools.lru_cache(maxsize=4)
+def _context_for(bundle: str | None) -> Any:
+    """One context per roots file, shared by every connection (building one parses
+    the whole bundle: about 40 ms, once per new connection before). A file that cannot
+    be read raises, and is tried again next time; one that was read is not read again
+    while the program runs."""
+    import ssl
+
+    if bundle is not None:
+        return ssl.create_default_context(cafile=bundle)
     try:
         import certifi
     except ImportError:
@@ -361,7 +372,7 @@ class Session:
         except (OSError, http.client.HTTPException) as exc:
             conn.close()
             raise _failure(exc, sent=True) from None
-        return Response(url, conn, raw, partial(self._keep, key))
+        return Response(url, conn, raw, functools.partial(self._keep, key))
 
     def get(self, url: str, **kwargs: Any) -> Response:
         return self.request("GET", url, **kwargs)

@@ -44,10 +44,10 @@ def _host_as_sent(url: str) -> str | None:
     and evil.com to another) or a backslash before the query. The exchange
     connects to :func:`urlsplit`'s host (api/exchange.py), and plain http is allowed
     only to an address nobody could read another way."""
-    netloc = urlsplit(url).netloc
-    if "@" in netloc or "\\" in netloc or "\\" in url.split("?", 1)[0].split("#", 1)[0]:
+    parts = urlsplit(url)
+    if "@" in parts.netloc or "\\" in url.split("?", 1)[0].split("#", 1)[0]:
         return None
-    return urlsplit(url).hostname
+    return parts.hostname
 
 
 def describe_url(url: str) -> str:

@@ -74,9 +74,13 @@ class CheckAlongside:
                     checker = self._load()
                 finally:
                     self._loaded.set()
-            self._value = None if checker is None else self._check(checker)
+            self._value = self._checked(checker)
         except BaseException as err:  # handed to the job's thread at join()
             self._error = err
+
+    def _checked(self, checker: Any) -> Any:
+        """The check's outcome with ``checker`` (None: nothing to check with)."""
+        return None if checker is None else self._check(checker)
 
     def wait_loaded(self) -> None:
         """Return once the checker's modules are imported (at once if never started)."""
@@ -97,8 +101,7 @@ class CheckAlongside:
         """Wait for the check; its report, or its exception raised here. A check never
         started (the engine was not called: a stored result) runs here, now."""
         if self._thread is None:
-            checker = self._load()
-            return None if checker is None else self._check(checker)
+            return self._checked(self._load())
         self._thread.join()
         if self._error is not None:
             error, self._error = self._error, None
