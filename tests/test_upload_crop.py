@@ -334,20 +334,26 @@ def test_one_mapping_for_rects_and_points() -> None:
         crop=Affine(2.0, 0.0, -5.0, 0.0, 2.0, -7.0),
     )
     stored = to_stored_grid(result, photo)
-    assert stored.foreground_rect == Rect(160, 120, 50, 60)  # + offset x scale
-    assert stored.crop is not None and stored.crop.apply(160, 120) == result.crop.apply(10, 20)  # type: ignore[union-attr]
+    assert stored.foreground_rect == Rect(320, 240, 100, 120)  # the photo's own pixels
+    assert stored.crop is not None and stored.crop.apply(320, 240) == result.crop.apply(10, 20)  # type: ignore[union-attr]
     assert from_stored_grid(stored, photo) == result
 
 
-def test_a_stored_result_from_a_cropped_upload_maps_right_when_reused_uncropped(
-    photos_dir: Path, models_dir: Path, tmp_path: Path
+@pytest.mark.parametrize("factor", [2.2, 4.0])
+def test_a_stored_result_maps_right_when_reused_uncropped_or_at_another_scale(
+    photos_dir: Path, models_dir: Path, tmp_path: Path, factor: float
 ) -> None:
-    source = tmp_path / "portrait.jpg"
-    source.write_bytes(_big(photos_dir, "fr_obama.jpg", 2.2))
+    """Made from a cropped upload; reused with the whole photo, and (the 16 MP photo) with
+    the upload a counter without the face models makes: no head measured, another scale."""
+    data = _big(photos_dir, "fr_obama.jpg", factor)
     need, whole_need = _needs(LARGEST)
-    data = source.read_bytes()
     cropped, whole = _prepare(data, need, models_dir), _prepare(data, whole_need, models_dir)
     assert cropped.cropped and cropped.source_sha256 == whole.source_sha256
+    others = [whole]
+    if factor > 3:
+        unmeasured = prepare_from(decode_photo(data, "photo.jpg"), whole_need)
+        assert unmeasured.scale > 1.1 * cropped.scale
+        others.append(unmeasured)
     preset = get_preset(LARGEST)
     params = validation.make_params(
         preset.size, OutputFormat.PNG, preset_id=preset.id, geometry=preset.geometry
@@ -369,13 +375,14 @@ def test_a_stored_result_from_a_cropped_upload_maps_right_when_reused_uncropped(
     with History(tmp_path / "h.sqlite3") as history:
         made = job(cropped)
         assert made.fresh and made.result is not None and made.result.foreground_rect
-        reused = job(whole)
-        assert reused.stored is not None and not reused.fresh and reused.result is not None
-        assert reused.result.foreground_rect is not None
         a = cropped.to_original(made.result.foreground_rect)
-        b = whole.to_original(reused.result.foreground_rect)
-        assert abs(a.x - b.x) < 1.5 and abs(a.y - b.y) < 1.5
-        assert abs(a.width - b.width) < 1.5 and abs(a.height - b.height) < 1.5
+        for other in others:
+            reused = job(other)
+            assert reused.stored is not None and not reused.fresh and reused.result is not None
+            assert reused.result.foreground_rect is not None
+            b = other.to_original(reused.result.foreground_rect)
+            assert abs(a.x - b.x) < 1.5 and abs(a.y - b.y) < 1.5
+            assert abs(a.width - b.width) < 1.5 and abs(a.height - b.height) < 1.5
 
 
 @pytest.mark.parametrize(
@@ -499,7 +506,7 @@ def test_the_command_line_prints_the_rectangle_on_the_original_too(
 def test_a_stored_result_opened_from_the_history_panel_lands_on_the_photo_shown(
     tmp_path: Path,
 ) -> None:
-    """The history keeps the uncropped grid; the window shows it in its upload's grid."""
+    """The history keeps the photo's own pixels; the window shows them in its upload's grid."""
     pytest.importorskip("PySide6")
     from idphoto_desktop.ui.studio import _entry_image
 
@@ -523,7 +530,7 @@ def test_a_stored_result_opened_from_the_history_panel_lands_on_the_photo_shown(
     shown = _entry_image(entry, None, photo).result
     assert shown.foreground_rect == made.foreground_rect and shown.crop == made.crop
     other = replace(photo, source_sha256="cd" * 32)  # another photo: left as stored
-    assert _entry_image(entry, None, other).result.foreground_rect == Rect(160, 120, 50, 60)
+    assert _entry_image(entry, None, other).result.foreground_rect == Rect(320, 240, 100, 120)
 
 
 def test_a_small_face_in_a_large_photo_is_measured_where_it_is(

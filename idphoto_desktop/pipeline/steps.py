@@ -232,7 +232,7 @@ def look_up(ctx: JobContext, run: JobRun) -> None:
     if use:
         from idphoto_desktop.core.stored_grid import from_stored_grid
 
-        ctx.result = from_stored_grid(entry.to_result(), ctx.photo)
+        ctx.result = from_stored_grid(entry.to_result(), ctx.photo, entry.grid_scale)
         ctx.stored = entry
 
 

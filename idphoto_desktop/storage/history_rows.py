@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import logging
+import math
 import re
 import unicodedata
 from collections.abc import Mapping
@@ -20,6 +21,7 @@ from typing import Any
 
 from idphoto_desktop.core.geometry import Affine, Rect
 from idphoto_desktop.core.job import FaceGuides, GenerateParams, GenerateResult, OutputFormat
+from idphoto_desktop.core.stored_grid import PHOTO_GRID
 
 log = logging.getLogger(__name__)
 
@@ -72,9 +74,14 @@ class HistoryEntry(HistoryEntrySummary):
     guides: FaceGuides | None = None
     timings_ms: dict[str, float] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
+    grid_scale: float | None = None
+    """The grid ``foreground_rect`` and ``crop`` are in: the whole photo at this scale
+    (``core.stored_grid.PHOTO_GRID``, its own pixels, for rows written now); None for a
+    row written before the scale was kept (the whole photo at its upload's scale)."""
 
     def to_result(self) -> GenerateResult:
-        """The result as the engine returned it (``raw`` is not kept)."""
+        """The result as the engine returned it (``raw`` is not kept), in the stored grid
+        (:mod:`idphoto_desktop.core.stored_grid` maps it onto an upload)."""
         return GenerateResult(
             image=self.image,
             format=self.format,
@@ -150,8 +157,25 @@ def utc_text(moment: _dt.datetime) -> str:
     return moment.astimezone(_dt.UTC).isoformat(timespec="microseconds")
 
 
+GRID_KEY = "grid_scale"
+"""Kept inside the rectangle's and the crop's JSON, not in a column of its own: no schema
+step, so a shared database stays open to counters that do not know it yet (they read
+such a rectangle as unreadable and show none, never one in the wrong place)."""
+
+
 def dump(value: Rect | Affine | FaceGuides | None) -> str | None:
     return None if value is None else json.dumps(asdict(value))
+
+
+def dump_in_grid(value: Rect | Affine | None, grid_scale: float | None) -> str | None:
+    """A rectangle or crop with the scale of the grid it is in (None: not said, as the
+    rows written before it was kept)."""
+    if value is None:
+        return None
+    data: dict[str, float] = asdict(value)
+    if grid_scale is not None:
+        data[GRID_KEY] = float(grid_scale)
+    return json.dumps(data)
 
 
 def new_row(
@@ -166,7 +190,10 @@ def new_row(
     uid: str,
     created_at: _dt.datetime | None = None,
 ) -> dict[str, Any]:
-    """The column values of a new row (``created_at`` as a datetime; SQLite converts)."""
+    """The column values of a new row (``created_at`` as a datetime; SQLite converts).
+
+    ``result``'s rectangle and crop are in the photo's pixels
+    (``core.stored_grid.to_stored_grid``)."""
     if not result.image:
         raise ValueError("the result has no image bytes")
     fmt = OutputFormat(params.format)
@@ -182,8 +209,8 @@ def new_row(
         "format": OutputFormat(result.format).value,
         "bg_color": params.bg_color if fmt is OutputFormat.JPG else None,
         "engine": result.engine,
-        "foreground_rect": dump(result.foreground_rect),
-        "crop": dump(result.crop),
+        "foreground_rect": dump_in_grid(result.foreground_rect, PHOTO_GRID),
+        "crop": dump_in_grid(result.crop, PHOTO_GRID),
         "crop_approximate": bool(result.crop_is_approximate),
         "guides": dump(result.guides),
         "timings": json.dumps({str(k): float(v) for k, v in result.timings_ms.items()}),
@@ -211,8 +238,8 @@ def row_of_entry(entry: HistoryEntry) -> dict[str, Any]:
         "format": entry.format.value,
         "bg_color": entry.bg_color,
         "engine": entry.engine,
-        "foreground_rect": dump(entry.foreground_rect),
-        "crop": dump(entry.crop),
+        "foreground_rect": dump_in_grid(entry.foreground_rect, entry.grid_scale),
+        "crop": dump_in_grid(entry.crop, entry.grid_scale),
         "crop_approximate": entry.crop_is_approximate,
         "guides": dump(entry.guides),
         "timings": json.dumps(entry.timings_ms),
@@ -241,14 +268,25 @@ def _load_json(text: object, what: str, entry_id: int) -> Any:
 
 
 def _load_dataclass(cls: type[Any], text: object, what: str, entry_id: int) -> Any:
+    return _load_in_grid(cls, text, what, entry_id)[0]
+
+
+def _load_in_grid(
+    cls: type[Any], text: object, what: str, entry_id: int
+) -> tuple[Any, float | None]:
+    """The value and the scale of the grid it is in (None when the row does not say)."""
     data = _load_json(text, what, entry_id)
     if not isinstance(data, dict):
-        return None
+        return None, None
     try:
-        return cls(**{str(k): float(v) for k, v in data.items()})
+        values = {str(k): float(v) for k, v in data.items()}
+        grid = values.pop(GRID_KEY, None)
+        if grid is not None and not (math.isfinite(grid) and grid > 0):
+            raise ValueError("grid scale")
+        return cls(**values), grid
     except (TypeError, ValueError, OverflowError):
         log.warning("History entry %d: unreadable %s, ignored", entry_id, what)
-        return None
+        return None, None
 
 
 def _moment(value: object) -> _dt.datetime:
@@ -305,10 +343,17 @@ def entry_from_row(row: Mapping[str, Any]) -> HistoryEntry:
         raise BadRowError(f"history entry {entry_id} has no image")
     timings = _load_json(row["timings"], "timings", entry_id)
     warnings = _load_json(row["warnings"], "warnings", entry_id)
+    rect, rect_grid = _load_in_grid(Rect, row["foreground_rect"], "foreground_rect", entry_id)
+    crop, crop_grid = _load_in_grid(Affine, row["crop"], "crop", entry_id)
+    if rect is not None and crop is not None and rect_grid != crop_grid:
+        log.warning("History entry %d: rectangle and crop in different grids, ignored",
+                    entry_id)
+        rect = crop = None
     return HistoryEntry(
         **values,
-        foreground_rect=_load_dataclass(Rect, row["foreground_rect"], "foreground_rect", entry_id),
-        crop=_load_dataclass(Affine, row["crop"], "crop", entry_id),
+        foreground_rect=rect,
+        crop=crop,
+        grid_scale=rect_grid if rect is not None else crop_grid,
         crop_is_approximate=bool(row["crop_approximate"]),
         guides=_load_dataclass(FaceGuides, row["guides"], "guides", entry_id),
         timings_ms=(

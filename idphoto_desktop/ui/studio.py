@@ -63,7 +63,7 @@ def _entry_image(
 
     result = entry.to_result()
     if photo is not None and photo.source_sha256 == entry.input_sha256:
-        result = from_stored_grid(result, photo)
+        result = from_stored_grid(result, photo, entry.grid_scale)
     return jobs.to_generated(result, color)
 
 
