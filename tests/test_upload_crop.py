@@ -19,7 +19,7 @@ from PIL import Image
 from idphoto_desktop.api.client import ProviderClient
 from idphoto_desktop.core import validation
 from idphoto_desktop.core.geometry import Affine, Rect
-from idphoto_desktop.core.imageprep import decode_photo, prepare_from, upload_need
+from idphoto_desktop.core.imageprep import decode_photo, prepare_from, prepare_photo, upload_need
 from idphoto_desktop.core.job import (
     FrameAdjust,
     GenerateParams,
@@ -553,3 +553,28 @@ def test_a_small_face_in_a_large_photo_is_measured_where_it_is(
     assert abs(b.chin_y - (a.chin_y + dy)) <= tolerance
     assert abs(b.eye_y - (a.eye_y + dy)) <= tolerance
     assert abs(b.centre_x - (a.centre_x + dx)) <= tolerance
+
+
+def test_a_region_at_the_edge_of_an_odd_sized_photo_read_at_a_reduced_scale(
+    photos_dir: Path, models_dir: Path, tmp_path: Path
+) -> None:
+    """A JPEG decoded at 1/2 rounds each side up on its own (3250x7385 gives 1625x3693):
+    a region reaching the right edge is still inside the decoded pixels (it raised
+    'box can't exceed original image size' before)."""
+    with Image.open(photos_dir / "fr_biden.jpg") as opened:
+        tall = opened.convert("RGB").resize((3250, 7385), Image.Resampling.BICUBIC)
+    source = tmp_path / "tall.jpg"
+    tall.save(source, "JPEG", quality=92)
+    preset = get_preset("us_passport")
+    decoded = decode_photo(source.read_bytes(), "tall.jpg", min_height=3000)
+    assert not decoded.full and decoded.image.size == (1625, 3693)
+    photo = prepare_photo(
+        source,
+        need=upload_need(preset.size, preset.geometry),
+        locate_faces=lambda image: locate_faces(image, models_dir),
+    )
+    assert photo.cropped and photo.offset_x == 0.0  # the region starts at an edge
+    right = photo.to_original((float(photo.width), float(photo.height)))
+    assert right[0] <= 3250.5 and right[1] <= 7385.5
+    with Image.open(io.BytesIO(photo.data)) as sent:
+        assert sent.size == (photo.width, photo.height)

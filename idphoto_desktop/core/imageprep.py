@@ -687,9 +687,16 @@ def _prepare(
         image = decode_photo(decoded.data, decoded.filename, min_height=needed_h).image
     cropped = region != _whole(decoded)
     if cropped:
-        k = image.height / original_h
-        box = (region.left * k, region.top * k, region.right * k, region.bottom * k)
-        if k == 1.0 and (target_w, target_h) == (region.width, region.height):
+        # Per side: a reduced decode rounds each side up on its own (3250x7385 at 1/2 is
+        # 1625x3693), so one factor would put a region at the right edge past the pixels.
+        kx, ky = image.width / original_w, image.height / original_h
+        box = (
+            region.left * kx,
+            region.top * ky,
+            min(region.right * kx, image.width),
+            min(region.bottom * ky, image.height),
+        )
+        if (kx, ky) == (1.0, 1.0) and (target_w, target_h) == (region.width, region.height):
             image = image.crop((region.left, region.top, region.right, region.bottom))
         else:
             image = image.resize(
