@@ -3,6 +3,9 @@
 Quits the same way ``idphoto-desktop --smoke`` does (an event filter on the first Paint
 event), so the two processes differ only in what the app itself does. ``--rss`` prints
 the process's peak RSS in MB (VmHWM) on stdout before exiting (the memory figure's baseline).
+``--qt-enums`` touches ``Qt.AlignmentFlag.AlignCenter`` before the window is shown, as
+any real window does (a layout's alignment, a focus policy): the first use of the ``Qt``
+namespace makes PySide6 create all of its Python enums (bench/startup.py's context row).
 """
 
 from __future__ import annotations
@@ -31,12 +34,21 @@ class _FirstPaint(QObject):
         return False
 
 
+def _use_qt_enums() -> object:
+    """One enum of the Qt namespace, as a layout alignment or focus policy reads one."""
+    from PySide6.QtCore import Qt
+
+    return Qt.AlignmentFlag.AlignCenter
+
+
 def main() -> int:
     app = QApplication([sys.argv[0]])
     window = QMainWindow()
     window.setWindowTitle("bare")
     first_paint = _FirstPaint(app)
     window.installEventFilter(first_paint)
+    if "--qt-enums" in sys.argv[1:]:
+        _use_qt_enums()
     window.show()
     status = app.exec()
     window.close()

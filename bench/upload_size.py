@@ -10,6 +10,13 @@ with (1600 x 0.72; target >= 1.0, never enlarged). A byte-counting TCP relay bet
 the client and the sandbox confirms what goes over the wire for the camera photo's
 create call (multipart envelope included).
 Quality: the engine's final crop rendered from the original and from the upload (PSNR).
+A context note (not a target): the camera photo's upload at exactly the need. The
+package's own decode and region (``imageprep.upload_size``, checked to be the upload's),
+the size divided by the measured head-vs-need factor so that the head is the preset's
+own (no provider crop margin, no measuring tolerance; never enlarged), resized and
+encoded as the package does (Lanczos, ``imageprep.JPEG_QUALITY``, optimised Huffman
+tables; at a factor of 1 this gives the upload's bytes exactly), its head measured
+again by the offline engine: the bytes dropping both margins would give.
 """
 
 from __future__ import annotations
@@ -153,6 +160,62 @@ def final_crop_psnr(original_path: Path, prepared: Any) -> float:
     return round(psnr(from_original, from_upload), 2)
 
 
+def exact_need(path: Path, prepared: Any, head_vs_need: float) -> Any:
+    """The upload ``prepared`` would be if its head were exactly the preset's own head.
+
+    The package's own decode and region for the preset's need (``imageprep.upload_size``:
+    the region rule does not depend on the head's height), the size scaled by
+    ``1 / head_vs_need`` (never enlarged, as the package's rule), then resized and
+    encoded as ``imageprep`` does for the upload itself.
+    """
+    import dataclasses
+    import io
+
+    from PIL import Image
+
+    from idphoto_desktop.core.imageprep import (
+        JPEG_QUALITY,
+        decode_height,
+        decode_photo,
+        upload_need,
+        upload_size,
+    )
+    from idphoto_desktop.core.presets import get_preset
+    from idphoto_desktop.engines.offline.headsize import locate_faces
+
+    preset = get_preset(PRESET)
+    need = upload_need(preset.size, preset.geometry)
+    data = path.read_bytes()
+    decoded = decode_photo(data, path.name, min_height=decode_height(need))
+    left, top, right, bottom, width, height = upload_size(
+        decoded, need, locate_faces=lambda image: locate_faces(image, MODELS)
+    )
+    if (left, top, width, height) != (
+        prepared.offset_x, prepared.offset_y, prepared.width, prepared.height
+    ):
+        raise RuntimeError("the region and size differ from the upload's")
+    factor = min(1.0, 1.0 / head_vs_need)
+    size = (max(1, round(width * factor)), max(1, round(height * factor)))
+    image = decoded.image
+    needed_h = math.ceil(size[1] * decoded.original_height / (bottom - top))
+    if needed_h > image.height and not decoded.full:
+        image = decode_photo(data, path.name, min_height=needed_h).image
+    kx = image.width / decoded.original_width  # per side, as imageprep's _prepare
+    ky = image.height / decoded.original_height
+    if (kx, ky) == (1.0, 1.0) and size == (right - left, bottom - top):
+        image = image.crop((left, top, right, bottom))
+    else:
+        box = (left * kx, top * ky, min(right * kx, image.width), min(bottom * ky, image.height))
+        image = image.resize(size, Image.Resampling.LANCZOS, box=box, reducing_gap=3.0)
+    image.info = {}  # pixels only, as the package encodes them
+    buf = io.BytesIO()
+    image.save(buf, format="JPEG", quality=JPEG_QUALITY, optimize=True)
+    return dataclasses.replace(
+        prepared, data=buf.getvalue(), width=size[0], height=size[1],
+        scale=size[0] / (right - left),
+    )
+
+
 def _prepare(path: Path) -> tuple[Any, float]:
     """What ``idphoto generate --preset hk_passport_digital`` uploads, and seconds taken."""
     from idphoto_desktop.core.imageprep import prepare_photo, upload_need
@@ -200,9 +263,11 @@ def _all_presets(photos: dict[str, Path]) -> str:
 
 def main(quick: bool) -> Figure:
     from idphoto_desktop.api.client import ProviderClient
-    from idphoto_desktop.core.imageprep import prepare_photo
+    from idphoto_desktop.core.imageprep import JPEG_QUALITY, prepare_photo
     from idphoto_desktop.core.job import GenerateParams, GenerateRequest, OutputFormat
     from idphoto_desktop.core.presets import get_preset
+    from idphoto_desktop.core.uploadcrop import MEASURE_TOLERANCE
+    from idphoto_desktop.core.uploadneed import PROVIDER_CROP_MARGIN
 
     preset = get_preset(PRESET)
     assert preset.geometry.head_fraction is not None
@@ -235,6 +300,8 @@ def main(quick: bool) -> Figure:
             "original": f"{prepared.original_width}x{prepared.original_height}",
         }
     camera = rows["camera"]
+    exact = exact_need(photos["camera"], camera["prepared"], camera["head_vs_need"])
+    exact_head = head_in_upload(exact)
     request = GenerateRequest(
         GenerateParams(preset.size, OutputFormat.PNG, geometry=preset.geometry),
         photo=camera["prepared"],
@@ -288,6 +355,29 @@ def main(quick: bool) -> Figure:
         "the top edge), upright and turned level with the measured roll, plus our 5 % "
         "margin. JPEG at quality 92 with optimised Huffman tables."
     )
+    exact_note = (
+        "Context, not a target: the camera photo's upload at exactly the need (the same "
+        f"region, scaled so that the head is the preset's own {output_head:.0f} px: no "
+        f"{(PROVIDER_CROP_MARGIN - 1) * 100:.0f} % provider crop margin, no "
+        f"{MEASURE_TOLERANCE * 100:.0f} % tolerance; JPEG quality {JPEG_QUALITY}, optimised) "
+    )
+    exact_sizes = (
+        f"{exact.width}x{exact.height} {len(exact.data) / 1e6:.3f} MB, "
+        f"{camera['file_bytes'] / len(exact.data):.2f}x fewer than the file (head measured "
+        f"again {exact_head:.0f} px, {exact_head / output_head:.2f}x the need)"
+    )
+    if camera["head_vs_need"] > 1.0:
+        exact_note += (
+            f"would be {exact_sizes}. This is what dropping both margins would give; the "
+            "issue asks for a margin for the provider's crop."
+        )
+    else:  # a head below the need at full size (the quick mode's small photo)
+        exact_note += (
+            f"is the upload itself, never enlarged: {exact_sizes}; the head is below the "
+            "need already, so dropping both margins (the issue asks for a margin for the "
+            "provider's crop) would change nothing here."
+        )
+    notes.append(exact_note)
     if not quick:
         notes.append(_all_presets(photos))
     return figure(
@@ -304,6 +394,13 @@ def main(quick: bool) -> Figure:
         quick=quick,
         details={
             "wire_bytes_create_call": wire,
+            "camera_exact_need": {
+                "upload": f"{exact.width}x{exact.height}",
+                "bytes": len(exact.data),
+                "fewer": round(camera["file_bytes"] / len(exact.data), 3),
+                "head_px": round(exact_head, 1),
+                "head_vs_need": round(exact_head / output_head, 3),
+            },
             "output_head_px": output_head,
             **{
                 kind: {k: v for k, v in row.items() if k != "prepared"}
