@@ -21,7 +21,7 @@ import socketserver
 import ssl
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -374,6 +374,108 @@ def test_a_server_that_hangs_up_after_the_request_may_have_received_it(
         listener.close()
     assert caught.value.sent is True and caught.value.timeout is False
     assert received and received[0].startswith(b"POST /task HTTP/1.1\r\n")
+
+
+def _answer_early(
+    reply: bytes | None, *, linger: bool, tls: ssl.SSLContext | None = None
+) -> tuple[int, threading.Thread]:
+    """A server that reads only the request's head, sends ``reply`` (or nothing) and
+    closes without reading the body, as a gateway does for a body over its limit."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(5.0)
+
+    def serve() -> None:
+        try:
+            accepted, _ = listener.accept()
+            conn = tls.wrap_socket(accepted, server_side=True) if tls else accepted
+            with conn:
+                head = b""
+                while b"\r\n\r\n" not in head:
+                    chunk = conn.recv(4096)
+                    if not chunk:
+                        return
+                    head += chunk
+                if reply is not None:
+                    conn.sendall(reply)
+                if linger:  # our side done, the unread body then resets the connection
+                    conn.shutdown(socket.SHUT_WR)
+                    select.select([], [], [], 0.3)
+        finally:
+            listener.close()
+
+    thread = threading.Thread(target=serve)
+    thread.start()
+    return listener.getsockname()[1], thread
+
+
+def _too_large() -> bytes:
+    body = b'{"status": 413, "message": "Request Entity Too Large"}'
+    return (
+        b"HTTP/1.1 413 Request Entity Too Large\r\nContent-Type: application/json\r\n"
+        b"Content-Length: %d\r\nConnection: close\r\n\r\n%s" % (len(body), body)
+    )
+
+
+BIG_BODY = bytes(range(256)) * (24 * 1024)  # 6 MB: more than the socket buffers hold
+
+
+@pytest.mark.parametrize(("linger", "secure"), [(False, False), (True, False), (True, True)])
+def test_an_answer_sent_before_the_body_was_read_is_the_reply(
+    session: Session,
+    cert_files: tuple[Path, Path],
+    monkeypatch: pytest.MonkeyPatch,
+    linger: bool,
+    secure: bool,
+) -> None:
+    """A 413 sent while the body still goes out, then the connection broken: the reply
+    is what the caller gets, not a broken pipe (which would read as 'maybe charged')."""
+    tls = None
+    if secure:
+        tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        tls.load_cert_chain(*cert_files)
+        monkeypatch.setenv("SSL_CERT_FILE", str(cert_files[0]))
+    port, thread = _answer_early(_too_large(), linger=linger, tls=tls)
+    scheme = "https" if secure else "http"
+    try:
+        with session.post(f"{scheme}://127.0.0.1:{port}/task", body=BIG_BODY,
+                          timeout=(2.0, 5.0)) as reply:
+            assert reply.status_code == 413
+            assert b"".join(reply.iter_content(1024)) == (
+                b'{"status": 413, "message": "Request Entity Too Large"}'
+            )
+    finally:
+        thread.join(5.0)
+
+
+def test_a_hang_up_without_an_answer_before_the_body_was_read_may_have_been_received(
+    session: Session,
+) -> None:
+    port, thread = _answer_early(None, linger=False)
+    try:
+        with pytest.raises(TransportError) as caught:
+            session.post(f"http://127.0.0.1:{port}/task", body=BIG_BODY, timeout=(2.0, 5.0))
+    finally:
+        thread.join(5.0)
+    assert caught.value.sent is True
+
+
+def test_the_client_says_too_large_for_a_gateway_s_early_413(photos_dir: Path) -> None:
+    """Through the provider client: the clerk is told the photo is too large, not that
+    the connection broke after sending (no possible charge to warn of)."""
+    from idphoto_desktop.core.errors import ImageError, MaybeChargedError
+
+    port, thread = _answer_early(_too_large(), linger=True)
+    photo = prepared(photos_dir / "hivision_test0.jpg")
+    big = replace(photo, data=photo.data + BIG_BODY)  # the server never looks at it
+    client = ProviderClient(TOKEN, base_url=f"http://127.0.0.1:{port}", **FAST)
+    try:
+        with pytest.raises(ImageError) as caught:
+            client.generate(make_request(big))
+    finally:
+        thread.join(5.0)
+        client.close()
+    assert not isinstance(caught.value, MaybeChargedError)
+    assert "too large" in str(caught.value)
 
 
 # ----- kept-alive connections -----

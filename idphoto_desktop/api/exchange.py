@@ -248,6 +248,27 @@ def _dropped(sock: socket.socket | None) -> bool:
     return bool(readable)
 
 
+def _cut_off(exc: BaseException) -> bool:
+    """The server closed the connection while the request went out (not a timeout)."""
+    import ssl  # imported by http.client already
+
+    return isinstance(exc, BrokenPipeError | ConnectionResetError | ssl.SSLEOFError)
+
+
+def _early_reply(conn: http.client.HTTPConnection) -> http.client.HTTPResponse | None:
+    """The reply a server sent before the request's body broke off, if one arrived."""
+    try:
+        raw = conn.getresponse()
+    except (OSError, http.client.HTTPException):
+        return None
+    raw.will_close = True  # the rest of the request never left: nothing to keep alive
+    return raw
+
+
+def _never_kept(conn: http.client.HTTPConnection) -> None:
+    conn.close()
+
+
 def _close_all(idle: dict[_Key, http.client.HTTPConnection], lock: threading.Lock) -> None:
     with lock:
         conns = list(idle.values())
@@ -368,6 +389,15 @@ class Session:
             raise _failure(exc, sent=False) from None
         try:
             conn.endheaders(body)
+        except (OSError, http.client.HTTPException) as exc:
+            # A server may answer before it has read the body and close (a gateway's
+            # 413 for a body over its limit): its answer says more than the broken pipe.
+            early = _early_reply(conn) if _cut_off(exc) else None
+            if early is None:
+                conn.close()
+                raise _failure(exc, sent=True) from None
+            return Response(url, conn, early, _never_kept)
+        try:
             raw = conn.getresponse()
         except (OSError, http.client.HTTPException) as exc:
             conn.close()
