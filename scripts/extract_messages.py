@@ -103,7 +103,7 @@ def _call_name(node: ast.Call) -> str:
 
 
 MESSAGE_VARIABLES = ("message", "hint", "why", "warning", "reason", "note", "text")
-COLLECTIONS = ("warnings", "notes", "reasons", "messages", "lines")
+COLLECTIONS = ("warnings", "notes", "reasons", "messages", "lines", "problems")
 
 
 def _is_sentence(text: str) -> bool:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PIL import Image, ImageDraw, ImageOps
+from PIL import Image, ImageDraw, ImageFilter, ImageOps
 
 from idphoto_desktop.core.errors import StorageError, ValidationError
 from idphoto_desktop.core.export import (
@@ -93,7 +93,12 @@ def test_export_meets_each_window_on_real_photos(preset_id: str, all_photos: lis
     for photo in all_photos[::3]:
         export = export_for_upload(_result_from(photo, preset), preset)
         image = _check_clean_jpeg(export.data, export.dpi)
-        assert image.size == (preset.width_px, preset.height_px)
+        if image.size != (preset.width_px, preset.height_px):  # grown to reach a minimum
+            largest = preset.digital.max_px
+            assert largest is not None and image.width <= largest[0]
+            assert image.height <= largest[1] and image.width > preset.width_px
+            assert abs(image.width / image.height - preset.width_px / preset.height_px) < 0.01
+            assert any(n.startswith(f"Made {image.width}x{image.height}") for n in export.notes)
         size = len(export.data)
         inside = (hi is None or size <= hi * KB_UPPER) and (lo is None or size >= lo * KB_LOWER)
         if export.meets_rules:
@@ -131,7 +136,45 @@ def test_new_zealand_minimum_that_cannot_be_met_is_said() -> None:
     assert export.quality == 100
     assert len(export.problems) == 1
     assert "requires at least 500 KB" in export.problems[0]
+    assert "up to twice the preset's pixel size" in export.problems[0]  # tried, in vain
     assert f"only {len(export.data) / 1024:.0f} KB" in export.problems[0]
+    assert (export.width, export.height) == (900, 1200)  # the preset's size, as asked
+
+
+def _smooth(blur: float) -> Image.Image:
+    """A smooth picture (a studio backdrop, a skin tone): few bytes per pixel."""
+    rng = np.random.default_rng(5)
+    noise = rng.normal(128, 30, size=(1200, 900, 3)).clip(0, 255).astype(np.uint8)
+    return Image.fromarray(noise).filter(ImageFilter.GaussianBlur(blur))
+
+
+def test_new_zealand_minimum_is_reached_with_a_larger_picture() -> None:
+    """Under 500 KB at quality 100 (a smooth studio shot at 900x1200 is about 460 KB):
+    the smallest larger picture of the same shape that the form accepts, said."""
+    preset = get_preset("nz_passport_online")
+    assert preset.digital is not None and preset.digital.max_px == (4500, 6000)
+    picture = _smooth(5.0)
+    buf = io.BytesIO()
+    picture.save(buf, "JPEG", quality=100, subsampling=0)
+    assert len(buf.getvalue()) < 500 * KB_LOWER  # the preset's own size cannot do it
+    export = export_for_upload(picture, preset)
+    assert export.meets_rules, export.problems
+    assert 500 * KB_LOWER <= len(export.data) <= 10240 * KB_UPPER
+    assert (export.width, export.height) == (990, 1320)  # the first step, 1.1x
+    assert any("Made 990x1320 pixels, larger than 900x1200" in n for n in export.notes)
+    with Image.open(io.BytesIO(export.data)) as written:
+        assert written.size == (990, 1320)
+
+
+def test_a_form_without_a_largest_size_is_not_grown() -> None:
+    preset = get_preset("uk_passport_digital")  # at least 50 KB, no largest size
+    assert preset.digital is not None and preset.digital.max_px is None
+    flat = Image.new("RGB", (preset.width_px, preset.height_px), (235, 235, 235))
+    export = export_for_upload(flat, preset)
+    assert not export.meets_rules
+    assert (export.width, export.height) == (preset.width_px, preset.height_px)
+    assert "requires at least 50 KB" in export.problems[0]
+    assert "twice" not in export.problems[0]
 
 
 def test_new_zealand_minimum_is_reached_by_raising_quality() -> None:

@@ -139,6 +139,26 @@ def test_the_cli_follows_the_locale(
     assert expected in proc.stderr, proc.stderr
 
 
+@pytest.mark.parametrize(("lang", "expected"), [("zh_CN.UTF-8", "表单要求至少 500 KB"),
+                                              ("C", "the form requires at least 500 KB")])
+def test_the_cli_says_an_online_form_s_problem_in_the_clerk_s_language(
+    lang: str, expected: str, private_app_home: Path, tmp_path: Path
+) -> None:
+    from PIL import Image
+
+    flat = tmp_path / "flat.png"  # under New Zealand's 500 KB at any size tried
+    Image.new("RGB", (900, 1200), (235, 235, 235)).save(flat)
+    env = {**os.environ, "LANG": lang, "LC_ALL": lang, "IDPHOTO_HOME": str(private_app_home)}
+    env.pop("LANGUAGE", None)
+    proc = subprocess.run(
+        [sys.executable, "-m", "idphoto_desktop.cli", "export", str(flat),
+         "--preset", "nz_passport_online", "-o", str(tmp_path / "form.jpg")],
+        env=env, capture_output=True, text=True, timeout=120, check=False,
+    )
+    assert proc.returncode == 1
+    assert expected in proc.stderr, proc.stderr
+
+
 @pytest.mark.gui
 def test_the_window_shows_core_errors_in_chinese(
     qtbot: Any, make_window: Callable[..., Any], ui_services: Callable[..., Any], tmp_path: Path

@@ -311,6 +311,32 @@ def _count_copies(sheet: Image.Image, photo_px: tuple[int, int]) -> int:
     return total
 
 
+def test_the_export_s_notes_are_in_the_clerk_s_language(
+    qtbot: Any,
+    make_window: WindowFactory,
+    ui_services: Callable[..., Services],
+    photos_dir: Path,
+) -> None:
+    """The form's notes and problems come from core/export.py: shown translated."""
+    from idphoto_desktop.ui import i18n as ui_i18n
+
+    assert ui_i18n.install("zh_CN")
+    try:
+        window = make_window(ui_services())
+        load_photo(qtbot, window, photos_dir / PHOTO)
+        pick_preset(window, "cn_visa_digital")
+        generate(qtbot, window)
+        ctrl(qtbot, window, Qt.Key.Key_E)
+        dialog = window.studio.export_dialog
+        assert dialog is not None
+        qtbot.waitUntil(lambda: dialog.upload is not None, timeout=10_000)
+        details = dialog.details.text()
+        assert "JPEG 质量" in details and "表单允许" in details, details
+        assert "form allows" not in details
+    finally:
+        ui_i18n.remove()
+
+
 def test_print_sheet_previews_exports_and_prints_at_true_size(
     qtbot: Any,
     make_window: WindowFactory,

@@ -9,6 +9,7 @@ from typing import Any
 
 from idphoto_desktop.cli.common import EXIT_FAILED, EXIT_OK
 from idphoto_desktop.core.errors import IdPhotoError
+from idphoto_desktop.core.i18n import translate
 
 
 def _read_result(path: str) -> bytes:
@@ -30,9 +31,9 @@ def cmd_export(args: argparse.Namespace) -> int:
     print(f"wrote {out} ({export.width}x{export.height} JPEG, {export.size_kb:.0f} KB, "
           f"quality {export.quality}, {export.dpi} dpi)")
     for note in export.notes:
-        print(f"note: {note}")
+        print(f"note: {translate(note)}")
     for problem in export.problems:
-        print(f"problem: {problem}", file=sys.stderr)
+        print(f"problem: {translate(problem)}", file=sys.stderr)
     return EXIT_OK if export.meets_rules else EXIT_FAILED
 
 

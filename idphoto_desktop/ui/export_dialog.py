@@ -231,8 +231,10 @@ class ExportDialog(QDialog):
             + self.tr("JPEG quality {0}").replace("{0}", str(upload.quality))
             + f" · {upload.dpi} dpi · {verdict}"
         )
-        lines = [f"⚠ {p}" for p in upload.problems] + list(upload.notes)
-        self.details.setText("\n".join(lines))
+        from idphoto_desktop.core.i18n import translate  # the core's notes, in the clerk's language
+
+        lines = [f"⚠ {translate(p)}" for p in upload.problems]
+        self.details.setText("\n".join(lines + [translate(n) for n in upload.notes]))
         self.save_button.setEnabled(True)
         self.exportReady.emit(upload)
 
