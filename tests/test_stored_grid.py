@@ -16,7 +16,7 @@ from idphoto_desktop.core.job import GenerateResult, OutputFormat, PhotoSize, Pr
 from idphoto_desktop.core.stored_grid import PHOTO_GRID, from_stored_grid, to_stored_grid
 from idphoto_desktop.core.validation import make_params
 from idphoto_desktop.storage.history import History
-from idphoto_desktop.storage.history_rows import row_of_entry
+from idphoto_desktop.storage.history_rows import HistoryEntry, row_of_entry
 
 DIGEST = "ab" * 32
 # One 4000x6000 photo opened twice: uploaded as a part at half size, then (models added,
@@ -140,35 +140,30 @@ def test_the_history_keeps_the_scale_of_the_grid(tmp_path: Path) -> None:
     assert "grid_scale" not in json.loads(row_of_entry(legacy)["crop"])
 
 
-@pytest.mark.parametrize("bad", ["0", "-1", "1e999", "\"x\""])
-def test_an_unreadable_grid_scale_drops_the_rectangle_not_the_result(
-    tmp_path: Path, bad: str
-) -> None:
+def _stored_with_rect(tmp_path: Path, rect_json: str) -> HistoryEntry:
+    """A stored result whose rectangle's JSON was written as ``rect_json``, read back."""
     params = make_params(PhotoSize(100, 120), OutputFormat.PNG)
     path = tmp_path / "h.sqlite3"
     with History(path) as history:
         entry_id = history.add(DIGEST, params, to_stored_grid(_made_from(HALF), HALF), "p.jpg")
     with sqlite3.connect(path) as conn:
         conn.execute(
-            "UPDATE results SET foreground_rect = ? WHERE id = ?",
-            (f'{{"x": 1, "y": 2, "width": 3, "height": 4, "grid_scale": {bad}}}', entry_id),
+            "UPDATE results SET foreground_rect = ? WHERE id = ?", (rect_json, entry_id)
         )
     with History(path) as history:
-        entry = history.get(entry_id)
+        return history.get(entry_id)
+
+
+@pytest.mark.parametrize("bad", ["0", "-1", "1e999", "\"x\""])
+def test_an_unreadable_grid_scale_drops_the_rectangle_not_the_result(
+    tmp_path: Path, bad: str
+) -> None:
+    rect = f'{{"x": 1, "y": 2, "width": 3, "height": 4, "grid_scale": {bad}}}'
+    entry = _stored_with_rect(tmp_path, rect)
     assert entry.image  # the paid result is still there
     assert entry.foreground_rect is None
 
 
 def test_a_rectangle_and_crop_in_different_grids_are_both_dropped(tmp_path: Path) -> None:
-    params = make_params(PhotoSize(100, 120), OutputFormat.PNG)
-    path = tmp_path / "h.sqlite3"
-    with History(path) as history:
-        entry_id = history.add(DIGEST, params, to_stored_grid(_made_from(HALF), HALF), "p.jpg")
-    with sqlite3.connect(path) as conn:
-        conn.execute(
-            "UPDATE results SET foreground_rect = ? WHERE id = ?",
-            ('{"x": 1, "y": 2, "width": 3, "height": 4}', entry_id),  # no scale said
-        )
-    with History(path) as history:
-        entry = history.get(entry_id)
+    entry = _stored_with_rect(tmp_path, '{"x": 1, "y": 2, "width": 3, "height": 4}')  # no scale
     assert entry.image and entry.foreground_rect is None and entry.crop is None
