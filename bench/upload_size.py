@@ -10,13 +10,11 @@ with (1600 x 0.72; target >= 1.0, never enlarged). A byte-counting TCP relay bet
 the client and the sandbox confirms what goes over the wire for the camera photo's
 create call (multipart envelope included).
 Quality: the engine's final crop rendered from the original and from the upload (PSNR).
-A context note (not a target): the camera photo's upload at exactly the need. The
-package's own decode and region (``imageprep.upload_size``, checked to be the upload's),
-the size divided by the measured head-vs-need factor so that the head is the preset's
-own (no provider crop margin, no measuring tolerance; never enlarged), resized and
-encoded as the package does (Lanczos, ``imageprep.JPEG_QUALITY``, optimised Huffman
-tables; at a factor of 1 this gives the upload's bytes exactly), its head measured
-again by the offline engine: the bytes dropping both margins would give.
+A context note (not a target): the camera photo's upload at exactly the need: the
+package's own upload for the preset's need with its head height divided by the measured
+head-vs-need factor, so that the head is the preset's own (no provider crop margin, no
+measuring tolerance; never enlarged; the same region, checked), its head measured again
+by the offline engine: the bytes dropping both margins would give.
 """
 
 from __future__ import annotations
@@ -163,57 +161,27 @@ def final_crop_psnr(original_path: Path, prepared: Any) -> float:
 def exact_need(path: Path, prepared: Any, head_vs_need: float) -> Any:
     """The upload ``prepared`` would be if its head were exactly the preset's own head.
 
-    The package's own decode and region for the preset's need (``imageprep.upload_size``:
-    the region rule does not depend on the head's height), the size scaled by
-    ``1 / head_vs_need`` (never enlarged, as the package's rule), then resized and
-    encoded as ``imageprep`` does for the upload itself.
+    The package's own upload (``imageprep.prepare_photo``: decode, region, resize,
+    encoding) for the preset's need with its head height divided by ``head_vs_need``:
+    the scale follows the head height, the region does not depend on it (checked), and
+    a head already below the need is never enlarged.
     """
     import dataclasses
-    import io
 
-    from PIL import Image
-
-    from idphoto_desktop.core.imageprep import (
-        JPEG_QUALITY,
-        decode_height,
-        decode_photo,
-        upload_need,
-        upload_size,
-    )
+    from idphoto_desktop.core.imageprep import prepare_photo, upload_need
     from idphoto_desktop.core.presets import get_preset
     from idphoto_desktop.engines.offline.headsize import locate_faces
 
     preset = get_preset(PRESET)
     need = upload_need(preset.size, preset.geometry)
-    data = path.read_bytes()
-    decoded = decode_photo(data, path.name, min_height=decode_height(need))
-    left, top, right, bottom, width, height = upload_size(
-        decoded, need, locate_faces=lambda image: locate_faces(image, MODELS)
+    exact = prepare_photo(
+        path,
+        need=dataclasses.replace(need, head_px=need.head_px / max(1.0, head_vs_need)),
+        locate_faces=lambda image: locate_faces(image, MODELS),
     )
-    if (left, top, width, height) != (
-        prepared.offset_x, prepared.offset_y, prepared.width, prepared.height
-    ):
-        raise RuntimeError("the region and size differ from the upload's")
-    factor = min(1.0, 1.0 / head_vs_need)
-    size = (max(1, round(width * factor)), max(1, round(height * factor)))
-    image = decoded.image
-    needed_h = math.ceil(size[1] * decoded.original_height / (bottom - top))
-    if needed_h > image.height and not decoded.full:
-        image = decode_photo(data, path.name, min_height=needed_h).image
-    kx = image.width / decoded.original_width  # per side, as imageprep's _prepare
-    ky = image.height / decoded.original_height
-    if (kx, ky) == (1.0, 1.0) and size == (right - left, bottom - top):
-        image = image.crop((left, top, right, bottom))
-    else:
-        box = (left * kx, top * ky, min(right * kx, image.width), min(bottom * ky, image.height))
-        image = image.resize(size, Image.Resampling.LANCZOS, box=box, reducing_gap=3.0)
-    image.info = {}  # pixels only, as the package encodes them
-    buf = io.BytesIO()
-    image.save(buf, format="JPEG", quality=JPEG_QUALITY, optimize=True)
-    return dataclasses.replace(
-        prepared, data=buf.getvalue(), width=size[0], height=size[1],
-        scale=size[0] / (right - left),
-    )
+    if (exact.offset_x, exact.offset_y) != (prepared.offset_x, prepared.offset_y):
+        raise RuntimeError("the region differs from the upload's")
+    return exact
 
 
 def _prepare(path: Path) -> tuple[Any, float]:

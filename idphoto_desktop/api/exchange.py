@@ -265,10 +265,6 @@ def _early_reply(conn: http.client.HTTPConnection) -> http.client.HTTPResponse |
     return raw
 
 
-def _never_kept(conn: http.client.HTTPConnection) -> None:
-    conn.close()
-
-
 def _close_all(idle: dict[_Key, http.client.HTTPConnection], lock: threading.Lock) -> None:
     with lock:
         conns = list(idle.values())
@@ -396,7 +392,7 @@ class Session:
             if early is None:
                 conn.close()
                 raise _failure(exc, sent=True) from None
-            return Response(url, conn, early, _never_kept)
+            return Response(url, conn, early, functools.partial(self._keep, key))
         try:
             raw = conn.getresponse()
         except (OSError, http.client.HTTPException) as exc:

@@ -172,6 +172,15 @@ def _lowest_reaching(
     return MAX_QUALITY, encode(MAX_QUALITY)
 
 
+def _encoder(picture: Image.Image, dpi: int) -> Callable[[int], bytes]:
+    """The form's JPEG of ``picture`` at a given quality (what the searches call)."""
+
+    def encode(quality: int) -> bytes:
+        return encode_jpeg(picture, quality=quality, dpi=(dpi, dpi))
+
+    return encode
+
+
 GROWTH_STEPS = (1.1, 1.2, 1.35, 1.5, 1.7, 2.0)
 """Sizes tried, as factors of the preset's, when even the best quality leaves the file
 under a form's minimum (New Zealand: at least 500 KB; a smooth 900x1200 studio shot is
@@ -195,11 +204,7 @@ def _grown_to_reach(
         if size[0] > max_px[0] or size[1] > max_px[1]:
             return None
         picture = source.resize(size, Image.Resampling.LANCZOS)
-
-        def encode(quality: int, picture: Image.Image = picture) -> bytes:
-            return encode_jpeg(picture, quality=quality, dpi=(dpi, dpi))
-
-        quality, data = _search_quality(encode, max_bytes, min_bytes)
+        quality, data = _search_quality(_encoder(picture, dpi), max_bytes, min_bytes)
         if len(data) >= min_bytes and (max_bytes is None or len(data) <= max_bytes):
             return picture, quality, data
     return None
@@ -240,10 +245,7 @@ def export_for_upload(
     if compression_floor is not None:
         min_bytes = max(min_bytes or 0, compression_floor)
 
-    def encode(quality: int) -> bytes:
-        return encode_jpeg(picture, quality=quality, dpi=(dpi, dpi))
-
-    quality, data = _search_quality(encode, max_bytes, min_bytes)
+    quality, data = _search_quality(_encoder(picture, dpi), max_bytes, min_bytes)
     largest = rules.max_px if rules is not None else None
     if min_bytes is not None and len(data) < min_bytes and largest is not None:
         grown = _grown_to_reach(source, target, largest, dpi, min_bytes, max_bytes)
