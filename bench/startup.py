@@ -98,46 +98,36 @@ def step_times(env: dict[str, str], runs: int) -> dict[str, float]:
     return {step: round(median([row[step] for row in rows]), 1) for step in rows[0]}
 
 
-def qt_enums_paints(env: dict[str, str], runs: int) -> tuple[list[float], list[float]]:
-    """Spawn to first paint of the bare window with and without ``--qt-enums``, alternated."""
-    plain_cmd = [PYTHON, str(BARE)]
-    enums_cmd = [PYTHON, str(BARE), "--qt-enums"]
-    _timed(enums_cmd, env)  # warm-up
-    plain: list[float] = []
-    enums: list[float] = []
+def alternated(
+    first: list[str], second: list[str], env: dict[str, str], runs: int
+) -> tuple[list[float], list[float], list[float], list[float]]:
+    """Spawn-to-exit times and spawn-to-first-paint times of two commands, after one
+    warm-up each, in ``runs`` rounds that alternate which goes first (so neither always
+    follows the other): (first's exits, second's exits, first's paints, second's paints).
+    """
+    _timed(first, env)  # warm the disk cache (and, for the app, write its settings once)
+    _timed(second, env)
+    exits: tuple[list[float], list[float]] = ([], [])
+    paints: tuple[list[float], list[float]] = ([], [])
     for i in range(runs):
-        if i % 2 == 0:
-            _timed(enums_cmd, env, enums)
-            _timed(plain_cmd, env, plain)
-        else:
-            _timed(plain_cmd, env, plain)
-            _timed(enums_cmd, env, enums)
-    return plain, enums
+        for k in (0, 1) if i % 2 == 0 else (1, 0):
+            exits[k].append(_timed((first, second)[k], env, paints[k]))
+    return exits[0], exits[1], paints[0], paints[1]
 
 
 def main(quick: bool) -> Figure:
     runs = 3 if quick else 15
     with tempfile.TemporaryDirectory(prefix="bench-startup-") as home:
         env = app_env(Path(home))
-        app_cmd = [*desktop_command(), "--smoke"]
         bare_cmd = [PYTHON, str(BARE)]
-        _timed(app_cmd, env)  # warm the disk cache and write the settings once
-        _timed(bare_cmd, env)
-        app_s: list[float] = []
-        bare_s: list[float] = []
-        app_paint: list[float] = []
-        bare_paint: list[float] = []
-        for i in range(runs):
-            # Alternate which goes first, so neither always follows the other.
-            if i % 2 == 0:
-                app_s.append(_timed(app_cmd, env, app_paint))
-                bare_s.append(_timed(bare_cmd, env, bare_paint))
-            else:
-                bare_s.append(_timed(bare_cmd, env, bare_paint))
-                app_s.append(_timed(app_cmd, env, app_paint))
+        app_s, bare_s, app_paint, bare_paint = alternated(
+            [*desktop_command(), "--smoke"], bare_cmd, env, runs
+        )
         profile = import_profile(env)
         steps = step_times(env, 1 if quick else 5)
-        plain_paint, enums_paint = qt_enums_paints(env, 3 if quick else 9)
+        _, _, enums_paint, plain_paint = alternated(
+            [*bare_cmd, "--qt-enums"], bare_cmd, env, 3 if quick else 9
+        )
     app_med, bare_med = median(app_s), median(bare_s)
     ratio = app_med / bare_med
     paint_ratio = median(app_paint) / median(bare_paint)
