@@ -345,6 +345,17 @@ def test_a_refused_connection_sent_nothing(session: Session) -> None:
     assert caught.value.sent is False and caught.value.tls is False
 
 
+def _read_until(conn: socket.socket, marker: bytes) -> bytes:
+    """What a raw test server reads until ``marker`` arrives (or the client closes)."""
+    data = b""
+    while marker not in data:
+        chunk = conn.recv(65536)
+        if not chunk:
+            break
+        data += chunk
+    return data
+
+
 def test_a_server_that_hangs_up_after_the_request_may_have_received_it(
     session: Session,
 ) -> None:
@@ -355,13 +366,7 @@ def test_a_server_that_hangs_up_after_the_request_may_have_received_it(
     def read_then_hang_up() -> None:
         conn, _ = listener.accept()
         with conn:
-            data = b""
-            while b"photo" not in data:
-                chunk = conn.recv(65536)
-                if not chunk:
-                    break
-                data += chunk
-            received.append(data)
+            received.append(_read_until(conn, b"photo"))
 
     thread = threading.Thread(target=read_then_hang_up)
     thread.start()
@@ -389,12 +394,8 @@ def _answer_early(
             accepted, _ = listener.accept()
             conn = tls.wrap_socket(accepted, server_side=True) if tls else accepted
             with conn:
-                head = b""
-                while b"\r\n\r\n" not in head:
-                    chunk = conn.recv(4096)
-                    if not chunk:
-                        return
-                    head += chunk
+                if b"\r\n\r\n" not in _read_until(conn, b"\r\n\r\n"):
+                    return
                 if reply is not None:
                     conn.sendall(reply)
                 if linger:  # our side done, the unread body then resets the connection
