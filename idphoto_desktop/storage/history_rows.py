@@ -267,20 +267,17 @@ def _load_json(text: object, what: str, entry_id: int) -> Any:
         return None
 
 
-def _load_dataclass(cls: type[Any], text: object, what: str, entry_id: int) -> Any:
-    return _load_in_grid(cls, text, what, entry_id)[0]
-
-
-def _load_in_grid(
-    cls: type[Any], text: object, what: str, entry_id: int
+def _load_dataclass(
+    cls: type[Any], text: object, what: str, entry_id: int, *, in_grid: bool = False
 ) -> tuple[Any, float | None]:
-    """The value and the scale of the grid it is in (None when the row does not say)."""
+    """The value, and (``in_grid``: a rectangle or crop) the scale of the grid it is in
+    (None when the row does not say); an unreadable one is (None, None)."""
     data = _load_json(text, what, entry_id)
     if not isinstance(data, dict):
         return None, None
     try:
         values = {str(k): float(v) for k, v in data.items()}
-        grid = values.pop(GRID_KEY, None)
+        grid = values.pop(GRID_KEY, None) if in_grid else None
         if grid is not None and not (math.isfinite(grid) and grid > 0):
             raise ValueError("grid scale")
         return cls(**values), grid
@@ -343,8 +340,10 @@ def entry_from_row(row: Mapping[str, Any]) -> HistoryEntry:
         raise BadRowError(f"history entry {entry_id} has no image")
     timings = _load_json(row["timings"], "timings", entry_id)
     warnings = _load_json(row["warnings"], "warnings", entry_id)
-    rect, rect_grid = _load_in_grid(Rect, row["foreground_rect"], "foreground_rect", entry_id)
-    crop, crop_grid = _load_in_grid(Affine, row["crop"], "crop", entry_id)
+    rect, rect_grid = _load_dataclass(
+        Rect, row["foreground_rect"], "foreground_rect", entry_id, in_grid=True
+    )
+    crop, crop_grid = _load_dataclass(Affine, row["crop"], "crop", entry_id, in_grid=True)
     if rect is not None and crop is not None and rect_grid != crop_grid:
         log.warning("History entry %d: rectangle and crop in different grids, ignored",
                     entry_id)
@@ -355,7 +354,7 @@ def entry_from_row(row: Mapping[str, Any]) -> HistoryEntry:
         crop=crop,
         grid_scale=rect_grid if rect is not None else crop_grid,
         crop_is_approximate=bool(row["crop_approximate"]),
-        guides=_load_dataclass(FaceGuides, row["guides"], "guides", entry_id),
+        guides=_load_dataclass(FaceGuides, row["guides"], "guides", entry_id)[0],
         timings_ms=(
             {str(k): float(v) for k, v in timings.items() if isinstance(v, int | float)}
             if isinstance(timings, dict)
