@@ -163,13 +163,9 @@ step, so a shared database stays open to counters that do not know it yet (they 
 such a rectangle as unreadable and show none, never one in the wrong place)."""
 
 
-def dump(value: Rect | Affine | FaceGuides | None) -> str | None:
-    return None if value is None else json.dumps(asdict(value))
-
-
-def dump_in_grid(value: Rect | Affine | None, grid_scale: float | None) -> str | None:
-    """A rectangle or crop with the scale of the grid it is in (None: not said, as the
-    rows written before it was kept)."""
+def dump(value: Rect | Affine | FaceGuides | None, grid_scale: float | None = None) -> str | None:
+    """A dataclass's JSON; a rectangle or crop with the scale of the grid it is in
+    (``grid_scale``; None: not said, as the rows written before it was kept)."""
     if value is None:
         return None
     data: dict[str, float] = asdict(value)
@@ -209,8 +205,8 @@ def new_row(
         "format": OutputFormat(result.format).value,
         "bg_color": params.bg_color if fmt is OutputFormat.JPG else None,
         "engine": result.engine,
-        "foreground_rect": dump_in_grid(result.foreground_rect, PHOTO_GRID),
-        "crop": dump_in_grid(result.crop, PHOTO_GRID),
+        "foreground_rect": dump(result.foreground_rect, PHOTO_GRID),
+        "crop": dump(result.crop, PHOTO_GRID),
         "crop_approximate": bool(result.crop_is_approximate),
         "guides": dump(result.guides),
         "timings": json.dumps({str(k): float(v) for k, v in result.timings_ms.items()}),
@@ -238,8 +234,8 @@ def row_of_entry(entry: HistoryEntry) -> dict[str, Any]:
         "format": entry.format.value,
         "bg_color": entry.bg_color,
         "engine": entry.engine,
-        "foreground_rect": dump_in_grid(entry.foreground_rect, entry.grid_scale),
-        "crop": dump_in_grid(entry.crop, entry.grid_scale),
+        "foreground_rect": dump(entry.foreground_rect, entry.grid_scale),
+        "crop": dump(entry.crop, entry.grid_scale),
         "crop_approximate": entry.crop_is_approximate,
         "guides": dump(entry.guides),
         "timings": json.dumps(entry.timings_ms),
