@@ -27,7 +27,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from idphoto_desktop.core.errors import IdPhotoError
+from idphoto_desktop.core.errors import IdPhotoError, ImageError
+from idphoto_desktop.ui import jobs
 from idphoto_desktop.ui.engine_picker import engine_label
 from idphoto_desktop.ui.errors import clerk_text
 from idphoto_desktop.ui.widgets import Banner
@@ -81,10 +82,14 @@ def read_rows(
     for summary in summaries:
         thumb: QImage | None = None
         try:
-            image = QImage.fromData(history.get(summary.id).image)
+            data = history.get(summary.id).image
         except IdPhotoError:
             continue  # deleted meanwhile
-        if not image.isNull():
+        try:
+            image: QImage | None = jobs.decode_image(data)  # never QImage.fromData here
+        except ImageError:
+            image = None
+        if image is not None:
             thumb = image.scaled(
                 THUMB, THUMB, Qt.AspectRatioMode.KeepAspectRatio,
                 Qt.TransformationMode.SmoothTransformation,

@@ -188,10 +188,19 @@ def qimage_to_png(image: QImage) -> bytes:
 
 
 def decode_image(data: bytes, what: str = "result") -> QImage:
-    image = QImage.fromData(data)
-    if image.isNull():
-        raise ImageError(f"The {what} image could not be decoded.")
-    return image
+    """Worker: PNG or JPEG bytes as a QImage, decoded by Pillow, not ``QImage.fromData``.
+
+    Why: on a worker thread ``fromData`` probes the format plugins while this thread
+    holds the GIL, and the SVG plugin's probe takes a Qt signal-slot mutex; a GUI thread
+    disconnecting a signal holds such a mutex and waits for the GIL in PySide: both
+    stopped for good (seen once in CI, the window frozen in a Generate).
+    """
+    from idphoto_desktop.core.background import open_result
+
+    try:
+        return pil_to_qimage(open_result(data))
+    except ImageError as err:
+        raise ImageError(f"The {what} image could not be decoded.") from err
 
 
 def recolor(png: bytes, rrggbb: str) -> QImage:
