@@ -2,7 +2,10 @@
 
 Each transformation makes one known fault out of a good photo, by code, so the expected
 reason is certain: turned 20°, cut at the crown, one half darkened, all dark, blurred,
-shrunk to a tiny face, a second (mirrored) face pasted beside the first.
+shrunk to a tiny face, a second (mirrored) face pasted beside the first; and the face alone
+made darker in a photo otherwise exposed as taken: four stops (a dark skin tone's
+brightness, which only the clerk can tell from a face in shadow: a check) and nearly seven
+(a face in the dark, a back-lit silhouette: a retake).
 """
 
 from __future__ import annotations
@@ -10,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from PIL import Image, ImageEnhance, ImageFilter, ImageOps
+from PIL import Image, ImageDraw, ImageEnhance, ImageFilter, ImageOps
 
 
 @dataclass(frozen=True)
@@ -61,6 +64,36 @@ def dark(img: Image.Image, face: Face, factor: float = 0.22) -> Image.Image:
     return ImageEnhance.Brightness(img).enhance(factor)
 
 
+def _srgb_to_linear(v: float) -> float:
+    return v / 12.92 if v <= 0.04045 else ((v + 0.055) / 1.055) ** 2.4
+
+
+def _linear_to_srgb(v: float) -> float:
+    return v * 12.92 if v <= 0.0031308 else 1.055 * v ** (1 / 2.4) - 0.055
+
+
+def dark_face(img: Image.Image, face: Face, light: float = 1 / 16) -> Image.Image:
+    """The head (face, hair line, ears) given ``light`` times the light, in linear light
+    with a soft edge; the backdrop and clothes keep the photo's exposure."""
+    mask = Image.new("L", img.size, 0)
+    ImageDraw.Draw(mask).ellipse(
+        (face.x - 0.15 * face.w, face.y - 0.35 * face.h,
+         face.x + 1.15 * face.w, face.y + 1.25 * face.h),
+        fill=255,
+    )
+    mask = mask.filter(ImageFilter.GaussianBlur(max(1.0, 0.05 * face.w)))
+    table = [
+        round(255 * _linear_to_srgb(light * _srgb_to_linear(i / 255))) for i in range(256)
+    ]
+    darker = img.convert("RGB").point(table * 3)
+    return Image.composite(darker, img.convert("RGB"), mask)
+
+
+def face_in_the_dark(img: Image.Image, face: Face) -> Image.Image:
+    """The head with 1/100 of the light: nearly black in a well-lit photo."""
+    return dark_face(img, face, light=0.01)
+
+
 def blurred(img: Image.Image, face: Face, share: float = 0.035) -> Image.Image:
     """Out of focus: a Gaussian blur whose radius is ``share`` of the face's width."""
     return img.filter(ImageFilter.GaussianBlur(radius=max(1.0, share * face.w)))
@@ -97,6 +130,8 @@ TRANSFORMS: dict[str, tuple[Transform, tuple[str, ...], str]] = {
     "crown_cut": (crown_cut, ("retake",), "crown_cut"),
     "half_dark": (half_dark, ("check", "retake"), "uneven_light"),
     "dark": (dark, ("retake",), "underexposed"),
+    "dark_face": (dark_face, ("check",), "face_dark"),
+    "face_in_the_dark": (face_in_the_dark, ("retake",), "underexposed"),
     "blurred": (blurred, ("check", "retake"), "blurred"),
     "tiny": (tiny, ("retake",), "face_small"),
     "second_face": (second_face, ("retake",), "other_face_in_frame"),

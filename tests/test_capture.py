@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageOps
 
-from bench.capture_transforms import TRANSFORMS, Face
-from idphoto_desktop.capture import CaptureReport, check_photo, messages
+from bench.capture_transforms import TRANSFORMS, Face, dark
+from idphoto_desktop.capture import CaptureReport, check_photo, measures, messages
 from idphoto_desktop.capture.report import make_reason
 from idphoto_desktop.cli import main
 from idphoto_desktop.core.errors import ValidationError
@@ -64,6 +64,33 @@ def test_each_transformation_is_caught_with_its_code(
     assert report.verdict in verdicts
     reason = next(r for r in report.reasons if r.code == code)
     assert reason.message and reason.limit is not None and reason.value is not None
+
+
+def test_the_scene_white_is_where_the_brightest_half_percent_begins() -> None:
+    import numpy as np
+
+    img = np.full((100, 100, 3), 100, np.uint8)
+    img.reshape(-1, 3)[:40] = 255  # 0.4 % of the pixels: a few highlights
+    assert measures.scene_white(img) == 100.0
+    img.reshape(-1, 3)[:100] = 255  # 1 %: the photo has white in it
+    assert measures.scene_white(img) == 255.0
+
+
+def test_a_dark_face_is_underexposed_only_when_more_than_the_skin_says_so(
+    studio: Image.Image, models_dir: Path
+) -> None:
+    """The same dark face: a check in a photo exposed as taken (it may be the customer's
+    skin), a retake when the whole photo is that much darker."""
+    face = _face(_check(studio, models_dir))
+    lit = _check(TRANSFORMS["dark_face"][0](studio, face), models_dir)
+    assert lit.verdict == "check" and lit.codes() == ("face_dark",), lit.to_json()
+    assert lit.measures["scene_white"] is not None and lit.measures["scene_white"] > 200
+    dim = _check(dark(studio, face), models_dir)
+    assert "underexposed" in dim.codes() and dim.verdict == "retake", dim.to_json()
+    assert dim.measures["scene_white"] is not None and dim.measures["scene_white"] < 140
+    # as dark a face in both: the skin cannot tell them apart, the photo can
+    dark_lit, dark_dim = lit.measures["face_luminance"], dim.measures["face_luminance"]
+    assert dark_lit is not None and dark_dim is not None and abs(dark_lit - dark_dim) < 15
 
 
 def test_a_rotated_copy_measures_the_roll_it_was_given(

@@ -158,21 +158,32 @@ def _face_reasons(
     return out
 
 
+def _dark_reasons(light: measures.Light, white: float) -> list[Reason]:
+    """A dark face: underexposed when the photo or the face says so beyond the skin
+    (see limits.SCENE_DARK), else a check that the face is lit well (a dark skin tone)."""
+    if light.mean >= limits.DARK_CHECK:
+        return []
+    underexposed = white < limits.SCENE_DARK or (
+        math.isfinite(light.black) and light.black >= limits.FACE_BLACK_SHARE
+    )
+    if not underexposed:
+        return [make_reason("face_dark", CHECK, value=light.mean, limit=limits.DARK_CHECK)]
+    if light.mean < limits.DARK_RETAKE:
+        return [make_reason("underexposed", RETAKE, value=light.mean, limit=limits.DARK_RETAKE)]
+    return [make_reason("underexposed", CHECK, value=light.mean, limit=limits.DARK_CHECK)]
+
+
 def _light_reasons(image: U8, mesh: Mesh3D, measured: dict[str, float | None]) -> list[Reason]:
-    light = measures.face_light(image, mesh.points, limits.BRIGHT_LEVEL)
+    light = measures.face_light(
+        image, mesh.points, limits.BRIGHT_LEVEL, limits.FACE_BLACK_LEVEL
+    )
+    white = measures.scene_white(image)
     measured["face_luminance"] = light.mean
+    measured["face_black"] = light.black
+    measured["scene_white"] = white
     measured["face_clipped"] = light.clipped
     measured["illumination_uniformity"] = light.uniformity
-    out: list[Reason] = []
-    if math.isfinite(light.mean):
-        if light.mean < limits.DARK_RETAKE:
-            out.append(
-                make_reason("underexposed", RETAKE, value=light.mean, limit=limits.DARK_RETAKE)
-            )
-        elif light.mean < limits.DARK_CHECK:
-            out.append(
-                make_reason("underexposed", CHECK, value=light.mean, limit=limits.DARK_CHECK)
-            )
+    out: list[Reason] = [] if not math.isfinite(light.mean) else _dark_reasons(light, white)
     if math.isfinite(light.clipped):
         pct = 100.0 * light.clipped
         if light.clipped > limits.BRIGHT_RETAKE:

@@ -78,6 +78,18 @@ FOREIGN_RETAKE = 0.25
 # --- exposure (ISO 29794-5 under/over-exposure prevention, luminance of the face region)
 DARK_RETAKE = 45.0  # mean face luminance 0..255
 DARK_CHECK = 65.0
+# A dark face is not by itself an underexposed photo: a dark skin tone measures as dark as
+# a light one in shadow. It is called underexposed only with a second sign that does not
+# depend on the skin: the photo's brightest parts are grey too (the luminance under which
+# 99.5 % of its pixels stay, measures.scene_white), or most of the face is black (OFIQ's
+# under-exposure range, 0..25). Otherwise a dark face is a check for the clerk's eye.
+SCENE_DARK = 140.0
+"""Measured on the 16 shared photos: 201..255 as taken, 147..188 one stop (half the light)
+darker, 107..137 two stops darker; below this the photo itself is underexposed."""
+FACE_BLACK_LEVEL = 25  # OFIQ's under-exposure range: luminance 0..25
+FACE_BLACK_SHARE = 0.5
+"""Ours: half of the face at OFIQ's under-exposure level is a face in the dark (a back-lit
+silhouette), whatever the skin."""
 BRIGHT_LEVEL = 250  # a pixel at or above this is clipped
 BRIGHT_CHECK = 0.10  # share of clipped face pixels
 BRIGHT_RETAKE = 0.30

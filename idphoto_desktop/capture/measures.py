@@ -64,9 +64,10 @@ class Light:
     clipped: float  # share of face pixels at or above the clipping level
     uniformity: float  # darker half's mean over the brighter half's, 0..1
     halves: tuple[float, float]
+    black: float = float("nan")  # share of face pixels at or below the black level
 
 
-def face_light(image: U8, points: F64, clip_level: int) -> Light:
+def face_light(image: U8, points: F64, clip_level: int, black_level: int = 25) -> Light:
     """Luminance inside the face outline, and left/right halves split at the nose line.
 
     Worked on a crop around the face scaled to at most 256 px, so a big photo costs the
@@ -101,6 +102,7 @@ def face_light(image: U8, points: F64, clip_level: int) -> Light:
     values = gray[inside]
     mean = float(values.mean())
     clipped = float((values >= clip_level).mean())
+    black = float((values <= black_level).mean())
     # the midline: a line through the nose bridge points, in crop pixels
     bridge = (points[list(NOSE_BRIDGE), :2] - np.array([x0, y0])) * np.array(
         [cw / (x1 - x0), ch / (y1 - y0)]
@@ -111,10 +113,29 @@ def face_light(image: U8, points: F64, clip_level: int) -> Light:
     a = gray[inside & left_side]
     b = gray[inside & ~left_side]
     if a.size < 8 or b.size < 8:
-        return Light(mean, clipped, float("nan"), (float("nan"), float("nan")))
+        return Light(mean, clipped, float("nan"), (float("nan"), float("nan")), black)
     ma, mb = float(a.mean()), float(b.mean())
     uniform = min(ma, mb) / max(ma, mb, 1e-6)
-    return Light(mean, clipped, uniform, (ma, mb))
+    return Light(mean, clipped, uniform, (ma, mb), black)
+
+
+def scene_white(image: U8, share: float = 0.995) -> float:
+    """The luminance (0..255) that ``share`` of the photo's pixels stay at or under: where
+    the photo's brightest parts are (backdrop, eye whites, highlights, clothing).
+
+    Unlike the face's own brightness it does not depend on the customer's skin: a photo
+    exposed as it should be has its brightest parts near white whoever is in it, and an
+    underexposed one has them grey. Worked on a copy of at most 256 px; ``image`` is BGR.
+    """
+    h, w = image.shape[:2]
+    k = min(1.0, 256.0 / max(h, w, 1))
+    small = image
+    if k < 1.0:
+        size = (max(1, round(w * k)), max(1, round(h * k)))
+        small = cv2.resize(image, size, interpolation=cv2.INTER_AREA).astype(np.uint8)
+    gray = cv2.cvtColor(small, cv2.COLOR_BGR2GRAY)
+    counts = np.bincount(gray.ravel(), minlength=256).cumsum()
+    return float(np.searchsorted(counts, share * counts[-1]))
 
 
 def angle_words(value: float, positive: str, negative: str) -> tuple[float, str]:

@@ -53,6 +53,9 @@ TEMPLATES: Mapping[str, str] = {
     "object) touches the cut-out: check the result, or retake in front of a plain wall.",
     "underexposed": "The face is too dark (brightness {value:.0f}, limit {limit:.0f}): "
     "add light in front of the customer and retake.",
+    "face_dark": "The face measures dark (brightness {value:.0f}, limit {limit:.0f}) in a "
+    "photo that is itself well exposed: a dark skin tone measures like this. Check that the "
+    "face is lit evenly from the front, not in shadow or lit from behind; retake only if it is.",
     "overexposed": "The face is too bright: {percent:.0f}% of it is washed out. "
     "Reduce the light or the exposure and retake.",
     "uneven_light": "One side of the face is much darker than the other "
@@ -85,6 +88,7 @@ ZH: Mapping[str, str] = {
     "shoulders_cut": "照片在肩膀以上就结束了：证件照高度的 {percent:.0f}% 将是空白。请重拍，让肩膀进入画面。",
     "foreign_region": "顾客旁边有东西（别人的头发或手，或物体）连在抠图里：请检查结果，或在素色墙前重拍。",
     "underexposed": "脸部太暗（亮度 {value:.0f}，限值 {limit:.0f}）：请在顾客正前方补光后重拍。",
+    "face_dark": "脸部测得偏暗（亮度 {value:.0f}，限值 {limit:.0f}），但照片本身曝光正常：深肤色也会测得如此。请检查脸部是否从正面均匀照亮、没有处在阴影中或逆光；只有在这种情况下才需重拍。",
     "overexposed": "脸部太亮：{percent:.0f}% 的区域过曝。请减少光线或曝光后重拍。",
     "uneven_light": "脸的一侧比另一侧暗很多（{value:.2f}，限值 {limit:.2f}）：请从正面均匀照亮脸部后重拍。",
     "blurred": "脸部不清晰（清晰度 {value:.0f}，限值 {limit:.0f}）：请拿稳相机、对焦眼睛后重拍。",
