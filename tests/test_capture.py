@@ -93,6 +93,17 @@ def test_a_dark_face_is_underexposed_only_when_more_than_the_skin_says_so(
     assert dark_lit is not None and dark_dim is not None and abs(dark_lit - dark_dim) < 15
 
 
+def test_a_face_in_the_dark_is_underexposed_and_nothing_else(
+    photos_dir: Path, models_dir: Path
+) -> None:
+    """Two near-black halves compare as noise: no uneven light is made up on top."""
+    with Image.open(photos_dir / "hivision_test4.jpg") as img:
+        photo = img.convert("RGB")
+    face = _face(_check(photo, models_dir))
+    report = _check(TRANSFORMS["face_in_the_dark"][0](photo, face), models_dir)
+    assert report.codes() == ("underexposed",) and report.verdict == "retake", report.to_json()
+
+
 def test_a_rotated_copy_measures_the_roll_it_was_given(
     studio: Image.Image, models_dir: Path
 ) -> None:

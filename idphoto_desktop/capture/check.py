@@ -206,7 +206,10 @@ def _light_reasons(image: U8, mesh: Mesh3D, measured: dict[str, float | None]) -
                     percent=pct,
                 )
             )
-    if math.isfinite(light.uniformity):
+    # a face mostly at the black level has no light to compare between its halves: the
+    # ratio of two near-black means is noise (the underexposure is said above)
+    black = math.isfinite(light.black) and light.black >= limits.FACE_BLACK_SHARE
+    if math.isfinite(light.uniformity) and not black:
         if light.uniformity < limits.UNIFORM_RETAKE:
             out.append(
                 make_reason(
