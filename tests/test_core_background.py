@@ -7,9 +7,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PIL import Image, ImageDraw, ImageOps
+from PIL import Image, ImageChops, ImageDraw, ImageOps, ImageStat
 
 from idphoto_desktop.core.background import (
+    compose,
     composite,
     composite_image,
     has_transparency,
@@ -18,12 +19,14 @@ from idphoto_desktop.core.background import (
     to_opaque,
 )
 from idphoto_desktop.core.errors import ImageError, ValidationError
+from idphoto_desktop.core.job import OutputFormat
 
 
 def _transparent_result(photos_dir: Path, size: tuple[int, int] = (300, 400)) -> Image.Image:
     """A real portrait cut to ID shape with an oval 'person' mask and a soft edge band."""
     with Image.open(photos_dir / "hivision_test0.jpg") as original:
         photo = ImageOps.fit(original.convert("RGB"), size, Image.Resampling.LANCZOS)
+    photo.info.pop("icc_profile", None)  # untagged, as results come (a tagged one is converted)
     mask = Image.new("L", size, 0)
     draw = ImageDraw.Draw(mask)
     w, h = size
@@ -101,3 +104,51 @@ def test_open_result_refuses_garbage() -> None:
         open_result(b"<html>expired</html>")
     with pytest.raises(ImageError, match="cannot be read"):
         open_result(b"\x89PNG\r\n\x1a\n" + b"\x00" * 50)
+
+
+# ----- a provider's result in an odd pixel format -----
+
+
+def _result_in(image: Image.Image, fmt: str, **options: object) -> bytes:
+    buf = io.BytesIO()
+    image.save(buf, format=fmt, **options)
+    return buf.getvalue()
+
+
+def test_a_sixteen_bit_grey_result_keeps_its_greys() -> None:
+    """Pillow's own conversion clips 16-bit grey to white: the result would be saved blank."""
+    grey = np.full((40, 30), 128 * 257, np.uint16)  # mid grey in 16 bits
+    data = _result_in(Image.fromarray(grey), "PNG")
+    out = Image.open(io.BytesIO(compose(data, OutputFormat.JPG, "FFFFFF")))
+    assert abs(out.getpixel((15, 20))[0] - 128) <= 2  # type: ignore[index]
+    assert open_result(data).mode == "RGB"
+
+
+def test_a_cmyk_result_can_be_saved_as_png() -> None:
+    cmyk = Image.new("RGB", (40, 30), (200, 40, 40)).convert("CMYK")
+    data = _result_in(cmyk, "JPEG", quality=95)
+    out = Image.open(io.BytesIO(compose(data, OutputFormat.PNG, None)))
+    assert out.mode == "RGB"
+    r, g, b = out.getpixel((20, 15))  # type: ignore[misc]
+    assert r > 150 and g < 90 and b < 90
+
+
+def test_a_result_with_another_colour_profile_is_made_srgb(photos_dir: Path) -> None:
+    """An untagged JPEG is read as sRGB: a result tagged Adobe RGB keeps its colours only
+    when they are converted before the profile is left out."""
+    from PIL import ImageCms
+
+    with Image.open(photos_dir / "hivision_test0.jpg") as original:  # tagged Adobe RGB
+        icc = original.info["icc_profile"]
+        pixels = original.convert("RGB")
+    data = _result_in(pixels, "PNG", icc_profile=icc)
+    out = Image.open(io.BytesIO(compose(data, OutputFormat.JPG, "FFFFFF", quality=100)))
+    assert "icc_profile" not in out.info
+    srgb = ImageCms.profileToProfile(
+        pixels, ImageCms.ImageCmsProfile(io.BytesIO(icc)), ImageCms.createProfile("sRGB")
+    )
+    assert srgb is not None
+    diff = ImageChops.difference(out.convert("RGB"), srgb.convert("RGB"))
+    before = ImageChops.difference(out.convert("RGB"), pixels)
+    mean = sum(ImageStat.Stat(diff).mean) / 3
+    assert mean < 2.0 and sum(ImageStat.Stat(before).mean) / 3 > 2.5

@@ -8,14 +8,12 @@ kept: a lamp, a chair back, a strip of wall along the hair.
 
 from __future__ import annotations
 
-import io
 from dataclasses import replace
 from pathlib import Path
 
 import cv2
 import numpy as np
 import numpy.typing as npt
-from PIL import Image
 
 from idphoto_desktop.capture import limits
 from idphoto_desktop.capture.report import (
@@ -26,6 +24,8 @@ from idphoto_desktop.capture.report import (
     make_reason,
     verdict_of,
 )
+from idphoto_desktop.core.background import open_result
+from idphoto_desktop.core.errors import ImageError
 from idphoto_desktop.core.job import GenerateResult
 from idphoto_desktop.engines.offline.detector import detect_faces
 from idphoto_desktop.engines.offline.nets import Networks
@@ -43,9 +43,7 @@ def _decode(result: GenerateResult) -> tuple[U8, B]:
     An opaque result (the provider's JPEG, a PNG without transparency) is used as it
     is: blending it over white changes no pixel, and the float copies of every channel
     took longer than the rest of the check on a 600x600 result."""
-    with Image.open(io.BytesIO(result.image)) as img:
-        img.load()
-        rgba = np.asarray(img.convert("RGBA"), np.uint8)
+    rgba = np.asarray(open_result(result.image).convert("RGBA"), np.uint8)
     rgb = rgba[:, :, :3]
     alpha = rgba[:, :, 3]
     lowest = int(alpha.min())
@@ -71,7 +69,7 @@ def check_result(
 ) -> list[Reason]:
     try:
         bgr, kept = _decode(result)
-    except (OSError, ValueError):
+    except (ImageError, OSError, ValueError):
         return []
     out: list[Reason] = []
     if not detect_faces(bgr, nets.detect):

@@ -13,6 +13,7 @@ from PIL import Image
 
 from idphoto_desktop.core.errors import ImageError
 from idphoto_desktop.core.job import OutputFormat
+from idphoto_desktop.core.pixels import normalise_mode
 from idphoto_desktop.core.validation import normalize_bg_color
 
 # A result is at most 2000x2000 (the provider's cap); allow generous headroom but stay
@@ -28,7 +29,11 @@ def hex_to_rgb(rrggbb: str) -> tuple[int, int, int]:
 
 
 def open_result(data: bytes) -> Image.Image:
-    """Decode a result image (PNG or JPEG bytes) with a pixel limit; ImageError if unusable."""
+    """Decode a result image (PNG or JPEG bytes) with a pixel limit; ImageError if unusable.
+
+    The pixels come back as 8-bit sRGB, RGBA when some are transparent
+    (:func:`~idphoto_desktop.core.pixels.normalise_mode`): a provider's 16-bit, CMYK or
+    Display P3 result would otherwise be saved white, unwritable as PNG, or off colour."""
     if not data:
         raise ImageError("The result image is empty.")
     try:
@@ -38,6 +43,7 @@ def open_result(data: bytes) -> Image.Image:
                 f"The result image is unexpectedly large ({image.width}x{image.height})."
             )
         image.load()
+        normalised = normalise_mode(image, [])
     except ImageError:
         raise
     except (
@@ -52,7 +58,7 @@ def open_result(data: bytes) -> Image.Image:
             "The result image cannot be read; it is damaged or not an image.",
             hint="Generate the photo again.",
         ) from err
-    return image
+    return normalised
 
 
 def has_transparency(image: Image.Image) -> bool:

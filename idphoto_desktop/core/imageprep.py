@@ -23,10 +23,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from PIL import Image, ImageCms, ImageOps
+from PIL import Image, ImageOps
 
 from idphoto_desktop.core.errors import ImageError
 from idphoto_desktop.core.job import PreparedPhoto
+from idphoto_desktop.core.pixels import normalise_mode
 from idphoto_desktop.core.readfile import read_regular_file
 from idphoto_desktop.core.uploadcrop import FaceBox, Region, sizing_head, upload_region
 from idphoto_desktop.core.uploadneed import HEAD_MIN_FRACTION, UploadNeed
@@ -267,76 +268,6 @@ def _decode(opened: _Opened, display_name: str, draft_side: int | None) -> Image
     return image
 
 
-def _to_srgb(image: Image.Image) -> Image.Image:
-    """Apply an embedded colour profile (CMYK, Display P3...) so colours survive stripping it."""
-    icc = image.info.get("icc_profile")
-    if not icc or image.mode not in ("RGB", "RGBA", "CMYK"):
-        return image
-    out_mode = "RGBA" if image.mode == "RGBA" else "RGB"
-    try:
-        src = ImageCms.ImageCmsProfile(io.BytesIO(icc))
-        if ImageCms.getProfileDescription(src).strip().lower().startswith("srgb"):
-            return image  # already sRGB: converting would only cost time
-        dst = ImageCms.createProfile("sRGB")
-        converted = ImageCms.profileToProfile(image, src, dst, outputMode=out_mode)
-    except (ImageCms.PyCMSError, OSError, ValueError, TypeError):
-        return image  # an unusable profile: fall back to the plain conversion below
-    return converted if converted is not None else image
-
-
-def _sixteen_to_eight(image: Image.Image) -> Image.Image:
-    """16-bit and 32-bit greyscale to 8-bit by scaling, not clipping (Pillow clips)."""
-    import numpy as np
-
-    arr = np.asarray(image)
-    if image.mode == "F":
-        peak = float(arr.max()) if arr.size else 0.0
-        scaled = arr * 255.0 if peak <= 1.0 else arr
-    else:
-        peak = int(arr.max()) if arr.size else 0
-        scaled = arr / 257.0 if peak > 255 or image.mode.startswith("I;16") else arr
-    return Image.fromarray(np.clip(scaled, 0, 255).astype(np.uint8))
-
-
-def _has_real_alpha(image: Image.Image) -> bool:
-    """True when some pixel is not fully opaque (a 'RGBA' photo is often opaque)."""
-    extrema = image.getchannel("A").getextrema()
-    low = extrema[0]
-    return isinstance(low, (int, float)) and low < 255
-
-
-def _normalise_mode(image: Image.Image, notes: list[str]) -> Image.Image:
-    """Any pixel format to RGB, or RGBA when there is real transparency."""
-    mode = image.mode
-    if mode in ("RGB", "RGBA", "CMYK"):
-        image = _to_srgb(image)
-        if image.mode == "CMYK":
-            image = image.convert("RGB")
-        if mode == "CMYK":
-            notes.append("Converted from CMYK (print colours) to RGB.")
-    elif mode.startswith("I") or mode == "F":
-        image = _sixteen_to_eight(image)
-        notes.append("Converted from 16-bit to 8-bit colour.")
-    elif mode == "P":
-        has_transparency = "transparency" in image.info
-        image = image.convert("RGBA" if has_transparency else "RGB")
-    elif mode in ("PA", "LA", "La", "RGBa"):
-        image = image.convert("RGBA")
-    elif mode == "RGBX":
-        image = image.convert("RGB")
-    if image.mode in ("L", "1"):
-        image = image.convert("RGB")
-        notes.append("The photo is black and white; it was converted to RGB.")
-    if image.mode not in ("RGB", "RGBA"):
-        try:
-            image = image.convert("RGB")
-        except ValueError as err:
-            raise ImageError(f"Pixel format {mode} cannot be converted to colour.") from err
-    if image.mode == "RGBA" and not _has_real_alpha(image):
-        image = image.convert("RGB")
-    return image
-
-
 def _target_size(width: int, height: int, longest_side: int | None) -> tuple[int, int]:
     """Keep the photo's size when it is within the limits, else cap the longest side."""
     cap = PROVIDER_MAX_SIDE
@@ -353,7 +284,7 @@ def _target_size(width: int, height: int, longest_side: int | None) -> tuple[int
 def _encode(image: Image.Image) -> tuple[bytes, str]:
     """JPEG for opaque photos (small), PNG when transparency must be kept.
 
-    Pixels only, already in sRGB (``_to_srgb``), so no profile is needed: Pillow copies
+    Pixels only, already in sRGB (``pixels.to_srgb``), so no profile is needed: Pillow copies
     some of ``image.info`` into the file by itself (a JPEG comment, a PNG's ICC
     profile), so the encoder sees an empty ``info``. No EXIF, GPS, XMP, IPTC, comment,
     thumbnail or maker note can then reach the provider.
@@ -510,7 +441,7 @@ def decode_photo(data: bytes, filename: str, *, min_height: int | None = None) -
     if opened.orientation != 1:
         image = _upright(image)
         notes.append("Turned upright using the camera's orientation tag.")
-    image = _normalise_mode(image, notes)
+    image = normalise_mode(image, notes)
     return DecodedPhoto(
         image=image,
         original_width=original_w,
@@ -793,7 +724,7 @@ def load_oriented(path: Path, *, max_side: int | None = None) -> Image.Image:
     image = _decode(opened, path.name, max_side)
     if opened.orientation != 1:
         image = _upright(image)
-    image = _normalise_mode(image, [])
+    image = normalise_mode(image, [])
     if max_side is not None and max(image.size) > max_side:
         image.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
     return image
