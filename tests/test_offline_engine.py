@@ -286,6 +286,23 @@ def test_tiny_face_warns_with_its_size(
     assert "The face is small" in text and "px tall" in text
 
 
+def test_a_dark_but_sharp_face_is_not_called_blurred(
+    engine: OfflineEngine, photo_bytes: dict[str, bytes], models_dir: Path
+) -> None:
+    """The Laplacian's variance falls with the square of the contrast: a dark-skinned face
+    (here the head given 1/16 of the light) is as sharp as before and must be told so."""
+    from PIL import Image
+
+    from bench.capture_transforms import TRANSFORMS, Face
+
+    bgr = decode(photo_bytes["hivision_test1.jpg"])
+    d = detect_faces(bgr, Networks(models_dir).detect)[0]
+    photo = Image.fromarray(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB))
+    dark = TRANSFORMS["dark_face"][0](photo, Face(d.x0, d.y0, d.x1 - d.x0, d.y1 - d.y0))
+    res = engine.generate(request(encode(cv2.cvtColor(np.asarray(dark), cv2.COLOR_RGB2BGR))))
+    assert not any("blurred" in w for w in res.warnings), res.warnings
+
+
 def test_blurred_face_warns_with_the_measure(
     engine: OfflineEngine, photo_bytes: dict[str, bytes], results: dict[str, GenerateResult]
 ) -> None:

@@ -24,13 +24,12 @@ from idphoto_desktop.engines.offline.landmarks import (
     FOREHEAD,
     FaceMesh,
     RunMesh,
+    face_sharpness,
 )
 
 F64 = npt.NDArray[np.float64]
 INPUT_SIZE = 192
 ROI_SCALE = 1.5
-# Standard deviation of the grey levels (0..255) that the sharpness figure is scaled to.
-REFERENCE_CONTRAST = 40.0
 
 # Symmetric landmark pairs (image-left point, image-right point): outer and inner eye
 # corners, cheeks at the ears' level, jaw, mouth corners, nose wings. Their 3-D difference
@@ -82,16 +81,8 @@ def _run(pyramid: Pyramid, m: F64, run: RunMesh) -> Mesh3D:
     xy = pts[:, :2] @ back[:, :2].T + back[:, 2]
     unit = math.hypot(back[0, 0], back[1, 0])  # image pixels per crop pixel
     points = np.column_stack([xy, pts[:, 2] * unit])
-    gray = cv2.cvtColor(crop, cv2.COLOR_BGR2GRAY)
-    q = INPUT_SIZE // 4
-    inner = gray[q : 3 * q, q : 3 * q]
-    # the Laplacian's variance grows with the square of the contrast: scaled to a standard
-    # contrast, a dim or flat-lit face is not mistaken for a blurred one
-    contrast = max(float(inner.std()), 4.0)
-    lap = float(cv2.Laplacian(inner, cv2.CV_64F).var())
-    sharpness = lap * (REFERENCE_CONTRAST / contrast) ** 2
     presence = 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, logit))))
-    return Mesh3D(points, presence, sharpness)
+    return Mesh3D(points, presence, face_sharpness(crop))
 
 
 def _roi_from_points(points: F64) -> tuple[float, float, float, float]:

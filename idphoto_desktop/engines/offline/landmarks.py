@@ -42,7 +42,7 @@ class FaceMesh:
 
     points: F64  # (468, 2)
     presence: float  # 0..1, the mesh model's own "this is a face" score
-    sharpness: float  # variance of the Laplacian over the face, at the 192-px crop scale
+    sharpness: float  # face_sharpness(): the face's Laplacian variance at a standard contrast
 
     @property
     def left_eye(self) -> tuple[float, float]:
@@ -83,11 +83,25 @@ def _run(pyramid: Pyramid, m: F64, run: RunMesh) -> FaceMesh:
     pts = raw.reshape(-1, 3)[:, :2].astype(np.float64)
     back = invert(m)
     image_pts = pts @ back[:, :2].T + back[:, 2]
-    gray = cv2.cvtColor(crop, cv2.COLOR_BGR2GRAY)
-    inner = gray[INPUT_SIZE // 4 : 3 * INPUT_SIZE // 4, INPUT_SIZE // 4 : 3 * INPUT_SIZE // 4]
-    sharpness = float(cv2.Laplacian(inner, cv2.CV_64F).var())
     presence = 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, logit))))
-    return FaceMesh(image_pts, presence, sharpness)
+    return FaceMesh(image_pts, presence, face_sharpness(crop))
+
+
+REFERENCE_CONTRAST = 40.0
+"""Standard deviation of the grey levels (0..255) that the sharpness figure is scaled to."""
+
+
+def face_sharpness(crop: npt.NDArray[np.uint8]) -> float:
+    """Variance of the Laplacian over the middle of the level 192-px face crop (BGR),
+    scaled to a standard contrast: it grows with the square of the contrast, so unscaled
+    a dim, flat-lit or dark-skinned face would be called blurred. The capture check and
+    the offline engine's warning use this one figure."""
+    gray = cv2.cvtColor(crop, cv2.COLOR_BGR2GRAY)
+    q = INPUT_SIZE // 4
+    inner = gray[q : 3 * q, q : 3 * q]
+    contrast = max(float(inner.std()), 4.0)
+    lap = float(cv2.Laplacian(inner, cv2.CV_64F).var())
+    return lap * (REFERENCE_CONTRAST / contrast) ** 2
 
 
 def _roi_from_points(points: F64) -> tuple[float, float, float, float]:

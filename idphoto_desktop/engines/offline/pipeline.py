@@ -37,7 +37,7 @@ WORK_SIDE = 448  # GrabCut and the selfie model's canvas, long side in pixels
 SEG_SIZE = 256
 GRABCUT_ITERATIONS = 2
 GRABCUT_WITH_MATTING = 1  # MODNet refines the hair band, where the 2nd pass mattered most
-BLUR_LIMIT = 60.0  # variance of the Laplacian on the 192-px face crop; sharp photos: 120-830
+BLUR_LIMIT = 60.0  # landmarks.face_sharpness, as the capture check's own check line (60)
 # The head-and-shoulders canvas around the level head, in head heights (chin to crown):
 # it holds every ID frame of that head (head 40-80 % of the height, any usual aspect,
 # moved and scaled by the clerk within reason); a frame beyond it gets a wider canvas.
