@@ -158,15 +158,17 @@ def _face_reasons(
     return out
 
 
+def _mostly_black(light: measures.Light) -> bool:
+    """Half the face or more at OFIQ's under-exposure level: a face in the dark."""
+    return math.isfinite(light.black) and light.black >= limits.FACE_BLACK_SHARE
+
+
 def _dark_reasons(light: measures.Light, white: float) -> list[Reason]:
     """A dark face: underexposed when the photo or the face says so beyond the skin
     (see limits.SCENE_DARK), else a check that the face is lit well (a dark skin tone)."""
     if light.mean >= limits.DARK_CHECK:
         return []
-    underexposed = white < limits.SCENE_DARK or (
-        math.isfinite(light.black) and light.black >= limits.FACE_BLACK_SHARE
-    )
-    if not underexposed:
+    if not (white < limits.SCENE_DARK or _mostly_black(light)):
         return [make_reason("face_dark", CHECK, value=light.mean, limit=limits.DARK_CHECK)]
     if light.mean < limits.DARK_RETAKE:
         return [make_reason("underexposed", RETAKE, value=light.mean, limit=limits.DARK_RETAKE)]
@@ -208,8 +210,7 @@ def _light_reasons(image: U8, mesh: Mesh3D, measured: dict[str, float | None]) -
             )
     # a face mostly at the black level has no light to compare between its halves: the
     # ratio of two near-black means is noise (the underexposure is said above)
-    black = math.isfinite(light.black) and light.black >= limits.FACE_BLACK_SHARE
-    if math.isfinite(light.uniformity) and not black:
+    if math.isfinite(light.uniformity) and not _mostly_black(light):
         if light.uniformity < limits.UNIFORM_RETAKE:
             out.append(
                 make_reason(

@@ -84,8 +84,9 @@ DARK_CHECK = 65.0
 # 99.5 % of its pixels stay, measures.scene_white), or most of the face is black (OFIQ's
 # under-exposure range, 0..25). Otherwise a dark face is a check for the clerk's eye.
 SCENE_DARK = 140.0
-"""Measured on the 16 shared photos: 201..255 as taken, 147..188 one stop (half the light)
-darker, 107..137 two stops darker; below this the photo itself is underexposed."""
+"""Measured on the 16 shared photos (measures.scene_white on the check's pixels): 200..255
+as taken, 147..188 one stop (half the light) darker, 106..137 two stops darker; below this
+the photo itself is underexposed."""
 FACE_BLACK_LEVEL = 25  # OFIQ's under-exposure range: luminance 0..25
 FACE_BLACK_SHARE = 0.5
 """Ours: half of the face at OFIQ's under-exposure level is a face in the dark (a back-lit
