@@ -179,6 +179,9 @@ def main() -> int:
 
     report: dict[str, Any] = {"engine": args.engine, "photo_bytes": args.photo.stat().st_size}
     t0 = time.perf_counter()
+    from idphoto_desktop.ui import pyside_imports
+
+    pyside_imports.install()  # as ui/app.py does: PySide's per-import source read replaced
     from idphoto_desktop.logsetup import setup_logging
 
     setup_logging()
