@@ -9,7 +9,10 @@ offline engine measures it (crown to chin) over the largest head the output is m
 with (1600 x 0.72; target >= 1.0, never enlarged). A byte-counting TCP relay between
 the client and the sandbox confirms what goes over the wire for the camera photo's
 create call (multipart envelope included).
-Quality: the engine's final crop rendered from the original and from the upload (PSNR).
+Quality: the engine's final crop rendered from the original and from the upload (PSNR),
+and what the JPEG quality costs: the pixels the package encodes, as JPEG at quality 92
+and at the package's own, against those pixels (PSNR) and the offline engine's cut-out
+from each against its cut-out from a lossless upload of them (IoU).
 A context note (not a target): the camera photo's upload at exactly the need: the
 package's own upload for the preset's need with its head height divided by the measured
 head-vs-need factor, so that the head is the preset's own (no provider crop margin, no
@@ -200,6 +203,61 @@ def _prepare(path: Path) -> tuple[Any, float]:
     return prepared, time.perf_counter() - started
 
 
+def encoding_fidelity(path: Path) -> dict[str, Any]:
+    """What the upload's JPEG quality costs: pixels, and the offline engine's cut-out.
+
+    The pixels the package encodes are caught at its encoder (``imageprep._encode``),
+    then encoded losslessly (PNG), at quality 92 (the quality before) and at the
+    package's own: PSNR of each JPEG against those pixels, and the IoU of the engine's
+    cut-out from each against the cut-out from the lossless upload.
+    """
+    import dataclasses
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    from idphoto_desktop.core import imageprep
+
+    caught: list[Any] = []
+    encode = imageprep._encode
+
+    def catching(image: Any) -> tuple[bytes, str]:
+        caught.append(image.copy())
+        return encode(image)
+
+    imageprep._encode = catching
+    try:
+        prepared, _seconds = _prepare(path)
+    finally:
+        imageprep._encode = encode
+    pixels = caught[-1]
+
+    def cut_out(data: bytes) -> Any:
+        result, _crop, _size = _engine_crop(dataclasses.replace(prepared, data=data))
+        with Image.open(io.BytesIO(result.image)) as opened:
+            return np.asarray(opened.convert("RGBA"))[:, :, 3] > 127
+
+    lossless = io.BytesIO()
+    pixels.save(lossless, format="PNG", compress_level=1)
+    reference = cut_out(lossless.getvalue())
+    out: dict[str, Any] = {}
+    for quality in sorted({92, imageprep.JPEG_QUALITY}):
+        buf = io.BytesIO()
+        pixels.save(buf, format="JPEG", quality=quality, optimize=True)
+        with Image.open(io.BytesIO(buf.getvalue())) as opened:
+            decoded = np.asarray(opened.convert("RGB"))
+        mask = cut_out(buf.getvalue())
+        out[f"q{quality}"] = {
+            "bytes": len(buf.getvalue()),
+            "psnr_db": round(psnr(np.asarray(pixels.convert("RGB")), decoded), 2),
+            "cutout_iou": round(
+                float((mask & reference).sum() / max(1, (mask | reference).sum())), 4
+            ),
+        }
+    return out
+
+
 def _all_presets(photos: dict[str, Path]) -> str:
     """Bytes saved for every preset (the row above is the largest, the hardest)."""
     import statistics
@@ -321,8 +379,22 @@ def main(quick: bool) -> Figure:
         "the region is the union of every frame the preset allows around that head "
         "(hk_passport_digital: head 64-72 %, no top-margin rule, so the crown may touch "
         "the top edge), upright and turned level with the measured roll, plus our 5 % "
-        "margin. JPEG at quality 92 with optimised Huffman tables."
+        f"margin. JPEG at quality {JPEG_QUALITY} with optimised Huffman tables."
     )
+    for kind, path in photos.items():
+        fidelity = encoding_fidelity(path)
+        rows[kind]["fidelity"] = fidelity
+        notes.append(
+            f"{names[kind]}, what the JPEG quality costs (the same pixels encoded; PSNR "
+            "against them, and the offline engine's cut-out against its cut-out from a "
+            "lossless upload, IoU): "
+            + "; ".join(
+                f"quality {q[1:]}: {f['bytes'] / 1e6:.3f} MB, {f['psnr_db']} dB, IoU "
+                f"{f['cutout_iou']}"
+                for q, f in fidelity.items()
+            )
+            + "."
+        )
     exact_note = (
         "Context, not a target: the camera photo's upload at exactly the need (the same "
         f"region, scaled so that the head is the preset's own {output_head:.0f} px: no "
