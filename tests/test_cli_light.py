@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -78,3 +79,30 @@ def test_several_photos_need_a_folder(photos_dir: Path, tmp_path: Path) -> None:
     code = main(["generate", photo, photo, "--size", "300x400", "-o", str(tmp_path / "x.png")])
     assert code == 1
     assert not (tmp_path / "x.png").exists()
+
+
+_THREADS = """
+import os, idphoto_desktop, numpy
+print(len(os.listdir("/proc/self/task")))
+"""
+
+
+@pytest.mark.skipif(
+    (os.cpu_count() or 1) < 2 or not Path("/proc/self/task").is_dir(),
+    reason="OpenBLAS starts one thread per core: one core tells nothing",
+)
+def test_numpy_under_the_package_starts_no_busy_blas_threads() -> None:
+    """OpenBLAS's pool of spinning threads took ~0.15 s of CPU from every generate;
+    importing the package first keeps numpy to one thread, and a user's own
+    OPENBLAS_NUM_THREADS still wins."""
+    env = {k: v for k, v in os.environ.items() if not k.endswith("_NUM_THREADS")}
+
+    def threads(**extra: str) -> int:
+        done = subprocess.run(
+            [sys.executable, "-c", _THREADS], env={**env, **extra},
+            capture_output=True, text=True, timeout=60, cwd=ROOT, check=True,
+        )
+        return int(done.stdout.strip().splitlines()[-1])
+
+    assert threads() == 1
+    assert threads(OPENBLAS_NUM_THREADS="2") == 2
