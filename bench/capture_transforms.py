@@ -5,7 +5,8 @@ reason is certain: turned 20°, cut at the crown, one half darkened, all dark, b
 shrunk to a tiny face, a second (mirrored) face pasted beside the first; and the face alone
 made darker in a photo otherwise exposed as taken: four stops (a dark skin tone's
 brightness, which only the clerk can tell from a face in shadow: a check) and nearly seven
-(a face in the dark, a back-lit silhouette: a retake).
+(a face in the dark, a back-lit silhouette: a retake); in black and white; and with a green
+colour cast (the skin's a* below 0: OFIQ's natural colour at its worst).
 """
 
 from __future__ import annotations
@@ -77,14 +78,16 @@ def dark_face(img: Image.Image, face: Face, light: float = 1 / 16) -> Image.Imag
     with a soft edge; the backdrop and clothes keep the photo's exposure."""
     mask = Image.new("L", img.size, 0)
     ImageDraw.Draw(mask).ellipse(
-        (face.x - 0.15 * face.w, face.y - 0.35 * face.h,
-         face.x + 1.15 * face.w, face.y + 1.25 * face.h),
+        (
+            face.x - 0.15 * face.w,
+            face.y - 0.35 * face.h,
+            face.x + 1.15 * face.w,
+            face.y + 1.25 * face.h,
+        ),
         fill=255,
     )
     mask = mask.filter(ImageFilter.GaussianBlur(max(1.0, 0.05 * face.w)))
-    table = [
-        round(255 * _linear_to_srgb(light * _srgb_to_linear(i / 255))) for i in range(256)
-    ]
+    table = [round(255 * _linear_to_srgb(light * _srgb_to_linear(i / 255))) for i in range(256)]
     darker = img.convert("RGB").point(table * 3)
     return Image.composite(darker, img.convert("RGB"), mask)
 
@@ -92,6 +95,25 @@ def dark_face(img: Image.Image, face: Face, light: float = 1 / 16) -> Image.Imag
 def face_in_the_dark(img: Image.Image, face: Face) -> Image.Image:
     """The head with 1/100 of the light: nearly black in a well-lit photo."""
     return dark_face(img, face, light=0.01)
+
+
+def black_and_white(img: Image.Image, face: Face) -> Image.Image:
+    """The photo in black and white, stored as RGB (as a scan or a camera's mono mode)."""
+    return ImageOps.grayscale(img).convert("RGB")
+
+
+def green_cast(
+    img: Image.Image, face: Face, gains: tuple[float, float, float] = (0.6, 1.0, 0.6)
+) -> Image.Image:
+    """A green colour cast (a fluorescent tube under the wrong white balance): red and
+    blue given ``gains`` of their light, in linear light."""
+    tables: list[int] = []
+    for gain in gains:
+        tables += [
+            min(255, round(255 * _linear_to_srgb(min(1.0, gain * _srgb_to_linear(i / 255)))))
+            for i in range(256)
+        ]
+    return img.convert("RGB").point(tables)
 
 
 def blurred(img: Image.Image, face: Face, share: float = 0.035) -> Image.Image:
@@ -133,6 +155,8 @@ TRANSFORMS: dict[str, tuple[Transform, tuple[str, ...], str]] = {
     "dark_face": (dark_face, ("check",), "face_dark"),
     "face_in_the_dark": (face_in_the_dark, ("retake",), "underexposed"),
     "blurred": (blurred, ("check", "retake"), "blurred"),
+    "black_and_white": (black_and_white, ("check",), "black_and_white"),
+    "green_cast": (green_cast, ("check",), "unnatural_colour"),
     "tiny": (tiny, ("retake",), "face_small"),
     "second_face": (second_face, ("retake",), "other_face_in_frame"),
 }

@@ -365,3 +365,33 @@ def test_a_photo_ending_at_the_side_inside_the_frame_is_said_by_the_check_and_th
     with Image.open(photo) as opened:
         covered = _check(opened.convert("RGB"), models_dir, preset=hk, size=hk.size)
     assert "body_side_cut" not in {r.code for r in covered.reasons}
+
+
+def test_natural_colour_scores_as_ofiq_does() -> None:
+    """OFIQ's raw score: 0 inside a* 5..25 / b* 5..35, the distance outside, 100 below 0."""
+    assert measures.natural_colour_score(15.0, 20.0) == 0.0
+    assert measures.natural_colour_score(31.0, 43.0) == pytest.approx(10.0)  # (6, 8) out
+    assert measures.natural_colour_score(2.0, 20.0) == pytest.approx(3.0)
+    assert measures.natural_colour_score(-0.5, 20.0) == 100.0
+    assert measures.natural_colour_score(10.0, -0.5) == 100.0
+
+
+def test_no_shared_photo_is_called_grey_or_unnaturally_coloured_but_its_grey_copy_is(
+    photos_dir: Path, models_dir: Path
+) -> None:
+    """The colour checks on every shared photo (colour as taken, none tinted) and on the
+    same photos in black and white."""
+    colour_codes = {"black_and_white", "unnatural_colour"}
+    photos = sorted(p for p in photos_dir.iterdir() if p.suffix.lower() in (".jpg", ".png"))
+    assert len(photos) >= 10
+    for path in photos:
+        with Image.open(path) as opened:
+            img = ImageOps.exif_transpose(opened).convert("RGB")
+        report = _check(img, models_dir)
+        if report.chosen_face is None:
+            continue
+        assert not colour_codes & set(report.codes()), (path.name, report.to_json())
+        assert report.measures["natural_colour"] is not None
+        grey = _check(ImageOps.grayscale(img).convert("RGB"), models_dir)
+        assert "black_and_white" in grey.codes(), (path.name, grey.to_json())
+        assert "unnatural_colour" not in grey.codes()

@@ -176,9 +176,7 @@ def _dark_reasons(light: measures.Light, white: float) -> list[Reason]:
 
 
 def _light_reasons(image: U8, mesh: Mesh3D, measured: dict[str, float | None]) -> list[Reason]:
-    light = measures.face_light(
-        image, mesh.points, limits.BRIGHT_LEVEL, limits.FACE_BLACK_LEVEL
-    )
+    light = measures.face_light(image, mesh.points, limits.BRIGHT_LEVEL, limits.FACE_BLACK_LEVEL)
     white = measures.scene_white(image)
     measured["face_luminance"] = light.mean
     measured["face_black"] = light.black
@@ -226,6 +224,26 @@ def _light_reasons(image: U8, mesh: Mesh3D, measured: dict[str, float | None]) -
     return out
 
 
+def _colour_reasons(image: U8, mesh: Mesh3D, measured: dict[str, float | None]) -> list[Reason]:
+    """A black-and-white photo, or a skin colour no daylight gives (ISO 29794-5's
+    natural colour): checks, since a few documents take black and white and only the
+    clerk can see whether a cast is the light's or the customer's."""
+    colour = measures.face_colour(image, mesh.points, limits.GREY_SPREAD, limits.GREY_SHARE)
+    measured["cheek_a"] = colour.a
+    measured["cheek_b"] = colour.b
+    if colour.grey:
+        return [make_reason("black_and_white", CHECK, value=0.0, limit=1.0)]
+    if not (math.isfinite(colour.a) and math.isfinite(colour.b)):
+        return []
+    score = measures.natural_colour_score(colour.a, colour.b)
+    measured["natural_colour"] = score
+    if score > limits.NATURAL_COLOUR_CHECK:
+        return [
+            make_reason("unnatural_colour", CHECK, value=score, limit=limits.NATURAL_COLOUR_CHECK)
+        ]
+    return []
+
+
 def _framing_reasons(f: framing.Framing, measured: dict[str, float | None]) -> list[Reason]:
     out: list[Reason] = []
     measured["enlargement"] = f.enlargement
@@ -265,9 +283,7 @@ def _framing_reasons(f: framing.Framing, measured: dict[str, float | None]) -> l
     elif f.body_side_cut > limits.BODY_CUT_CHECK and f.shoulders_gap <= limits.SHOULDERS_CHECK:
         # (a photo ending above the shoulders is said once, below, not twice)
         out.append(
-            make_reason(
-                "body_side_cut", CHECK, value=f.body_side_cut, limit=limits.BODY_CUT_CHECK
-            )
+            make_reason("body_side_cut", CHECK, value=f.body_side_cut, limit=limits.BODY_CUT_CHECK)
         )
     if f.shoulders_gap > limits.SHOULDERS_RETAKE:
         out.append(
@@ -359,9 +375,7 @@ def check_photo(
                     f"There is no face {face} in this photo: it has {len(faces)} faces, "
                     "numbered from the left."
                 )
-            raise ValidationError(
-                message, hint=f"Choose a face number from 1 to {len(faces)}."
-            )
+            raise ValidationError(message, hint=f"Choose a face number from 1 to {len(faces)}.")
         index = face - 1
     else:
         index = max(range(len(faces)), key=lambda i: faces[i][0].area)
@@ -387,6 +401,7 @@ def check_photo(
     reasons += _pose_reasons(pose.yaw, pose.pitch, pose.roll)
     reasons += _face_reasons(bgr, mesh, rules, measured)
     reasons += _light_reasons(bgr, mesh, measured)
+    reasons += _colour_reasons(bgr, mesh, measured)
 
     mask = framing.person_mask(nets, bgr, (det.center[0], det.center[1]))
     geometry = _geometry(rules, preset, size)

@@ -104,6 +104,17 @@ UNIFORM_RETAKE = 0.40
 SHARP_CHECK = 60.0
 SHARP_RETAKE = 25.0
 
+# --- colour (ISO 29794-5 natural colour; OFIQ's measure on the cheeks, see measures.py).
+# OFIQ's raw score 10 is its quality 54 of 100 (its sigmoid: h 200, x0 0, w 10). The 16
+# shared photos measure 0 (15 of them) and 1.8 (a desaturated film still); a cheek
+# turned green or blue by a light or the white balance scores 100 (a* or b* below 0).
+NATURAL_COLOUR_CHECK = 10.0
+# A black-and-white photo: fewer than 0.5 % of its pixels with channels more than 8
+# levels apart (a colour photo's skin, clothes and backdrop have far more; a grey
+# photo stored as RGB, or re-encoded as JPEG, stays within a few levels).
+GREY_SPREAD = 8
+GREY_SHARE = 0.005
+
 # --- the made ID photo: share of the band around the person (6 % of the width wide) that
 # the result keeps but the selfie model calls background, after thin fringes are removed.
 # Soft hair edges and JPEG ringing measure under 4 % on clean cut-outs of the shared

@@ -119,6 +119,53 @@ def face_light(image: U8, points: F64, clip_level: int, black_level: int = 25) -
     return Light(mean, clipped, uniform, (ma, mb), black)
 
 
+@dataclass(frozen=True)
+class Colour:
+    """The cheeks' mean CIELAB a* (green-red) and b* (blue-yellow), and whether the
+    photo has any colour at all."""
+
+    a: float
+    b: float
+    grey: bool
+
+
+def face_colour(image: U8, points: F64, spread: int, share: float) -> Colour:
+    """OFIQ's natural-colour inputs: the cheeks' mean a* and b* (squares of 0.12 of the
+    inter-eye distance around the mesh's cheek points, ``CHEEKS``: OFIQ averages the skin
+    of the two cheeks below the eyes), and ``grey``: under ``share`` of
+    the photo's pixels (a copy of at most 256 px) have channels more than ``spread``
+    apart, a black-and-white photo however it was stored. ``image`` is BGR."""
+    h, w = image.shape[:2]
+    k = min(1.0, 256.0 / max(h, w))
+    small = image
+    if k < 1.0:
+        size = (max(1, round(w * k)), max(1, round(h * k)))
+        small = np.asarray(cv2.resize(image, size, interpolation=cv2.INTER_AREA), np.uint8)
+    channels = small.astype(np.int16)
+    coloured = float(((channels.max(axis=2) - channels.min(axis=2)) > spread).mean())
+    grey = coloured < share
+    r = max(2, round(0.12 * inter_eye_distance(points)))
+    patches = []
+    for index in CHEEKS:
+        x, y = (int(v) for v in np.round(points[index, :2]))
+        patch = image[max(0, y - r) : max(0, y + r + 1), max(0, x - r) : max(0, x + r + 1)]
+        if patch.size:
+            patches.append(patch.reshape(-1, 3))
+    if not patches:
+        return Colour(float("nan"), float("nan"), grey)
+    skin = np.concatenate(patches).astype(np.float32)[None] / np.float32(255.0)
+    lab = cv2.cvtColor(skin, cv2.COLOR_BGR2Lab)[0]
+    return Colour(float(lab[:, 1].mean()), float(lab[:, 2].mean()), grey)
+
+
+def natural_colour_score(a: float, b: float) -> float:
+    """OFIQ's natural-colour raw score: how far the cheeks' mean a*/b* lie outside
+    a* 5..25, b* 5..35 (0 inside); 100 when either is negative (a green or blue skin)."""
+    if a < 0 or b < 0:
+        return 100.0
+    return math.hypot(max(0.0, 5 - a, a - 25), max(0.0, 5 - b, b - 35))
+
+
 def scene_white(image: U8, share: float = 0.995) -> float:
     """The luminance (0..255) that ``share`` of the photo's pixels stay at or under: where
     the photo's brightest parts are (backdrop, eye whites, highlights, clothing).

@@ -62,6 +62,10 @@ TEMPLATES: Mapping[str, str] = {
     "({value:.2f}, limit {limit:.2f}): light the face evenly from the front and retake.",
     "blurred": "The face is not sharp (sharpness {value:.0f}, limit {limit:.0f}): "
     "hold the camera still, focus on the eyes and retake.",
+    "black_and_white": "The photo is black and white: most documents need a colour photo. "
+    "Check the document's rules, or retake in colour.",
+    "unnatural_colour": "The skin colour looks unnatural (a colour cast from the light or the "
+    "camera's white balance): check the colours, or retake in daylight-balanced light.",
     "background_left": "{percent:.0f}% of the area around the person in the result still shows "
     "the original background: check the edges, or retake in front of a plain wall.",
     "result_no_face": "No face was found in the made ID photo: do not use it; make it again.",
@@ -92,6 +96,8 @@ ZH: Mapping[str, str] = {
     "overexposed": "脸部太亮：{percent:.0f}% 的区域过曝。请减少光线或曝光后重拍。",
     "uneven_light": "脸的一侧比另一侧暗很多（{value:.2f}，限值 {limit:.2f}）：请从正面均匀照亮脸部后重拍。",
     "blurred": "脸部不清晰（清晰度 {value:.0f}，限值 {limit:.0f}）：请拿稳相机、对焦眼睛后重拍。",
+    "black_and_white": "这是一张黑白照片：大多数证件需要彩色照片。请核对该证件的要求，或用彩色重拍。",
+    "unnatural_colour": "肤色看起来不自然（灯光或相机白平衡造成的偏色）：请检查颜色，或在接近日光色温的灯光下重拍。",
     "background_left": "结果中人物周围 {percent:.0f}% 的区域仍是原来的背景：请检查边缘，或在素色墙前重拍。",
     "result_no_face": "生成的证件照中没有找到人脸：请不要使用，重新生成。",
 }
