@@ -376,6 +376,23 @@ def test_natural_colour_scores_as_ofiq_does() -> None:
     assert measures.natural_colour_score(10.0, -0.5) == 100.0
 
 
+def test_lab_of_skin_pixels_is_cielab_as_opencv_gives_it() -> None:
+    """The cheeks' a*/b* without OpenCV's Lab tables: sRGB red is a* 80.1, b* 67.2 (CIE
+    D65), grey is 0/0, and random pixels agree with ``cv2.COLOR_BGR2Lab`` on floats
+    (which interpolates its tables: within 0.5)."""
+    import cv2
+    import numpy as np
+
+    a, b = measures.lab_ab(np.array([[0, 0, 255], [128, 128, 128], [0, 0, 0]], np.uint8))
+    assert a[0] == pytest.approx(80.1, abs=0.1) and b[0] == pytest.approx(67.2, abs=0.1)
+    assert np.allclose(a[1:], 0.0, atol=1e-3) and np.allclose(b[1:], 0.0, atol=1e-3)
+    pixels = np.random.default_rng(7).integers(0, 256, (5000, 3), dtype=np.uint8)
+    a, b = measures.lab_ab(pixels)
+    lab = cv2.cvtColor(pixels.astype(np.float32)[None] / np.float32(255.0), cv2.COLOR_BGR2Lab)
+    assert np.abs(a - lab[0, :, 1]).max() < 0.5
+    assert np.abs(b - lab[0, :, 2]).max() < 0.5
+
+
 def test_no_shared_photo_is_called_grey_or_unnaturally_coloured_but_its_grey_copy_is(
     photos_dir: Path, models_dir: Path
 ) -> None:
