@@ -241,6 +241,15 @@ def test_crown_from_mask_follows_the_hair_and_is_bounded() -> None:
     assert crown == pytest.approx(f.forehead_y - cropping.CROWN_MAX * span) and cut
 
 
+def test_low_percentile_is_numpys_linear_percentile() -> None:
+    """The crown's 10th percentile without numpy's (which imports numpy.ma)."""
+    rng = np.random.default_rng(3)
+    for size in (1, 2, 3, 7, 40, 401):
+        values = rng.integers(0, 500, size)
+        for q in (0, 10, 37.5, 50, 100):
+            assert cropping.low_percentile(values, q) == pytest.approx(np.percentile(values, q))
+
+
 def test_decode_flattens_alpha_and_refuses_garbage() -> None:
     rgba = np.zeros((20, 30, 4), np.uint8)
     rgba[:, :, 2] = 255  # red, fully transparent on the left half
