@@ -106,6 +106,37 @@ def test_open_result_refuses_garbage() -> None:
         open_result(b"\x89PNG\r\n\x1a\n" + b"\x00" * 50)
 
 
+def test_a_result_opened_again_is_not_decoded_again_and_each_open_is_its_own(
+    photos_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The job opens one result for its check, its transparency warning and its file:
+    one decode; the caller may change its image without touching the next one's."""
+    import idphoto_desktop.core.background as background
+
+    data = _result_in(_transparent_result(photos_dir), "PNG")
+    other = _result_in(Image.new("RGB", (20, 10), (9, 9, 9)), "PNG")
+    decodes: list[bytes] = []
+    decode = background._decode_result
+
+    def counted(raw: bytes) -> Image.Image:
+        decodes.append(raw)
+        return decode(raw)
+
+    monkeypatch.setattr(background, "_decode_result", counted)
+    first = open_result(data)
+    first.paste((255, 0, 0, 255), (0, 0, 50, 50))  # the caller's own copy
+    second = open_result(data)
+    assert decodes == [data]
+    assert second.getpixel((10, 10)) != (255, 0, 0, 255)
+    assert second.tobytes() == decode(data).tobytes()
+    assert open_result(other).size == (20, 10)
+    assert open_result(data).size == (300, 400)  # another result came in between
+    assert decodes == [data, other, data]
+    assert open_result(bytearray(other)).size == (20, 10)  # a mutable buffer: never kept
+    assert open_result(bytearray(other)).size == (20, 10)
+    assert decodes[3:] == [other, other]
+
+
 # ----- a provider's result in an odd pixel format -----
 
 
