@@ -216,6 +216,45 @@ def test_the_checks_modules_load_beside_a_paid_call_and_first_for_an_engine_here
     assert loads == [(threading.current_thread().name, False)]
 
 
+def test_the_result_is_decoded_while_the_check_of_the_photo_still_runs(
+    sandbox_factory: SandboxFactory,
+    sandbox_token: str,
+    photos_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """After a paid call the job's thread decodes the result before it waits for the
+    check beside the call (both release the GIL: on two cores the decode is free), once,
+    and the result check uses those pixels."""
+    from idphoto_desktop.capture import result_check
+    from idphoto_desktop.capture.report import CaptureReport
+    from idphoto_desktop.pipeline import steps
+
+    server = sandbox_factory()
+    decoded = threading.Event()
+    decoders: list[str] = []
+    real = result_check.result_pixels
+
+    def pixels(result: Any) -> Any:
+        decoders.append(threading.current_thread().name)
+        out = real(result)
+        decoded.set()
+        return out
+
+    seen: list[bool] = []
+
+    def checker(image: Any, **_kwargs: Any) -> CaptureReport:
+        seen.append(decoded.wait(SEEN_WITHIN_S))  # a bound, not a timing
+        return CaptureReport("ok", (), (), 1, {})
+
+    monkeypatch.setattr(result_check, "result_pixels", pixels)
+    monkeypatch.setattr(steps, "default_checker", lambda: checker)
+    ctx = run_job(_ctx(server, sandbox_token, photos_dir / PHOTO, "auto"),
+                  questions=FixedQuestions(Answers(go_on_despite_check=True)))
+    assert seen == [True]
+    assert decoders == [threading.current_thread().name]
+    assert ctx.report is not None and "background_left" in ctx.report.measures
+
+
 @dataclass
 class InterruptedCall:
     """A paid engine whose call is stopped by Ctrl+C (KeyboardInterrupt) on the way."""

@@ -413,7 +413,8 @@ def check_photo(
     if result is not None:
         from idphoto_desktop.capture import result_check
 
-        reasons += result_check.check_result(nets, result, measured)
+        pixels = result_check.result_pixels(result)
+        reasons += result_check.check_result(nets, pixels, measured)
 
     measured["check_ms"] = (time.perf_counter() - started) * 1000.0
     ordered = tuple(sorted(reasons, key=lambda r: 0 if r.severity == RETAKE else 1))

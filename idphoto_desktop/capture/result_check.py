@@ -64,13 +64,27 @@ def _decode(result: GenerateResult) -> tuple[U8, B]:
     return bgr, kept
 
 
-def check_result(
-    nets: Networks, result: GenerateResult, measured: dict[str, float | None]
-) -> list[Reason]:
+ResultPixels = tuple[U8, B]
+"""The result as BGR over white, and what it keeps as the person."""
+
+
+def result_pixels(result: GenerateResult) -> ResultPixels | None:
+    """The result's pixels for :func:`check_result`, None when it cannot be read.
+
+    Needs no network: the job decodes them while the capture check of the photo is
+    still running on its own thread (``pipeline.steps.check_result``)."""
     try:
-        bgr, kept = _decode(result)
+        return _decode(result)
     except (ImageError, OSError, ValueError):
+        return None
+
+
+def check_result(
+    nets: Networks, pixels: ResultPixels | None, measured: dict[str, float | None]
+) -> list[Reason]:
+    if pixels is None:  # an unreadable result: the compose step says so
         return []
+    bgr, kept = pixels
     out: list[Reason] = []
     if not detect_faces(bgr, nets.detect):
         measured["result_faces"] = 0.0
@@ -119,17 +133,24 @@ def check_result(
 
 
 def with_result(
-    report: CaptureReport, result: GenerateResult, models_dir: Path | None = None
+    report: CaptureReport,
+    result: GenerateResult,
+    models_dir: Path | None = None,
+    *,
+    pixels: ResultPixels | None = None,
 ) -> CaptureReport:
     """``report`` (on the original) with the made ID photo checked as well.
 
     Run after the engine, so a paid call is never delayed by it; the original's
     reasons are kept, the result's added, and the verdict is the worst of them.
+    ``pixels``: :func:`result_pixels` of ``result`` if already decoded.
     """
     from idphoto_desktop.capture.check import networks
 
     measured = dict(report.measures)
-    extra = check_result(networks(models_dir), result, measured)
+    if pixels is None:
+        pixels = result_pixels(result)
+    extra = check_result(networks(models_dir), pixels, measured)
     reasons = tuple(
         sorted((*report.reasons, *extra), key=lambda r: 0 if r.severity == RETAKE else 1)
     )
