@@ -5,7 +5,8 @@ Ours: ``idphoto generate PHOTO --preset us_passport --force`` as installed, time
 spawn to exit (interpreter start, imports, history, upload, download, write). Baseline:
 curl POST of the same bytes plus curl GET of the result, two processes, spawn to exit.
 Rounds alternate. Then 10 photos: 10 ``idphoto generate`` processes against one
-process given the 10 photos and ``-o`` a folder. ``python -X importtime`` of one
+process given the 10 photos and ``-o`` a folder (a context row: the issue asks only
+that there be a way to do many photos in one process). ``python -X importtime`` of one
 generate names what the process imports. Three more rows put the figure in context: the
 spawn-to-exit time of a process that only imports the libraries a checked generate needs
 (numpy and OpenCV for the capture check, Pillow, the standard library's HTTP client);
@@ -46,7 +47,6 @@ from bench.common import (
 )
 
 TARGET_RATIO = 3.0
-TARGET_BATCH = 2.0
 PHOTO = PHOTOS / "hivision_test0.jpg"  # 576x768, sent as it is
 SLOW_PROVIDER_S = 1.0
 CHAIN = Path(__file__).with_name("check_chain.py")
@@ -220,7 +220,6 @@ def main(quick: bool) -> Figure:
         ratio_label="x curl",
         targets=[
             target("CLI process vs curl", ratio, "<=", TARGET_RATIO, "x"),
-            target("10 processes vs one process for 10 photos", batch, ">=", TARGET_BATCH, "x"),
         ],
         quick=quick,
         details={
@@ -241,7 +240,13 @@ def main(quick: bool) -> Figure:
             "Cumulative import ms in one generate: "
             + ", ".join(f"{m} {ms}" for m, ms in imports.items()),
             f"10 photos: 10 processes {ten_med:.2f} s, one process {one_med:.2f} s "
-            f"({batch:.2f}x).",
+            f"({batch:.2f}x; in one process {one_med / 10:.3f} s a photo, "
+            f"{one_med / 10 / curl_med:.2f}x curl's round). Context, not a target: the issue "
+            "asks for a way to do many photos in one process (several PHOTO arguments, "
+            "`watch`); the ratio falls whenever a process's start gets cheaper while one "
+            "process's time stays, and raising it would need several calls at the provider "
+            "at once, which its limit of about 2 requests a second rules out (shared "
+            "api/NOTES.md).",
             f"Importing only the libraries a checked generate needs takes {floor_s:.3f} s "
             f"(spawn to exit), {floor_s / curl_med:.2f}x curl, before any work.",
             f"The capture check's own chain alone (bench/check_chain.py: its imports, the "
