@@ -106,3 +106,29 @@ def test_numpy_under_the_package_starts_no_busy_blas_threads() -> None:
 
     assert threads() == 1
     assert threads(OPENBLAS_NUM_THREADS="2") == 2
+
+
+def test_the_process_ends_with_its_output_log_and_exit_code_whole(tmp_path: Path) -> None:
+    """``idphoto`` ends without the interpreter's teardown (cli.run): what it printed to
+    a pipe (block-buffered), its log and its exit code all get out; a photo that is not
+    there is exit 1 with its line."""
+    env = {**os.environ, "IDPHOTO_HOME": str(tmp_path)}
+    env.pop("IDPHOTO_TOKEN", None)
+    env.pop("PYTHONUNBUFFERED", None)  # stdout to a pipe is then block-buffered
+    listed = subprocess.run(
+        [sys.executable, "-m", "idphoto_desktop.cli", "presets"],
+        capture_output=True, text=True, timeout=60, cwd=ROOT, env=env,
+    )
+    assert listed.returncode == 0, listed.stderr
+    lines = listed.stdout.splitlines()
+    assert len(lines) >= 50 and lines[-1].strip()  # every preset, the last line whole
+    assert any(line.startswith("us_passport ") for line in lines)
+    missing = subprocess.run(
+        [sys.executable, "-m", "idphoto_desktop.cli", "generate", str(tmp_path / "none.jpg"),
+         "--preset", "us_passport", "--engine", "offline", "-o", str(tmp_path / "out.png")],
+        capture_output=True, text=True, timeout=60, cwd=ROOT, env=env,
+    )
+    assert missing.returncode == 1
+    assert "none.jpg" in missing.stderr and "not found" in missing.stderr
+    log = (tmp_path / "logs" / "idphoto.log").read_text(encoding="utf-8")
+    assert "none.jpg" in log.splitlines()[-1]  # the last record was written out

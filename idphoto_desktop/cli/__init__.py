@@ -149,7 +149,34 @@ def run() -> None:
     of a one-photo generate). Everything still shuts down in order: modules, ``atexit``,
     the log's handlers. Not done in :func:`main`, which tests call many times in one
     process.
+
+    Then, when no other thread is left, :func:`_exit_after_handlers`.
     """
     code = main()
     gc.freeze()
+    _exit_after_handlers(code)
     raise SystemExit(code)
+
+
+def _exit_after_handlers(code: int) -> None:
+    """End the process once the ``atexit`` handlers (the log's, temporary folders') have
+    run and stdout and stderr are flushed, without the interpreter's tearing down of
+    every module: nothing is left to save by then (files are written atomically and
+    closed, the history is closed by the command), and the teardown took 10-13 ms of
+    a one-photo ``idphoto generate`` (last handler to exit: 18-21 ms, 8 ms without it).
+    Returns without doing anything while another thread runs (a check after Ctrl+C):
+    the usual exit waits for it."""
+    import atexit
+    import os
+    import threading
+
+    if threading.active_count() != 1:
+        return
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            if stream is not None:
+                stream.flush()
+        except (OSError, ValueError):  # a closed stream or a reader gone: as the usual exit
+            pass
+    os._exit(code)
