@@ -146,11 +146,11 @@ def run() -> None:
     (``gc.freeze``): the interpreter's last collections then skip what the imports made
     (numpy, OpenCV, Pillow: hundreds of thousands of objects) instead of walking it all
     for cycles nobody will use, which took longer than most commands' work (about 80 ms
-    of a one-photo generate). Everything still shuts down in order: modules, ``atexit``,
-    the log's handlers. Not done in :func:`main`, which tests call many times in one
-    process.
-
-    Then, when no other thread is left, :func:`_exit_after_handlers`.
+    of a one-photo generate). Then, when no other thread is left, the process ends
+    after the ``atexit`` handlers without tearing its modules down
+    (:func:`_exit_after_handlers`); with a thread still running, the usual exit (the
+    collections still skip the frozen objects). Neither is done in :func:`main`, which
+    tests call many times in one process.
     """
     code = main()
     gc.freeze()
