@@ -127,7 +127,6 @@ def crown_from_mask(
     return float(crown), cut
 
 
-
 def low_percentile(values: npt.NDArray[np.int64], q: float) -> float:
     """``np.percentile(values, q)`` (linear interpolation) of a non-empty 1-D array.
 
@@ -138,6 +137,7 @@ def low_percentile(values: npt.NDArray[np.int64], q: float) -> float:
     lo = math.floor(pos)
     hi = min(lo + 1, ordered.size - 1)
     return float(ordered[lo] + (ordered[hi] - ordered[lo]) * (pos - lo))
+
 
 @dataclass(frozen=True)
 class Placement:
