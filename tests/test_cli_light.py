@@ -43,6 +43,23 @@ def test_help_and_presets_import_nothing_heavy(argv: list[str]) -> None:
     assert report["heavy"] == []
 
 
+def test_the_capture_check_pays_for_no_module_it_does_not_use(
+    photos_dir: Path, models_dir: Path
+) -> None:
+    """``idphoto check`` in a fresh interpreter: ``numpy.ma`` (7.5 ms, imported by
+    ``np.percentile`` and ``np.unique``) stays out of every checked generate."""
+    env = {**os.environ, "IDPHOTO_MODELS_DIR": str(models_dir)}
+    done = subprocess.run(
+        [sys.executable, "-c", _PROBE.replace('"keyring")', '"keyring", "numpy.ma")'),
+         "check", str(photos_dir / "hivision_test0.jpg"), "--preset", "us_passport"],
+        capture_output=True, text=True, timeout=120, cwd=ROOT, env=env, check=True,
+    )
+    report = json.loads(done.stdout.strip().splitlines()[-1])
+    assert report["code"] == 0, done.stderr
+    assert "numpy" in report["heavy"] and "cv2" in report["heavy"]
+    assert "numpy.ma" not in report["heavy"]
+
+
 def test_several_photos_in_one_process_land_in_the_folder(
     sandbox: SandboxServer,
     sandbox_token: str,
