@@ -46,6 +46,7 @@ from idphoto_desktop.api.models import (
 )
 from idphoto_desktop.api.states import Phase, interpret_state
 from idphoto_desktop.api.transport import (
+    cannot_help_to_retry,
     is_transport_error,
     network_error,
     nothing_sent,
@@ -322,7 +323,12 @@ class ProviderClient:
                 if watch.fired is not None:
                     log.warning("POST %s cut: %s", CREATE_PATH, watch.fired)
                     raise self._cut(watch, charged=sent) from None
-                if is_transport_error(exc) and not sent and attempt == 1:
+                if (
+                    is_transport_error(exc)
+                    and not sent
+                    and attempt == 1
+                    and not cannot_help_to_retry(exc)
+                ):
                     log.warning(
                         "POST %s: could not connect (%s); trying once more",
                         CREATE_PATH,

@@ -12,8 +12,9 @@ TLS handshake) sent nothing; any later one may have reached the server.
 
 Every socket is handed to the thread's current :class:`~idphoto_desktop.api.deadline.Watch`
 as soon as it exists (before the TLS handshake), so a deadline or the clerk's Cancel
-can cut it from outside. A proxy from the environment (``https_proxy``, ``no_proxy``)
-is used for https through ``CONNECT``; loopback is never proxied. Certificates are
+can cut it from outside. A proxy from the environment (``https_proxy``, else
+``all_proxy``; ``no_proxy``) is used for https, through ``CONNECT`` or SOCKS5
+(:mod:`idphoto_desktop.api.proxies`); loopback is never proxied. Certificates are
 checked against certifi's bundle, or the file ``REQUESTS_CA_BUNDLE`` or
 ``SSL_CERT_FILE`` names, as with ``requests``.
 """
@@ -33,9 +34,10 @@ from collections.abc import Callable, Iterator, Mapping
 from email.message import Message
 from types import TracebackType
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import urlsplit
 
 from idphoto_desktop.api.deadline import attach_current
+from idphoto_desktop.api.proxies import Proxy, ProxyFailure, proxy_for, socks5_connect
 from idphoto_desktop.core.netaddr import is_loopback_host
 
 __all__ = ["REDIRECTS", "Response", "Session", "TransportError", "target_of"]
@@ -50,15 +52,27 @@ class TransportError(Exception):
     ``sent``: whether any byte of the request may have reached the server (False only
     when no connection was made at all). ``timeout``: the failure was a timeout.
     ``tls``: the secure connection could not be made (certificate, handshake).
+    ``proxy``: the variable naming the proxy the connection went through or could not
+    use (``"https_proxy"``); ``proxy_problem`` what went wrong with the proxy itself
+    (``"unsupported"``, ``"refused"``...), empty when that is not known.
     """
 
     def __init__(
-        self, message: str, *, sent: bool, timeout: bool = False, tls: bool = False
+        self,
+        message: str,
+        *,
+        sent: bool,
+        timeout: bool = False,
+        tls: bool = False,
+        proxy: str = "",
+        proxy_problem: str = "",
     ) -> None:
         super().__init__(message)
         self.sent = sent
         self.timeout = timeout
         self.tls = tls
+        self.proxy = proxy
+        self.proxy_problem = proxy_problem
 
 
 def _failure(exc: BaseException, *, sent: bool) -> TransportError:
@@ -102,29 +116,25 @@ def _host_header(scheme: str, host: str, port: int) -> str:
     return name if port == _DEFAULT_PORTS[scheme] else f"{name}:{port}"
 
 
-def _proxy_for(scheme: str, host: str, port: int) -> tuple[str, int, str | None] | None:
-    """(host, port, Proxy-Authorization) of the environment's proxy for an https
-    ``host``; None for plain http (loopback only), for a loopback address, and for
-    hosts ``no_proxy`` names."""
+def _proxy_for(scheme: str, host: str, port: int) -> Proxy | None:
+    """The environment's proxy for an https ``host``; None for plain http (loopback
+    only), for a loopback address, and for hosts ``no_proxy`` names."""
     if scheme != "https" or is_loopback_host(host):
         return None
-    import urllib.request  # only for an https address: it costs a few milliseconds
+    try:
+        return proxy_for(host, port)
+    except ProxyFailure as err:
+        raise TransportError(
+            "UnsupportedProxy", sent=False, proxy=err.variable, proxy_problem=err.problem
+        ) from None
 
-    address = urllib.request.getproxies().get("https")
-    # host:port, so that a no_proxy entry naming a port matches too (the name alone
-    # is tried as well)
-    if not address or urllib.request.proxy_bypass(f"{host}:{port}"):
+
+def _basic(proxy: Proxy) -> str | None:
+    """The ``Proxy-Authorization`` of an http proxy with a user name, else None."""
+    if proxy.username is None:
         return None
-    if "://" not in address:
-        address = "http://" + address
-    parts = urlsplit(address)
-    if parts.scheme.lower() != "http" or not parts.hostname:
-        raise TransportError("UnsupportedProxy", sent=False)
-    auth = None
-    if parts.username is not None:
-        pair = f"{unquote(parts.username)}:{unquote(parts.password or '')}".encode()
-        auth = "Basic " + base64.b64encode(pair).decode("ascii")
-    return parts.hostname, parts.port or 80, auth
+    pair = f"{proxy.username}:{proxy.password or ''}".encode()
+    return "Basic " + base64.b64encode(pair).decode("ascii")
 
 
 CA_BUNDLE_VARIABLES = ("REQUESTS_CA_BUNDLE", "SSL_CERT_FILE")
@@ -233,7 +243,7 @@ class Response:
         self.close()
 
 
-_Key = tuple[str, str, int, "tuple[str, int, str | None] | None"]
+_Key = tuple[str, str, int, Proxy | None]
 
 
 def _dropped(sock: socket.socket | None) -> bool:
@@ -310,21 +320,28 @@ class Session:
                 context = _tls_context()
             except (OSError, ValueError):  # a roots file that cannot be read or used
                 raise TransportError("CertificateStoreError", sent=False, tls=True) from None
-            if proxy is None:
+            if proxy is None or proxy.kind != "http":  # SOCKS: the socket is the tunnel
                 conn = http.client.HTTPSConnection(host, port, timeout=connect_s, context=context)
             else:
                 conn = http.client.HTTPSConnection(
-                    proxy[0], proxy[1], timeout=connect_s, context=context
+                    proxy.host, proxy.port, timeout=connect_s, context=context
                 )
-                tunnel = {"Proxy-Authorization": proxy[2]} if proxy[2] else None
-                conn.set_tunnel(host, port, headers=tunnel)
+                auth = _basic(proxy)
+                conn.set_tunnel(host, port, headers={"Proxy-Authorization": auth} if auth else None)
         else:
             conn = http.client.HTTPConnection(host, port, timeout=connect_s)
 
         def opened(address: tuple[str, int], *args: Any, **kwargs: Any) -> socket.socket:
+            socks = proxy is not None and proxy.kind != "http"
+            if socks:
+                assert proxy is not None
+                address = (proxy.host, proxy.port)
             sock = socket.create_connection(address, *args, **kwargs)
             try:
                 attach_current(sock, proxied=proxy is not None)
+                if socks:
+                    assert proxy is not None
+                    socks5_connect(sock, proxy, host, port)
             except BaseException:
                 sock.close()
                 raise
@@ -338,7 +355,11 @@ class Session:
             raise
         except (OSError, http.client.HTTPException, ValueError) as exc:
             conn.close()
-            raise _failure(exc, sent=False) from None
+            failure = _failure(exc, sent=False)
+            if proxy is not None:
+                failure.proxy = proxy.variable
+                failure.proxy_problem = exc.problem if isinstance(exc, ProxyFailure) else ""
+            raise failure from None
         return conn
 
     def request(

@@ -30,6 +30,11 @@ def is_transport_error(exc: BaseException) -> bool:
     return isinstance(exc, TransportError)
 
 
+def cannot_help_to_retry(exc: BaseException) -> bool:
+    """True when trying again cannot help: the computer names a proxy this app cannot use."""
+    return isinstance(exc, TransportError) and exc.proxy_problem in ("unsupported", "malformed")
+
+
 def network_error(exc: BaseException, *, after_send_is_charged: bool) -> IdPhotoError:
     """The clerk's error for a transport failure.
 
@@ -38,6 +43,8 @@ def network_error(exc: BaseException, *, after_send_is_charged: bool) -> IdPhoto
     """
     sent = not nothing_sent(exc)
     timeout = isinstance(exc, TransportError) and exc.timeout
+    if isinstance(exc, TransportError) and exc.proxy and not sent and not exc.tls:
+        return _proxy_error(exc.proxy, exc.proxy_problem, timeout=timeout)
     if after_send_is_charged and sent:
         if timeout:
             return MaybeChargedError(
@@ -56,6 +63,29 @@ def network_error(exc: BaseException, *, after_send_is_charged: bool) -> IdPhoto
     if sent:
         return NetworkError("The connection to the service broke.")
     return NetworkError("The service could not be reached.")
+
+
+def _proxy_error(variable: str, problem: str, *, timeout: bool) -> IdPhotoError:
+    """The clerk's error when the proxy the computer names stood in the way (nothing
+    was sent): which variable to look at, never its value (it may hold a password)."""
+    if problem == "unsupported":
+        return NetworkError(
+            f"The proxy set in {variable} is of a kind this app cannot use.",
+            hint="Give an http:// or socks5:// proxy address there, or remove it.",
+        )
+    if problem == "malformed":
+        return NetworkError(
+            f"The proxy address set in {variable} cannot be read.",
+            hint="Correct it (for example http://proxy.example:3128), or remove it.",
+        )
+    if timeout:
+        return RequestTimeoutError(
+            f"The service could not be reached in time through the proxy set in {variable}."
+        )
+    return NetworkError(
+        f"The service could not be reached through the proxy set in {variable}.",
+        hint="Check that the proxy is running and lets this computer through.",
+    )
 
 
 def wait_or_cancel(cancel: CancelToken | None, seconds: float) -> None:

@@ -1,0 +1,247 @@
+"""Proxies named by the environment (api/proxies.py, api/exchange.py) against real sockets.
+
+A real SOCKS5 server (RFC 1928, user and password by RFC 1929) runs on 127.0.0.1 in
+front of a real TLS server, as a local proxy program would. It records what each
+client asked for and always dials 127.0.0.1 (the asked port), so ``localhost`` cannot
+reach ::1 where nothing listens. A proxy kind the app cannot use, or one that fails,
+must give the clerk the variable to look at, never its value (it may hold a password),
+and must not cost a second try. Nothing is mocked.
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+import socketserver
+import struct
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from idphoto_desktop.api.client import ProviderClient
+from idphoto_desktop.api.exchange import Session, TransportError
+from idphoto_desktop.api.transport import network_error
+from idphoto_desktop.core.errors import NetworkError
+from tests import test_api_exchange as exchange_tests
+from tests.test_api_client import FAST, make_request, prepared
+from tests.test_api_exchange import TEXT, Server, body_of, pipe, serving
+
+# the exchange tests' fixtures: a clean proxy environment, a session, a TLS server
+clean_environment = exchange_tests.clean_environment
+session = exchange_tests.session
+cert_files = exchange_tests.cert_files
+tls_server = exchange_tests.tls_server
+
+SECRET = "p@ss-w0rd-9f8e"
+
+
+@dataclass
+class Socks:
+    """What the SOCKS5 server saw, and how it behaves."""
+
+    port: int = 0
+    login: tuple[str, str] | None = None  # required user and password, None: no login
+    refuse_with: int = 0  # a CONNECT reply code other than 0 to refuse with
+    targets: list[tuple[int, str, int]] = field(default_factory=list)  # (ATYP, host, port)
+    logins: list[tuple[str, str]] = field(default_factory=list)
+
+
+def _exact(stream: socket.socket, count: int) -> bytes:
+    data = b""
+    while len(data) < count:
+        chunk = stream.recv(count - len(data))
+        if not chunk:
+            raise ConnectionError("client went away")
+        data += chunk
+    return data
+
+
+@pytest.fixture
+def socks() -> Iterator[Socks]:
+    record = Socks()
+
+    class Handler(socketserver.BaseRequestHandler):
+        def handle(self) -> None:
+            conn: socket.socket = self.request
+            version, count = _exact(conn, 2)
+            methods = _exact(conn, count)
+            assert version == 5
+            if record.login is not None:
+                if 2 not in methods:
+                    conn.sendall(b"\x05\xff")  # no acceptable method
+                    return
+                conn.sendall(b"\x05\x02")
+                _exact(conn, 1)
+                user = _exact(conn, _exact(conn, 1)[0]).decode()
+                secret = _exact(conn, _exact(conn, 1)[0]).decode()
+                record.logins.append((user, secret))
+                if (user, secret) != record.login:
+                    conn.sendall(b"\x01\x01")
+                    return
+                conn.sendall(b"\x01\x00")
+            else:
+                conn.sendall(b"\x05\x00")
+            _version, command, _reserved, kind = _exact(conn, 4)
+            assert command == 1  # CONNECT
+            if kind == 1:
+                host = socket.inet_ntop(socket.AF_INET, _exact(conn, 4))
+            elif kind == 4:
+                host = socket.inet_ntop(socket.AF_INET6, _exact(conn, 16))
+            else:
+                host = _exact(conn, _exact(conn, 1)[0]).decode()
+            (port,) = struct.unpack("!H", _exact(conn, 2))
+            record.targets.append((kind, host, port))
+            if record.refuse_with:
+                conn.sendall(bytes([5, record.refuse_with, 0, 1]) + bytes(6))
+                return
+            with socket.create_connection(("127.0.0.1", port), timeout=5.0) as upstream:
+                bound = upstream.getsockname()
+                conn.sendall(
+                    b"\x05\x00\x00\x01" + socket.inet_aton(bound[0]) + struct.pack("!H", bound[1])
+                )
+                pipe(conn, upstream)
+
+    server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    record.port = int(server.server_address[1])
+    with serving(server):
+        yield record
+
+
+@pytest.fixture
+def trusted(cert_files: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(cert_files[0]))
+    monkeypatch.setenv("no_proxy", "")
+
+
+@pytest.mark.usefixtures("trusted")
+def test_https_goes_through_a_socks5h_proxy_named_by_all_proxy(
+    socks: Socks, tls_server: Server, session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("all_proxy", f"socks5h://127.0.0.1:{socks.port}")
+    for _ in range(2):
+        assert body_of(session, f"https://localhost:{tls_server.port}/x") == TEXT
+    # the name went to the proxy (ATYP 3); one tunnel, kept alive; TLS checked for it
+    assert socks.targets == [(3, "localhost", tls_server.port)]
+    assert tls_server.requests[0][1]["Host"] == f"localhost:{tls_server.port}"
+
+
+@pytest.mark.usefixtures("trusted")
+def test_socks5_resolves_the_name_here(
+    socks: Socks, tls_server: Server, session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("https_proxy", f"socks5://127.0.0.1:{socks.port}")
+    monkeypatch.setenv("all_proxy", "http://127.0.0.1:9")  # https_proxy comes first
+    assert body_of(session, f"https://localhost:{tls_server.port}/x") == TEXT
+    [(kind, host, port)] = socks.targets
+    assert kind in (1, 4) and host in ("127.0.0.1", "::1") and port == tls_server.port
+
+
+@pytest.mark.usefixtures("trusted")
+def test_socks5_logs_in_with_the_address_s_user_and_password(
+    socks: Socks, tls_server: Server, session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    socks.login = ("studio", SECRET)
+    monkeypatch.setenv("https_proxy", f"socks5h://studio:p%40ss-w0rd-9f8e@127.0.0.1:{socks.port}")
+    assert body_of(session, f"https://localhost:{tls_server.port}/x") == TEXT
+    assert socks.logins == [("studio", SECRET)]
+
+
+def _failure(session: Session, url: str) -> TransportError:
+    with pytest.raises(TransportError) as caught:
+        body_of(session, url)
+    return caught.value
+
+
+@pytest.mark.usefixtures("trusted")
+@pytest.mark.parametrize(
+    ("login", "given", "problem"),
+    [
+        (None, "", "refused"),  # the proxy cannot reach the service (reply 5)
+        (("studio", SECRET), "studio:wrong@", "login refused"),
+        (("studio", SECRET), "", "no acceptable method"),  # it wants a login
+    ],
+)
+def test_a_socks_proxy_that_fails_is_named_and_sent_nothing(
+    socks: Socks,
+    tls_server: Server,
+    session: Session,
+    monkeypatch: pytest.MonkeyPatch,
+    login: tuple[str, str] | None,
+    given: str,
+    problem: str,
+) -> None:
+    socks.login = login
+    socks.refuse_with = 5
+    monkeypatch.setenv("https_proxy", f"socks5h://{given}127.0.0.1:{socks.port}")
+    error = _failure(session, f"https://localhost:{tls_server.port}/x")
+    assert (error.sent, error.proxy, error.proxy_problem) == (False, "https_proxy", problem)
+    said = network_error(error, after_send_is_charged=True)
+    assert isinstance(said, NetworkError)  # nothing left: not "maybe charged"
+    assert "https_proxy" in said.full_text() and "wrong" not in said.full_text()
+    assert tls_server.requests == []
+
+
+@pytest.mark.usefixtures("trusted")
+def test_an_http_proxy_that_cannot_be_reached_is_named(
+    tls_server: Server, session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with socket.socket() as probe:  # a port where nothing listens
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    monkeypatch.setenv("HTTPS_PROXY", f"http://127.0.0.1:{port}")
+    error = _failure(session, f"https://localhost:{tls_server.port}/x")
+    assert (error.sent, error.proxy, error.proxy_problem) == (False, "https_proxy", "")
+    said = network_error(error, after_send_is_charged=False).full_text()
+    assert "through the proxy set in https_proxy" in said
+
+
+@pytest.mark.usefixtures("trusted")
+@pytest.mark.parametrize(
+    ("address", "problem"),
+    [
+        (f"https://studio:{SECRET}@proxy.example:3129", "unsupported"),
+        (f"socks4://studio:{SECRET}@127.0.0.1:1080", "unsupported"),
+        (f"http://studio:{SECRET}@127.0.0.1:notaport", "malformed"),
+    ],
+)
+def test_a_proxy_the_app_cannot_use_is_named_never_shown(
+    tls_server: Server,
+    session: Session,
+    monkeypatch: pytest.MonkeyPatch,
+    address: str,
+    problem: str,
+) -> None:
+    monkeypatch.setenv("https_proxy", address)
+    error = _failure(session, f"https://localhost:{tls_server.port}/x")
+    assert (error.sent, error.proxy, error.proxy_problem) == (False, "https_proxy", problem)
+    said = network_error(error, after_send_is_charged=True).full_text()
+    assert "https_proxy" in said and SECRET not in said and "studio" not in said
+    assert SECRET not in str(error) and SECRET not in repr(error)
+    assert tls_server.requests == []
+
+
+@pytest.mark.usefixtures("trusted")
+def test_the_client_does_not_try_an_unusable_proxy_twice(
+    tls_server: Server,
+    monkeypatch: pytest.MonkeyPatch,
+    photos_dir: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A connection that failed before sending is tried once more after a wait; a proxy
+    of a kind the app cannot use would fail the same way again."""
+    monkeypatch.setenv("https_proxy", f"socks4://studio:{SECRET}@127.0.0.1:1080")
+    client = ProviderClient(
+        "sk-proxy-check-0a1b", base_url=f"https://localhost:{tls_server.port}", **FAST
+    )
+    caplog.set_level(logging.WARNING, logger="idphoto_desktop.api")
+    with pytest.raises(NetworkError) as caught:
+        client.generate(make_request(prepared(photos_dir / "hivision_test0.jpg")))
+    client.close()
+    assert "https_proxy" in caught.value.full_text()
+    assert not [r for r in caplog.records if "trying once more" in r.getMessage()]
+    assert any("POST" in r.getMessage() for r in caplog.records)  # the failure was logged
+    assert all(SECRET not in r.getMessage() for r in caplog.records)
+    assert tls_server.requests == []
