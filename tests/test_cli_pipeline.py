@@ -130,9 +130,12 @@ def test_history_switched_off_keeps_nothing_but_the_file(
     assert (tmp_path / "a.png").is_file() and (tmp_path / "b.png").is_file()
 
 
-class _Retake:
-    verdict = "retake"
-    reasons = (type("Reason", (), {"message": "The face is turned away."})(),)
+def _retake() -> object:
+    """A real retake report with one reason (the result check then adds its own)."""
+    from idphoto_desktop.capture.report import RETAKE, CaptureReport, Reason
+
+    reason = Reason("head_yaw", RETAKE, "The face is turned away.", None, None, {})
+    return CaptureReport(RETAKE, (reason,), (), None, {})
 
 
 def test_a_retake_verdict_is_said_and_stops_a_paid_call_when_asked_to(
@@ -145,7 +148,7 @@ def test_a_retake_verdict_is_said_and_stops_a_paid_call_when_asked_to(
     from idphoto_desktop.pipeline import steps
 
     # GIVEN the capture check (injected where capture.check_photo would be) says retake
-    monkeypatch.setattr(steps, "default_checker", lambda: (lambda image, **_kw: _Retake()))
+    monkeypatch.setattr(steps, "default_checker", lambda: (lambda image, **_kw: _retake()))
     sandbox = provider()
     out = tmp_path / "a.png"
     # WHEN generating on the provider with --refuse-retake: one clear line, nothing sent
@@ -156,7 +159,12 @@ def test_a_retake_verdict_is_said_and_stops_a_paid_call_when_asked_to(
     assert sandbox.request_counts[POST] == 0 and not out.exists()
     # WHEN run as usual: the call is made and the verdict is printed with the result
     assert _run(photos_dir / PHOTO, out, sandbox.base_url) == 0
-    assert "capture check: retake: The face is turned away." in capsys.readouterr().out
+    said = [
+        line for line in capsys.readouterr().out.splitlines() if line.startswith("capture check")
+    ]
+    # the photo's reason, then the result check's own (what is left of the old background)
+    assert len(said) == 1 and said[0].startswith("capture check: retake: The face is turned away")
+    assert said[0].endswith(".") and ".;" not in said[0]
     assert sandbox.request_counts[POST] == 1 and out.is_file()
 
 

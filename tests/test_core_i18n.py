@@ -179,3 +179,58 @@ def test_the_window_shows_core_errors_in_chinese(
     finally:
         ui_i18n.remove()
     assert i18n.current_language() == "en"
+
+
+def test_reasons_listed_in_a_sentence_keep_no_stray_full_stop() -> None:
+    english = ["The eyes look closed: retake.", "  The chin is cut off.  ", ""]
+    assert i18n.join_reasons(english, "en") == "The eyes look closed: retake; The chin is cut off"
+    assert i18n.join_reasons(english[:1], "en", end=True) == "The eyes look closed: retake."
+    assert i18n.join_reasons([], "zh_CN", end=True) == ""
+    chinese = ["嘴巴张得很大或露出舌头：请让顾客闭上嘴后重拍。", "头部向顾客的右边转了约 14°。"]
+    joined = i18n.join_reasons(chinese, "zh_CN")
+    assert joined == "嘴巴张得很大或露出舌头：请让顾客闭上嘴后重拍；头部向顾客的右边转了约 14°"
+    assert i18n.join_reasons(chinese, "zh_CN", end=True) == joined + "。"
+
+
+def _retake_report() -> Any:
+    from idphoto_desktop.capture.report import RETAKE, CaptureReport, make_reason
+
+    reasons = (
+        make_reason("mouth_wide_open", RETAKE),
+        make_reason(
+            "head_yaw", RETAKE, value=14.0, limit=5.0, angle=14.0, side="customer's right"
+        ),
+    )
+    return CaptureReport(RETAKE, reasons, (), None, {})
+
+
+def test_the_window_lists_a_retake_s_reasons_in_chinese_sentences(
+    qtbot: Any,
+    make_window: Callable[..., Any],
+    ui_services: Callable[..., Any],
+    photos_dir: Path,
+) -> None:
+    """The result's retake banner and the watched folder's line, in a Chinese window: each
+    reason in Chinese, listed with "；" (not the "。; " of an English separator)."""
+    from idphoto_desktop.ui import i18n as ui_i18n
+    from idphoto_desktop.watch.shot import verdict_from
+    from tests.test_ui_flow import generate, load_photo
+
+    assert ui_i18n.install("zh_CN")
+    try:
+        window = make_window(ui_services())
+        load_photo(qtbot, window, photos_dir / "hivision_test3.jpg")
+        generate(qtbot, window)  # a result for the banner to stand on
+        report = _retake_report()
+        window._show_verdict(report)
+        banner = window.result_panel.problem.text()
+        window.watch_folder._say_verdict(Path("DSC_0001.JPG"), verdict_from(report))
+        line = window.save_message.text()
+    finally:
+        ui_i18n.remove()
+    for shown in (banner, line):
+        assert CJK.search(shown) and "；" in shown, shown
+        assert "。;" not in shown and "。；" not in shown and "; " not in shown, shown
+        assert "ask the customer" not in shown, shown  # every reason translated
+    assert "DSC_0001.JPG" in line
+    assert banner.endswith("。")  # the banner is a sentence of its own

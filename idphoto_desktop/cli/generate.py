@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from idphoto_desktop.cli.common import EXIT_FAILED, EXIT_OK
 from idphoto_desktop.cli.common import progress as _progress
 from idphoto_desktop.core.errors import IdPhotoError
-from idphoto_desktop.core.i18n import translate
+from idphoto_desktop.core.i18n import join_reasons, translate
 
 if TYPE_CHECKING:
     from idphoto_desktop.core.job import GenerateParams
@@ -83,7 +83,8 @@ def _describe(ctx: JobContext, seconds: float) -> None:
             print(f"foreground_rect x={x} y={y} width={w} height={h} (original photo pixels)")
     verdict = getattr(ctx.report, "verdict", None)
     if verdict is not None:
-        reasons = "; ".join(translate(str(getattr(r, "message", r))) for r in ctx.report.reasons)
+        texts = (translate(str(getattr(r, "message", r))) for r in ctx.report.reasons)
+        reasons = join_reasons(texts, end=True)
         print(f"capture check: {verdict}{': ' + reasons if reasons else ''}")
     print(f"took {seconds:.2f} s")
     for warning in (*result.warnings, *ctx.warnings):

@@ -22,7 +22,7 @@ import json
 import os
 import re
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -243,6 +243,17 @@ def translate(text: str, language: str | None = None) -> str:
                         translated += glue + piece
         out_lines.append(translated)
     return "\n".join(out_lines)
+
+
+def join_reasons(texts: Iterable[str], language: str | None = None, *, end: bool = False) -> str:
+    """Whole sentences (already in ``language``) as one list inside another sentence:
+    each one's final stop dropped, then "; " in English and "；" in Chinese (never the
+    "。; " of an English separator after a Chinese sentence). ``end``: the list closes
+    with the language's full stop (a line of its own)."""
+    chinese = (language or _language).startswith("zh")
+    items = [t.strip().rstrip(".。").rstrip() for t in texts]
+    joined = ("；" if chinese else "; ").join(t for t in items if t)
+    return joined + ("。" if chinese else ".") if joined and end else joined
 
 
 def error_text(error: BaseException, language: str | None = None) -> str:

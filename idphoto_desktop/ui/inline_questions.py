@@ -118,7 +118,9 @@ class CheckQuestion(InlineQuestion):
             why = subject
         else:
             reasons = getattr(subject, "reasons", ()) or ()
-            why = "; ".join(str(getattr(r, "message", r)).rstrip(".") for r in reasons)
+            from idphoto_desktop.core.i18n import join_reasons
+
+            why = join_reasons(str(getattr(r, "message", r)) for r in reasons)
         self.ask(
             self.tr(
                 "The photo check says this photo would be refused ({0}). Retake it, or pay "

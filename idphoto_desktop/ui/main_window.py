@@ -268,7 +268,9 @@ class MainWindow(QMainWindow):
         badge.set_report(shown)
         blocking = ""
         if shown is not None and shown.retake:
-            lines = "; ".join(badge.reason_lines())
+            from idphoto_desktop.core.i18n import join_reasons
+
+            lines = join_reasons(badge.reason_lines(), end=True)
             blocking = self.tr("The capture check says retake: {0}").format(lines)
         self.notes.set_problem("capture", blocking)
 

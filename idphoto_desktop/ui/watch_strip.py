@@ -198,7 +198,9 @@ class WatchStrip(QFrame):
         if item is None:
             return
         item.setText(f"{path.name}\n{verdict_label(verdict.verdict)}")
-        reasons = "\n".join(verdict.reasons)
+        from idphoto_desktop.core.i18n import translate
+
+        reasons = "\n".join(translate(r) for r in verdict.reasons)
         item.setToolTip(f"{path}\n{reasons}".strip())
 
     def _picked(self, item: QListWidgetItem) -> None:
@@ -410,7 +412,9 @@ class WatchFolder(QObject):
         self.strip.set_verdict(made, verdict)
 
     def _say_verdict(self, path: Path, verdict: Verdict) -> None:
-        reasons = "; ".join(verdict.reasons)
+        from idphoto_desktop.core.i18n import join_reasons, translate
+
+        reasons = join_reasons(translate(r) for r in verdict.reasons)
         text = self.tr("{0}: capture check {1}").replace("{0}", path.name).replace(
             "{1}", verdict_label(verdict.verdict)
         )
