@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from idphoto_desktop.core.errors import IdPhotoError
 from idphoto_desktop.core.export import OutputExistsError, write_atomic
+from idphoto_desktop.core.i18n import N_
 from idphoto_desktop.core.job import CancelToken, GenerateParams, OutputFormat
 
 if TYPE_CHECKING:
@@ -108,7 +109,7 @@ def verdict_from(report: object, check_error: str | None = None) -> Verdict:
     if check_error is not None:
         return Verdict("retake", (check_error,))
     if report is None:
-        return Verdict(VERDICT_UNCHECKED, ("the capture check is not installed in this build",))
+        return Verdict(VERDICT_UNCHECKED, (N_("the capture check is not installed in this build"),))
     reasons = tuple(str(getattr(r, "message", r)) for r in getattr(report, "reasons", ()))
     return Verdict(str(getattr(report, "verdict", VERDICT_UNCHECKED)), reasons)
 
