@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from idphoto_desktop.api.client import ProviderClient
+from idphoto_desktop.capture.report import CaptureReport, Reason
 from idphoto_desktop.core import validation
 from idphoto_desktop.core.errors import ValidationError
 from idphoto_desktop.core.job import OutputFormat, PhotoSize
@@ -37,10 +38,13 @@ PHOTO = "hivision_test0.jpg"
 SEEN_WITHIN_S = 20.0  # how long the checker waits to see the POST (a bound, not a timing)
 
 
-@dataclass
-class Report:
-    verdict: str
-    reasons: tuple[str, ...] = ()
+Report = CaptureReport
+
+
+def _report(verdict: str, *texts: str) -> CaptureReport:
+    """A real report, so the result check after the call runs on it as on the checker's."""
+    reasons = tuple(Reason("head_yaw", verdict, text, None, None, {}) for text in texts)
+    return CaptureReport(verdict, reasons, (), None, {})
 
 
 @dataclass
@@ -64,7 +68,7 @@ class WatchingChecker:
             if time.monotonic() >= deadline:
                 break
             time.sleep(0.01)
-        return Report("retake", ("the head is turned",))
+        return _report("retake", "the head is turned")
 
 
 def _ctx(server: SandboxServer, token: str, photo: Path, checker: Any,
@@ -141,7 +145,7 @@ def test_a_check_beside_the_call_that_cannot_run_is_a_warning_and_a_failed_call_
     def slow_ok(image: Any, **_kwargs: Any) -> Report:
         time.sleep(0.5)
         finished.append("done")
-        return Report("ok")
+        return _report("ok")
 
     bad_token = _ctx(server, "not-the-token-0123456789", photos_dir / PHOTO, slow_ok)
     with pytest.raises(Exception) as raised:
@@ -226,7 +230,6 @@ def test_the_result_is_decoded_while_the_check_of_the_photo_still_runs(
     check beside the call (both release the GIL: on two cores the decode is free), once,
     and the result check uses those pixels."""
     from idphoto_desktop.capture import result_check
-    from idphoto_desktop.capture.report import CaptureReport
     from idphoto_desktop.pipeline import steps
 
     server = sandbox_factory()
