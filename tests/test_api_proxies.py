@@ -245,3 +245,42 @@ def test_the_client_does_not_try_an_unusable_proxy_twice(
     assert any("POST" in r.getMessage() for r in caplog.records)  # the failure was logged
     assert all(SECRET not in r.getMessage() for r in caplog.records)
     assert tls_server.requests == []
+
+
+@pytest.mark.usefixtures("trusted")
+def test_checking_the_token_through_an_unusable_proxy_says_so_at_once(
+    tls_server: Server, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Preferences' "Test connection" is a GET, which is retried after network trouble;
+    not when the trouble is a proxy the app cannot use."""
+    monkeypatch.setenv("https_proxy", "socks4://127.0.0.1:1080")
+    client = ProviderClient(
+        "sk-proxy-check-0a1b", base_url=f"https://localhost:{tls_server.port}", **FAST
+    )
+    caplog.set_level(logging.WARNING, logger="idphoto_desktop.api")
+    with pytest.raises(NetworkError) as caught:
+        client.test_connection()
+    client.close()
+    assert "https_proxy" in caught.value.full_text()
+    assert not [r for r in caplog.records if "retry" in r.getMessage()]
+    assert tls_server.requests == []
+
+
+@pytest.mark.usefixtures("trusted")
+def test_a_result_download_through_an_unusable_proxy_is_not_retried(
+    tls_server: Server,
+    session: Session,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from idphoto_desktop.api.download import DownloadPolicy, download_result
+
+    monkeypatch.setenv("https_proxy", "socks4://127.0.0.1:1080")
+    caplog.set_level(logging.WARNING, logger="idphoto_desktop.api")
+    policy = DownloadPolicy(retry_wait_s=0.01, max_retry_wait_s=0.01)
+    with pytest.raises(NetworkError) as caught:
+        download_result(
+            session, f"https://localhost:{tls_server.port}/r.png", expected=None, policy=policy
+        )
+    assert "https_proxy" in caught.value.full_text()
+    assert not [r for r in caplog.records if "attempt" in r.getMessage()]

@@ -415,6 +415,8 @@ class ProviderClient:
                 return reply
             except TransportError as exc:
                 error: IdPhotoError = network_error(exc, after_send_is_charged=False)
+                if cannot_help_to_retry(exc):
+                    raise error from None
             except QuotaError as exc:
                 error = exc
                 if exc.retry_after is not None:

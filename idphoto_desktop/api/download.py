@@ -22,7 +22,12 @@ from PIL import Image
 from idphoto_desktop.api.deadline import Watch
 from idphoto_desktop.api.exchange import Response, Session, TransportError
 from idphoto_desktop.api.http_errors import parse_retry_after
-from idphoto_desktop.api.transport import is_transport_error, network_error, wait_or_cancel
+from idphoto_desktop.api.transport import (
+    cannot_help_to_retry,
+    is_transport_error,
+    network_error,
+    wait_or_cancel,
+)
 from idphoto_desktop.api.urls import check_secure_url, describe_url
 from idphoto_desktop.core.errors import (
     CancelledError,
@@ -250,6 +255,8 @@ def download_result(
             if not is_transport_error(exc):
                 raise MalformedReplyError("The result address could not be used.") from None
             last_error = network_error(exc, after_send_is_charged=False)
+            if cannot_help_to_retry(exc):
+                raise last_error from None
             log.warning(
                 "result download from %s failed (%s), attempt %d",
                 describe_url(url),
