@@ -210,8 +210,9 @@ def test_the_window_lists_a_retake_s_reasons_in_chinese_sentences(
     ui_services: Callable[..., Any],
     photos_dir: Path,
 ) -> None:
-    """The result's retake banner and the watched folder's line, in a Chinese window: each
-    reason in Chinese, listed with "；" (not the "。; " of an English separator)."""
+    """The result's retake banner, the watched folder's line and the question before a paid
+    call, in a Chinese window: each reason in Chinese, listed with "；" (not the "。; " of
+    an English separator)."""
     from idphoto_desktop.ui import i18n as ui_i18n
     from idphoto_desktop.watch.shot import verdict_from
     from tests.test_ui_flow import generate, load_photo
@@ -226,11 +227,28 @@ def test_the_window_lists_a_retake_s_reasons_in_chinese_sentences(
         banner = window.result_panel.problem.text()
         window.watch_folder._say_verdict(Path("DSC_0001.JPG"), verdict_from(report))
         line = window.save_message.text()
+        window.check_question.ask_check(report)  # before a paid call: go on or retake?
+        question = window.check_question.text.text()
     finally:
         ui_i18n.remove()
-    for shown in (banner, line):
+    for shown in (banner, line, question):
         assert CJK.search(shown) and "；" in shown, shown
         assert "。;" not in shown and "。；" not in shown and "; " not in shown, shown
         assert "ask the customer" not in shown, shown  # every reason translated
     assert "DSC_0001.JPG" in line
     assert banner.endswith("。")  # the banner is a sentence of its own
+
+
+def test_a_known_sentence_holding_a_semicolon_is_not_read_as_a_list(chinese: None) -> None:
+    """The watched folder's line for a camera raw file: two known sentences, the first
+    holding "; ". Read as a list it matched the loose "{a} is {b}." template and came out
+    half English ("A.CR2 是a camera raw file, ...；skipped. Set the camera ...")."""
+    from idphoto_desktop.watch.ready import _raw_message, _unreadable_message
+
+    said = i18n.translate(_raw_message(Path("DSC_0007.CR2")))
+    assert said == (
+        "DSC_0007.CR2 是相机 RAW 文件，这里无法读取；已跳过。"
+        "请把相机软件设置为保存 JPEG（或 RAW+JPEG）。"
+    )
+    assert not re.search("[a-z]{3}", said.replace("DSC_0007.CR2", "").replace("RAW", ""))
+    assert CJK.search(i18n.translate(_unreadable_message(Path("DSC_0008.JPG"))))

@@ -331,17 +331,16 @@ class Session:
         else:
             conn = http.client.HTTPConnection(host, port, timeout=connect_s)
 
+        socks = proxy if proxy is not None and proxy.kind != "http" else None
+
         def opened(address: tuple[str, int], *args: Any, **kwargs: Any) -> socket.socket:
-            socks = proxy is not None and proxy.kind != "http"
-            if socks:
-                assert proxy is not None
-                address = (proxy.host, proxy.port)
+            if socks is not None:
+                address = (socks.host, socks.port)
             sock = socket.create_connection(address, *args, **kwargs)
             try:
                 attach_current(sock, proxied=proxy is not None)
-                if socks:
-                    assert proxy is not None
-                    socks5_connect(sock, proxy, host, port)
+                if socks is not None:
+                    socks5_connect(sock, socks, host, port)
             except BaseException:
                 sock.close()
                 raise

@@ -207,14 +207,16 @@ def catalogue(language: str) -> Catalogue:
     return Catalogue.load(path)
 
 
-def _translate_piece(piece: str, book: Catalogue) -> tuple[str, bool]:
-    whole = book.translate(piece)  # "--since x is not a date.": the dashes are the text's own
+def _translate_piece(piece: str, book: Catalogue, strict: bool = False) -> tuple[str, bool]:
+    """``piece`` translated, and whether it was known (``strict``: a list of messages
+    only when every item is known)."""
+    whole = book.translate(piece, whole=strict)  # "--since x is not a date.": its own dashes
     if whole is not None:
         return whole, True
     match = _DECOR.match(piece)
     assert match is not None
     lead, body, tail = match.groups()
-    found = book.translate(body)
+    found = book.translate(body, whole=strict)
     return (f"{lead}{found}{tail}", True) if found is not None else (piece, False)
 
 
@@ -230,17 +232,23 @@ def translate(text: str, language: str | None = None) -> str:
     book = catalogue(language)
     out_lines: list[str] = []
     for line in text.split("\n"):
-        translated, ok = _translate_piece(line, book)
+        # A line read as a list of messages must know them all; else its sentences are
+        # tried one by one (a known sentence may hold "; " itself), and only then the
+        # list's known items (the rest left as they are).
+        translated, ok = _translate_piece(line, book, strict=True)
         if not ok:
             sentences = _SENTENCE_END.split(line)
             if len(sentences) > 1:
                 pieces = [_translate_piece(s, book) for s in sentences]
                 if any(done for _, done in pieces):
+                    ok = True
                     translated = pieces[0][0]
                     chinese = language.startswith("zh")
                     for (_, done_before), (piece, done) in itertools.pairwise(pieces):
                         glue = "" if chinese and done_before and done else " "
                         translated += glue + piece
+        if not ok:
+            translated, ok = _translate_piece(line, book)
         out_lines.append(translated)
     return "\n".join(out_lines)
 

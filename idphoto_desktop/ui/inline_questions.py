@@ -114,13 +114,13 @@ class CheckQuestion(InlineQuestion):
 
     def ask_check(self, subject: object) -> None:
         """``subject``: the capture report (its reasons are listed) or why it failed."""
+        from idphoto_desktop.core.i18n import join_reasons, translate
+
         if isinstance(subject, str):
-            why = subject
+            why = translate(subject)
         else:
             reasons = getattr(subject, "reasons", ()) or ()
-            from idphoto_desktop.core.i18n import join_reasons
-
-            why = join_reasons(str(getattr(r, "message", r)) for r in reasons)
+            why = join_reasons(translate(str(getattr(r, "message", r))) for r in reasons)
         self.ask(
             self.tr(
                 "The photo check says this photo would be refused ({0}). Retake it, or pay "
