@@ -252,3 +252,9 @@ def test_a_known_sentence_holding_a_semicolon_is_not_read_as_a_list(chinese: Non
     )
     assert not re.search("[a-z]{3}", said.replace("DSC_0007.CR2", "").replace("RAW", ""))
     assert CJK.search(i18n.translate(_unreadable_message(Path("DSC_0008.JPG"))))
+    # the window shows an error's message and hint as one line (ui/errors.py clerk_text):
+    # a timeout's hint holds "; " and the line stayed English
+    from idphoto_desktop.core.errors import RequestTimeoutError
+
+    shown = RequestTimeoutError("The service did not answer in time.").full_text()
+    assert i18n.translate(shown) == "服务没有及时响应。服务响应慢；请稍后重试或改用离线引擎。"
