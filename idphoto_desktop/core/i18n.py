@@ -224,7 +224,8 @@ def translate(text: str, language: str | None = None) -> str:
     """``text`` in ``language`` (default: this process's), as far as the catalogue knows it.
 
     Lines are translated one by one; a line the catalogue does not know as a whole is
-    tried sentence by sentence (a message followed by its hint).
+    tried sentence by sentence (a message followed by its hint), the longest run of
+    sentences that is one known message first (a message may hold two sentences).
     """
     language = language or _language
     if language == SOURCE_LANGUAGE or not text:
@@ -233,24 +234,40 @@ def translate(text: str, language: str | None = None) -> str:
     out_lines: list[str] = []
     for line in text.split("\n"):
         # A line read as a list of messages must know them all; else its sentences are
-        # tried one by one (a known sentence may hold "; " itself), and only then the
-        # list's known items (the rest left as they are).
+        # tried (a known sentence may hold "; " itself), and only then the list's known
+        # items (the rest left as they are).
         translated, ok = _translate_piece(line, book, strict=True)
         if not ok:
-            sentences = _SENTENCE_END.split(line)
-            if len(sentences) > 1:
-                pieces = [_translate_piece(s, book) for s in sentences]
-                if any(done for _, done in pieces):
-                    ok = True
-                    translated = pieces[0][0]
-                    chinese = language.startswith("zh")
-                    for (_, done_before), (piece, done) in itertools.pairwise(pieces):
-                        glue = "" if chinese and done_before and done else " "
-                        translated += glue + piece
+            pieces = _sentence_runs(_SENTENCE_END.split(line), book)
+            if len(pieces) > 1 and any(done for _, done in pieces):
+                ok = True
+                translated = pieces[0][0]
+                chinese = language.startswith("zh")
+                for (_, done_before), (piece, done) in itertools.pairwise(pieces):
+                    glue = "" if chinese and done_before and done else " "
+                    translated += glue + piece
         if not ok:
             translated, ok = _translate_piece(line, book)
         out_lines.append(translated)
     return "\n".join(out_lines)
+
+
+def _sentence_runs(sentences: list[str], book: Catalogue) -> list[tuple[str, bool]]:
+    """The sentences translated, each time the longest run from the left that is one
+    known message (strictly); a sentence in no run is tried alone, leniently."""
+    pieces: list[tuple[str, bool]] = []
+    start = 0
+    while start < len(sentences):
+        for end in range(len(sentences), start + 1, -1):
+            text, done = _translate_piece(" ".join(sentences[start:end]), book, strict=True)
+            if done:
+                pieces.append((text, True))
+                start = end
+                break
+        else:
+            pieces.append(_translate_piece(sentences[start], book))
+            start += 1
+    return pieces
 
 
 def join_reasons(texts: Iterable[str], language: str | None = None, *, end: bool = False) -> str:
