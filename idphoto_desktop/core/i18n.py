@@ -36,6 +36,7 @@ _FIELD = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _SENTENCE_END = re.compile(r"(?<=[.!?;:)])\s+(?=[A-Z{(\"'])")
 _DECOR = re.compile(r"^([^\w{(\"']*)(.*?)(\s*)$", re.S)
 _MAX_DEPTH = 5
+_UNKNOWN = "\0not looked up"  # a cache entry that is not there (None means "not known")
 
 
 def N_(text: str) -> str:
@@ -117,6 +118,11 @@ class Catalogue:
                 self.exact[source] = target
         # The most specific template first: "{text} is not a size." before "{a} is {b}."
         self.templates = sorted(templates, key=lambda t: -t.literal_length)
+        self.longest_run = max(
+            (len(_SENTENCE_END.split(source)) for source in messages), default=1
+        )
+        """The most sentences one message holds (a run of more is never one message)."""
+        self._known: dict[tuple[str, int, bool, bool], str | None] = {}
 
     @classmethod
     def load(cls, path: Path) -> Catalogue:
@@ -130,10 +136,22 @@ class Catalogue:
         self, text: str, depth: int = 0, whole: bool = False, lists: bool = True
     ) -> str | None:
         """The translation of one message, or None when it is not known (``whole``: a
-        list is known only when every item is; ``lists``: may be read as a list)."""
+        list is known only when every item is; ``lists``: may be read as a list).
+        Answers are remembered: a line's sentences are looked up in overlapping runs."""
         found = self.exact.get(text)
         if found is not None:
             return found
+        key = (text, depth, whole, lists)
+        known = self._known.get(key, _UNKNOWN)  # one lookup: another thread may clear it
+        if known is not _UNKNOWN:
+            return known
+        if len(self._known) > 4096:  # a long-lived window sees many file names
+            self._known.clear()
+        answer = self._translate(text, depth, whole, lists)
+        self._known[key] = answer
+        return answer
+
+    def _translate(self, text: str, depth: int, whole: bool, lists: bool) -> str | None:
         for template in self.templates:
             match = template.pattern.match(text)
             if match is None:
@@ -258,7 +276,7 @@ def _sentence_runs(sentences: list[str], book: Catalogue) -> list[tuple[str, boo
     pieces: list[tuple[str, bool]] = []
     start = 0
     while start < len(sentences):
-        for end in range(len(sentences), start + 1, -1):
+        for end in range(min(len(sentences), start + book.longest_run), start + 1, -1):
             text, done = _translate_piece(" ".join(sentences[start:end]), book, strict=True)
             if done:
                 pieces.append((text, True))
