@@ -204,3 +204,14 @@ def test_language_choice_saved_from_preferences(
     assert services.settings.language == "zh_CN"
     assert i18n.install_for_setting(services.settings.language) == "zh_CN"
     i18n.remove()
+
+
+def test_a_preset_s_details_read_in_chinese(chinese: None) -> None:
+    """The details under the preset list: the head's two rules joined with "，", and how
+    authoritative the first source is in Chinese (was "(official)")."""
+    from idphoto_desktop.core.presets import get_preset
+    from idphoto_desktop.ui.preset_entries import describe
+
+    text = describe(get_preset("us_passport"))
+    assert "mm，占照片高度" in text and "(官方)" in text
+    assert "official" not in text and "mm, " not in text

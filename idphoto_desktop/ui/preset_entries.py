@@ -139,6 +139,19 @@ def country_label(code: str) -> str:
     return _t(str(COUNTRY_NAMES.get(code.upper(), code)))
 
 
+def _source_kind(kind: str) -> str:
+    """How authoritative a source is (the specs' provenance words), in the clerk's language."""
+    words = {
+        "official": QCoreApplication.translate("PresetEntries", "official"),
+        "official-mirror": QCoreApplication.translate(
+            "PresetEntries", "official, mirrored elsewhere"
+        ),
+        "project": QCoreApplication.translate("PresetEntries", "open-source project"),
+        "secondary": QCoreApplication.translate("PresetEntries", "secondary"),
+    }
+    return words.get(kind, kind)
+
+
 def _short(text: str, limit: int = 90) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
@@ -181,7 +194,9 @@ def describe(preset: Preset) -> str:
         )
     lines.append(
         QCoreApplication.translate("PresetEntries", "Head: {0}").format(
-            ", ".join(head)
+            QCoreApplication.translate("PresetEntries", ", ", "between two items of a list").join(
+                head
+            )
             if head
             else QCoreApplication.translate("PresetEntries", "not given by the sources")
         )
@@ -195,7 +210,7 @@ def describe(preset: Preset) -> str:
     if preset.sources:
         first = preset.sources[0]
         title = (first.title or first.url or first.id).split(":")[0]
-        kind = f" ({first.type})" if first.type else ""
+        kind = f" ({_source_kind(first.type)})" if first.type else ""
         more = ""
         if len(preset.sources) > 1:
             more = " " + QCoreApplication.translate("PresetEntries", "+{0} more").format(

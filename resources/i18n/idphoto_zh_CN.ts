@@ -1101,6 +1101,22 @@
         <translation>其他</translation>
     </message>
     <message>
+        <source>official</source>
+        <translation>官方</translation>
+    </message>
+    <message>
+        <source>official, mirrored elsewhere</source>
+        <translation>官方（他处转载）</translation>
+    </message>
+    <message>
+        <source>open-source project</source>
+        <translation>开源项目</translation>
+    </message>
+    <message>
+        <source>secondary</source>
+        <translation>第三方转述</translation>
+    </message>
+    <message>
         <source>Print {0} · sent as {1} × {2} px</source>
         <translation>冲印 {0} · 按 {1} × {2} 像素发送</translation>
     </message>
@@ -1119,6 +1135,11 @@
     <message>
         <source>Head: {0}</source>
         <translation>头部：{0}</translation>
+    </message>
+    <message>
+        <source>, </source>
+        <comment>between two items of a list</comment>
+        <translation>，</translation>
     </message>
     <message>
         <source>not given by the sources</source>
