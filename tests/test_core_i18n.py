@@ -293,3 +293,14 @@ def test_a_message_and_any_hint_shown_as_one_line_read_wholly_chinese(chinese: N
         if english.search(shown):
             left.append((line, shown))
     assert not left, left[:3]
+
+
+def test_every_print_paper_has_a_chinese_name(chinese: None) -> None:
+    """The sheet dialog's paper list, its summary line and the sheet's errors name papers."""
+    from idphoto_desktop.core.presets import load_papers
+    from idphoto_desktop.ui.preset_entries import paper_name
+
+    english = [p.key for p in load_papers() if not CJK.search(paper_name(p))]
+    assert not english, english
+    said = i18n.translate("A 35x45 mm photo does not fit on 10x15 cm (metric equivalent of 4x6).")
+    assert said == "35x45 毫米的照片放不进 10x15 厘米（4x6 英寸的公制对应）。"

@@ -17,7 +17,7 @@ from idphoto_desktop.ui import i18n
 from idphoto_desktop.ui.preset_picker import PresetEntry
 
 if TYPE_CHECKING:
-    from idphoto_desktop.core.presets import Preset
+    from idphoto_desktop.core.presets import Preset, PrintPaper
 
 # The names go through Qt's translation (context PresetEntries) when shown.
 COUNTRY_NAMES: dict[str, object] = {
@@ -234,6 +234,13 @@ def preset_name(preset: Preset) -> str:
     if current_language() == "zh_CN" and preset.name_zh:
         return preset.name_zh
     return translate(preset.name)
+
+
+def paper_name(paper: PrintPaper) -> str:
+    """A print paper's name in the window's language (the message catalogue's)."""
+    from idphoto_desktop.core.i18n import translate
+
+    return translate(paper.name)
 
 
 def preset_label(preset: Preset) -> str:

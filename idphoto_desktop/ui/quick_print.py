@@ -173,7 +173,9 @@ class QuickPrint(QObject):
                 self._busy = False
                 self._printer = None
                 self.update_state()
-                text = self.tr("Printed at true size on {0}.").replace("{0}", paper.name)
+                from idphoto_desktop.ui.preset_entries import paper_name
+
+                text = self.tr("Printed at true size on {0}.").replace("{0}", paper_name(paper))
                 self.window.save_message.show_message(text, "info")
                 self.window.statusBar().showMessage(text, 5000)
                 self.printed.emit(target)

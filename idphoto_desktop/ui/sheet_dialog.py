@@ -30,6 +30,7 @@ from idphoto_desktop.core.job import GenerateResult
 from idphoto_desktop.core.presets import Preset, PrintPaper
 from idphoto_desktop.ui.errors import clerk_text
 from idphoto_desktop.ui.image_view import ImageView
+from idphoto_desktop.ui.preset_entries import paper_name
 from idphoto_desktop.ui.widgets import Banner
 
 if TYPE_CHECKING:
@@ -99,7 +100,7 @@ class SheetDialog(QDialog):
         self.paper_combo = QComboBox()
         self.paper_combo.setObjectName("sheetPaper")
         for paper in self._papers:
-            self.paper_combo.addItem(paper.name, paper.key)
+            self.paper_combo.addItem(paper_name(paper), paper.key)
         self.copies_spin = QSpinBox()
         self.copies_spin.setObjectName("sheetCopies")
         self.copies_spin.setRange(0, MAX_COPIES)
@@ -182,7 +183,7 @@ class SheetDialog(QDialog):
             self.tr("{0} copies of {1} on {2}: {3} at {4} dpi, printed at true size.")
             .replace("{0}", str(layout.copies))
             .replace("{1}", f"{w_mm:g}×{h_mm:g} mm")
-            .replace("{2}", paper.name)
+            .replace("{2}", paper_name(paper))
             .replace("{3}", f"{layout.page_px[0]}×{layout.page_px[1]} px")
             .replace("{4}", str(layout.dpi))
         )
