@@ -304,3 +304,15 @@ def test_every_print_paper_has_a_chinese_name(chinese: None) -> None:
     assert not english, english
     said = i18n.translate("A 35x45 mm photo does not fit on 10x15 cm (metric equivalent of 4x6).")
     assert said == "35x45 毫米的照片放不进 10x15 厘米（4x6 英寸的公制对应）。"
+
+
+def test_an_unknown_preset_s_hint_is_translated(chinese: None) -> None:
+    """The hint was built in a variable, out of the message extractor's sight (N_ now)."""
+    from idphoto_desktop.core.errors import ValidationError
+    from idphoto_desktop.core.presets import get_preset
+
+    for wrong in ("cn_visa", "zzzz"):
+        with pytest.raises(ValidationError) as caught:
+            get_preset(wrong)
+        shown = i18n.error_text(caught.value)
+        assert CJK.search(shown) and not re.search(r"\b(Did|Run|mean|list)\b", shown), shown

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from idphoto_desktop.core.errors import ValidationError
+from idphoto_desktop.core.i18n import N_
 from idphoto_desktop.core.job import CropGeometry, PhotoSize
 from idphoto_desktop.core.validation import normalize_bg_color
 
@@ -314,9 +315,9 @@ def get_preset(preset_id: str) -> Preset:
             return preset
     close = [p.id for p in _presets() if key and (key in p.id or p.id.startswith(key[:3]))]
     hint = (
-        f"Did you mean {', '.join(close[:5])}?"
+        N_(f"Did you mean {', '.join(close[:5])}?")
         if close
-        else "Run 'idphoto presets' to list the presets."
+        else N_("Run 'idphoto presets' to list the presets.")
     )
     raise ValidationError(f"There is no preset called {preset_id!r}.", hint=hint)
 
