@@ -316,3 +316,19 @@ def test_an_unknown_preset_s_hint_is_translated(chinese: None) -> None:
             get_preset(wrong)
         shown = i18n.error_text(caught.value)
         assert CJK.search(shown) and not re.search(r"\b(Did|Run|mean|list)\b", shown), shown
+
+
+@pytest.mark.parametrize("retry_after", [None, 5.0])
+@pytest.mark.parametrize("status", [400, 401, 402, 403, 404, 408, 413, 418, 429, 500, 503, 504])
+def test_the_provider_s_http_errors_are_said_in_chinese(
+    chinese: None, status: int, retry_after: float | None
+) -> None:
+    """Their messages were built inside a helper, out of the extractor's sight: a bad
+    token, no credit or a busy service was shown in English in a Chinese window."""
+    from idphoto_desktop.api.http_errors import error_for_status
+
+    for context in ("api", "task"):
+        error = error_for_status(status, "", retry_after=retry_after, context=context)
+        for shown in (i18n.error_text(error), i18n.translate(error.full_text())):
+            left = re.sub(r"HTTP|API|JPEG|PNG|WebP|BMP|TIFF|HEIC", "", shown)
+            assert CJK.search(shown) and not re.search(r"[A-Za-z]{3}", left), shown

@@ -24,11 +24,12 @@ from idphoto_desktop.core.errors import (
     ServerError,
     ValidationError,
 )
+from idphoto_desktop.core.i18n import N_
 from idphoto_desktop.logsetup import redact
 
 MAX_DETAIL_CHARS = 200
 GATEWAY_TIMEOUTS = frozenset({504, 524})  # a gateway gave up waiting: the work may go on
-REFUSED_HINT = "Check the size, format and photo, or the API address in Preferences."
+REFUSED_HINT = N_("Check the size, format and photo, or the API address in Preferences.")
 MAX_RETRY_AFTER_S = 3600.0
 
 
@@ -86,58 +87,61 @@ def error_for_status(
     means the provider no longer knows the task).
     """
     detail = clean_detail(detail)
-    wait = f" The service asks to wait {math.ceil(retry_after)} s." if retry_after else ""
+    seconds = math.ceil(retry_after or 0)
+    wait = " " + N_(f"The service asks to wait {seconds} s.") if retry_after else ""
     if status in (401, 403):
-        return AuthenticationError(_with_detail("The service refused the API token.", detail))
+        return AuthenticationError(_with_detail(N_("The service refused the API token."), detail))
     if status == 402:
         return QuotaError(
-            _with_detail("The service account is out of credit (HTTP 402).", detail),
+            _with_detail(N_("The service account is out of credit (HTTP 402)."), detail),
             hint="Top up the account at the provider, or use the offline engine.",
         )
     if status == 400:
         return ValidationError(
-            _with_detail("The service refused the request.", detail), hint=REFUSED_HINT
+            _with_detail(N_("The service refused the request."), detail), hint=REFUSED_HINT
         )
     if status == 404:
         if context == "task":
             return ResultExpiredError(
-                _with_detail("The service no longer knows this task.", detail)
+                _with_detail(N_("The service no longer knows this task."), detail)
             )
         return ValidationError(
-            _with_detail("The service address does not offer ID photos (HTTP 404).", detail),
+            _with_detail(N_("The service address does not offer ID photos (HTTP 404)."), detail),
             hint="Check the API address in Preferences.",
         )
     if status == 408:
         return RequestTimeoutError(
-            _with_detail("The service gave up waiting for the request (HTTP 408).", detail)
+            _with_detail(N_("The service gave up waiting for the request (HTTP 408)."), detail)
         )
     if status == 413:
         return ImageError(
-            _with_detail("The photo is too large for the service (over 15 MB).", detail)
+            _with_detail(N_("The photo is too large for the service (over 15 MB)."), detail)
         )
     if status == 429:
         return QuotaError(
-            _with_detail("Too many requests, or no credit left at the service.", detail)
-            + wait.replace(" The service asks to wait", " Wait"),
+            _with_detail(N_("Too many requests, or no credit left at the service."), detail)
+            + (" " + N_(f"Wait {seconds} s.") if retry_after else ""),
             retry_after=retry_after,
         )
     if status in GATEWAY_TIMEOUTS and context == "api":
         # The gateway stopped waiting; the provider may still make (and charge) the task.
         return MaybeChargedError(
             _with_detail(
-                f"The service's gateway timed out (HTTP {status}); the task may still have "
-                "been made and charged.",
+                N_(
+                    f"The service's gateway timed out (HTTP {status}); the task may still "
+                    "have been made and charged."
+                ),
                 detail,
             )
         )
     if 500 <= status <= 599:
-        message = _with_detail(f"The service had a problem (HTTP {status}).", detail) + wait
+        message = _with_detail(N_(f"The service had a problem (HTTP {status})."), detail) + wait
         if retry_after:
             return ServiceBusyError(message, retry_after=retry_after)
         return ServerError(message)
     if 400 <= status <= 499:
         return ValidationError(
-            _with_detail(f"The service refused the request (HTTP {status}).", detail),
+            _with_detail(N_(f"The service refused the request (HTTP {status})."), detail),
             hint=REFUSED_HINT,
         )
     return MalformedReplyError(f"The service answered with an unexpected status ({status}).")
