@@ -332,3 +332,61 @@ def test_the_provider_s_http_errors_are_said_in_chinese(
         for shown in (i18n.error_text(error), i18n.translate(error.full_text())):
             left = re.sub(r"HTTP|API|JPEG|PNG|WebP|BMP|TIFF|HEIC", "", shown)
             assert CJK.search(shown) and not re.search(r"[A-Za-z]{3}", left), shown
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [b"not json", b"[1, 2]", b'{"status": "x"}', b'{"status": 201}', b'{"status": 200}',
+     b'{"status": 200, "data": 5}', b'{"status": 200, "data": {"state": 1.5}}'],
+)
+def test_a_malformed_reply_is_said_in_chinese(chinese: None, reply: bytes) -> None:
+    """What was wrong with the provider's reply was English inside a Chinese sentence."""
+    from idphoto_desktop.api.models import parse_reply_bytes
+    from idphoto_desktop.core.errors import MalformedReplyError
+
+    with pytest.raises(MalformedReplyError) as caught:
+        parse_reply_bytes(reply)
+    shown = i18n.error_text(caught.value)
+    left = re.sub(r"'[a-z_]+'|JSON", "", shown)
+    assert CJK.search(shown) and not re.search(r"[A-Za-z]{3}", left), shown
+
+
+def test_a_frame_correction_out_of_bounds_is_said_in_chinese(chinese: None) -> None:
+    """The old message put two fields side by side ("{lo}{unit}"): with no unit, the
+    catalogue could not match it and the line stayed English."""
+    from idphoto_desktop.core.errors import ValidationError
+    from idphoto_desktop.core.job import FrameAdjust
+    from idphoto_desktop.core.validation import validate_adjust
+
+    for wrong in (FrameAdjust(dx=0.6), FrameAdjust(angle_deg=20.0), FrameAdjust(scale=3.0)):
+        with pytest.raises(ValidationError) as caught:
+            validate_adjust(wrong)
+        shown = i18n.error_text(caught.value)
+        assert CJK.search(shown) and not re.search(r"[A-Za-z]{3}", shown), shown
+
+
+def test_messages_built_at_run_time_are_catalogued(chinese: None) -> None:
+    """Found by recording every error and warning the test suite made and translating
+    them: these were built from pieces (or in a variable) and stayed English."""
+    from idphoto_desktop.api.states import interpret_state
+    from idphoto_desktop.core.errors import ValidationError
+    from idphoto_desktop.core.presets import get_preset
+    from idphoto_desktop.core.sheet import photo_mm_for
+
+    texts = [
+        "Cancelled, but the provider had already made the photo: it was paid for and kept "
+        "in the history.",
+        "Cancelled, but the provider had already made the photo: it was paid for and kept "
+        "in /srv/photos/recovered.png.",
+        "The models folder /opt/models (IDPHOTO_MODELS_DIR) lacks or has damaged: "
+        "face_landmark.tflite.",
+        interpret_state(-42).text,
+    ]
+    upload_only = next(p for p in load_presets() if p.print_mm is None and p.see_also)
+    with pytest.raises(ValidationError) as caught:
+        photo_mm_for(get_preset(upload_only.id))
+    texts.append(caught.value.hint)
+    names = re.compile(r"/[\w./]+|\b\w+\.tflite|IDPHOTO_MODELS_DIR|\b[a-z]+_[a-z_]+\b")
+    for text in texts:
+        shown = names.sub("", i18n.translate(text))  # paths, files and preset ids stay
+        assert CJK.search(shown) and not re.search(r"[A-Za-z]{3}", shown), (text, shown)

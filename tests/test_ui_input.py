@@ -144,7 +144,10 @@ def test_save_never_replaces_a_file_the_dialog_did_not_confirm(
     answers.save_answers.append(tmp_path / "card")
     qtbot.keyClick(window, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: window.save_message.isVisible(), timeout=10_000)
-    assert window.save_message.role == "error" and "already exists" in window.save_message.text()
+    said = window.save_message.text()
+    assert window.save_message.role == "error" and "card.jpg already exists in" in said
+    # its own words and what to do, not wrapped in "could not be written: …."
+    assert "could not be written" not in said and "Choose another file name" in said
     assert existing.read_bytes() == b"keep me"
 
     # choosing card.jpg in the dialog (which asked "replace?") does replace it

@@ -22,6 +22,7 @@ from idphoto_desktop.api.http_errors import (
 )
 from idphoto_desktop.core.errors import IdPhotoError, MalformedReplyError
 from idphoto_desktop.core.geometry import Rect
+from idphoto_desktop.core.i18n import N_
 
 MAX_REPLY_BYTES = 1024 * 1024
 """A task reply is about 1 KB; beyond 1 MB it is not the documented reply."""
@@ -94,7 +95,7 @@ def _int(data: dict[str, Any], key: str, *, required: bool = False) -> int | Non
     value = data.get(key)
     if value is None:
         if required:
-            raise _malformed(f"'{key}' is missing")
+            raise _malformed(N_(f"'{key}' is missing"))
         return None
     if isinstance(value, int) and not isinstance(value, bool) and abs(value) < 10**18:
         return value
@@ -105,7 +106,7 @@ def _int(data: dict[str, Any], key: str, *, required: bool = False) -> int | Non
         if not required:
             return int(number)
     if required:
-        raise _malformed(f"'{key}' is not a whole number")
+        raise _malformed(N_(f"'{key}' is not a whole number"))
     return None  # an optional field of the wrong type is ignored, not fatal
 
 
@@ -187,7 +188,7 @@ KNOWN_FIELDS = frozenset(
 def parse_task_data(data: object, *, status: int = 200) -> TaskReply:
     """The ``data`` object of a success reply -> :class:`TaskReply`."""
     if not isinstance(data, dict):
-        raise _malformed("'data' is not an object")
+        raise _malformed(N_("'data' is not an object"))
     state = _int(data, "state", required=True)
     assert state is not None
     warnings: list[str] = []
@@ -274,12 +275,12 @@ def _status(value: object) -> int | None:
 def decode_json(content: bytes) -> object:
     """Bytes -> JSON value, or MalformedReplyError (never UnicodeError/ValueError)."""
     if len(content) > MAX_REPLY_BYTES:
-        raise _malformed("the answer is far too long")
+        raise _malformed(N_("the answer is far too long"))
     try:
         # Bytes: json detects UTF-8 (with or without a BOM), UTF-16 and UTF-32 itself.
         return json.loads(content)
     except (UnicodeDecodeError, ValueError, RecursionError):
-        raise _malformed("not valid JSON") from None
+        raise _malformed(N_("not valid JSON")) from None
 
 
 def parse_reply(body: object, http_status: int = 200, context: str = "api") -> TaskReply:
@@ -293,16 +294,16 @@ def parse_reply(body: object, http_status: int = 200, context: str = "api") -> T
     if http_status != 200:
         raise error_for_status(http_status, context=context)
     if not isinstance(body, dict):
-        raise _malformed("not a JSON object")
+        raise _malformed(N_("not a JSON object"))
     status = _status(body.get("status", 200))
     if status is None:
-        raise _malformed("'status' is not a number")
+        raise _malformed(N_("'status' is not a number"))
     if status != 200:
         if 400 <= status <= 599:
             raise error_for_status(status, context=context)
-        raise _malformed(f"'status' is {status}")
+        raise _malformed(N_(f"'status' is {status}"))
     if "data" not in body:
-        raise _malformed("'data' is missing")
+        raise _malformed(N_("'data' is missing"))
     return parse_task_data(body["data"], status=status)
 
 

@@ -20,6 +20,7 @@ from idphoto_desktop.core.errors import (
     TaskFailedError,
     ValidationError,
 )
+from idphoto_desktop.core.i18n import N_
 
 STATE_DONE = 1
 
@@ -134,7 +135,7 @@ def interpret_state(state: int) -> StateOutcome:
         return StateOutcome(
             state,
             Phase.FAILED,
-            f"The service could not finish the task (code {state}).",
+            N_(f"The service could not finish the task (code {state})."),
             TaskFailedError,
         )
     return StateOutcome(state, Phase.WORKING, _WORKING.get(state, "Processing"))

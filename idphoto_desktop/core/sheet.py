@@ -17,6 +17,7 @@ from PIL import Image, ImageDraw
 
 from idphoto_desktop.core.background import encode_jpeg, open_result, to_opaque
 from idphoto_desktop.core.errors import ValidationError
+from idphoto_desktop.core.i18n import N_
 from idphoto_desktop.core.presets import MM_PER_INCH, Preset, PrintPaper
 
 SHEET_DPI = 300
@@ -183,8 +184,9 @@ def photo_mm_for(preset: Preset) -> tuple[float, float]:
     if preset.print_mm is None:
         raise ValidationError(
             f"{preset.name} is for online upload only and has no print size.",
-            hint="Choose a print preset for a print sheet"
-            + (f" (for example {preset.see_also[0]})." if preset.see_also else "."),
+            hint=N_(f"Choose a print preset for a print sheet (for example {preset.see_also[0]}).")
+            if preset.see_also
+            else N_("Choose a print preset for a print sheet."),
         )
     return preset.print_mm
 

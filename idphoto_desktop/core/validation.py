@@ -12,6 +12,7 @@ import re
 from urllib.parse import urlsplit
 
 from idphoto_desktop.core.errors import ValidationError
+from idphoto_desktop.core.i18n import N_
 from idphoto_desktop.core.job import (
     MAX_ADJUST_ANGLE,
     MAX_ADJUST_SCALE,
@@ -144,9 +145,11 @@ def _number(value: object, name: str, lo: float, hi: float, unit: str = "") -> f
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
         raise ValidationError(f"The frame {name} must be a number, not {value!r}.")
     if not lo <= float(value) <= hi:
+        # each number with its unit, one field each (two fields side by side cannot be
+        # told apart when the translation is looked up)
+        least, most, got = (f"{v:g}{unit}" for v in (lo, hi, value))
         raise ValidationError(
-            f"The frame {name} must be between {lo:g}{unit} and {hi:g}{unit} "
-            f"(got {value:g}{unit}).",
+            f"The frame {name} must be between {least} and {most} (got {got}).",
             hint="Reset the frame to automatic and adjust it again.",
         )
     return float(value)
@@ -156,10 +159,10 @@ def validate_adjust(adjust: FrameAdjust) -> FrameAdjust:
     """The clerk's frame correction within its limits: moves of at most half the output,
     head size x0.5..x2, rotation within ±15°."""
     return FrameAdjust(
-        _number(adjust.dx, "move across", -MAX_ADJUST_SHIFT, MAX_ADJUST_SHIFT),
-        _number(adjust.dy, "move up or down", -MAX_ADJUST_SHIFT, MAX_ADJUST_SHIFT),
-        _number(adjust.scale, "scale", MIN_ADJUST_SCALE, MAX_ADJUST_SCALE, "x"),
-        _number(adjust.angle_deg, "rotation", -MAX_ADJUST_ANGLE, MAX_ADJUST_ANGLE, "°"),
+        _number(adjust.dx, N_("move across"), -MAX_ADJUST_SHIFT, MAX_ADJUST_SHIFT),
+        _number(adjust.dy, N_("move up or down"), -MAX_ADJUST_SHIFT, MAX_ADJUST_SHIFT),
+        _number(adjust.scale, N_("scale"), MIN_ADJUST_SCALE, MAX_ADJUST_SCALE, "x"),
+        _number(adjust.angle_deg, N_("rotation"), -MAX_ADJUST_ANGLE, MAX_ADJUST_ANGLE, "°"),
     )
 
 

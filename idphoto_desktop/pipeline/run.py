@@ -12,6 +12,7 @@ import logging
 from collections.abc import Sequence
 
 from idphoto_desktop.core.errors import CancelledError
+from idphoto_desktop.core.i18n import N_
 from idphoto_desktop.core.job import CancelToken, ProgressCallback
 from idphoto_desktop.pipeline.context import JobContext
 from idphoto_desktop.pipeline.questions import FixedQuestions, Questions
@@ -26,13 +27,23 @@ class KeptAfterCancelError(CancelledError):
     default_hint = "Press Generate again to use it: nothing more is charged."
 
     def __init__(self, ctx: JobContext) -> None:
-        where = "in the history" if ctx.entry_id is not None else (
-            f"in {ctx.recovered}" if ctx.recovered is not None else "on the screen"
-        )
-        super().__init__(
-            f"Cancelled, but the provider had already made the photo: it was paid for "
-            f"and kept {where}."
-        )
+        # whole sentences, each one in the message catalogue
+        if ctx.entry_id is not None:
+            said = N_(
+                "Cancelled, but the provider had already made the photo: it was paid for "
+                "and kept in the history."
+            )
+        elif ctx.recovered is not None:
+            said = N_(
+                "Cancelled, but the provider had already made the photo: it was paid for "
+                f"and kept in {ctx.recovered}."
+            )
+        else:
+            said = N_(
+                "Cancelled, but the provider had already made the photo: it was paid for "
+                "and kept on the screen."
+            )
+        super().__init__(said)
         self.context = ctx
 
 

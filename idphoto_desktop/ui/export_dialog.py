@@ -261,7 +261,11 @@ class ExportDialog(QDialog):
         def failed(error: BaseException) -> None:
             self.save_button.setEnabled(True)
             if isinstance(error, OSError) and not isinstance(error, IdPhotoError):
-                error = StorageError(f"{target} could not be written: {error}.")
+                error = StorageError(
+                    self.tr("{0} could not be written: {1}.").format(
+                        target, str(error.strerror or error).rstrip(".")
+                    )
+                )
             text = clerk_text(error)
             self.message.show_message(text, "error")
 

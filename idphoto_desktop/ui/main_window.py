@@ -847,10 +847,11 @@ class MainWindow(QMainWindow):
         def failed(error: BaseException) -> None:
             self._save_busy = False
             self._update_state()
-            if isinstance(error, OSError):
+            if isinstance(error, OSError) and not isinstance(error, IdPhotoError):
+                # (an OutputExistsError says itself which file and what to do)
                 error = StorageError(
                     self.tr("{0} could not be written: {1}.").format(
-                        target, error.strerror or error
+                        target, str(error.strerror or error).rstrip(".")
                     )
                 )
             self.save_message.show_message(clerk_text(error), "error")

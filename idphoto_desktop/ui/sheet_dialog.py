@@ -248,7 +248,11 @@ class SheetDialog(QDialog):
             self._busy = False
             self._set_ready(True)
             if isinstance(error, OSError) and not isinstance(error, IdPhotoError):
-                error = StorageError(f"{target} could not be written: {error}.")
+                error = StorageError(
+                    self.tr("{0} could not be written: {1}.").format(
+                        target, str(error.strerror or error).rstrip(".")
+                    )
+                )
             self.message.show_message(_message(error), "error")
 
         self._busy = True

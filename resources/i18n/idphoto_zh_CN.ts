@@ -320,6 +320,10 @@
         <source>Saved {0}</source>
         <translation>已保存 {0}</translation>
     </message>
+    <message>
+        <source>{0} could not be written: {1}.</source>
+        <translation>{0} 无法写入：{1}。</translation>
+    </message>
 </context>
 <context>
     <name>FrameAdjuster</name>
@@ -1458,6 +1462,10 @@
     <message>
         <source>Saved {0}</source>
         <translation>已保存 {0}</translation>
+    </message>
+    <message>
+        <source>{0} could not be written: {1}.</source>
+        <translation>{0} 无法写入：{1}。</translation>
     </message>
     <message>
         <source>Sent to the printer at true size (no scaling).</source>

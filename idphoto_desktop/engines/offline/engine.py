@@ -72,8 +72,7 @@ class OfflineEngine:
                     if bad:
                         raise models.ModelsUnavailableError(
                             f"The models folder {self._models_dir} lacks or has damaged: "
-                            + ", ".join(bad)
-                            + "."
+                            f"{', '.join(bad)}."
                         )
                     folder = self._models_dir
                 else:

@@ -322,8 +322,7 @@ def ensure_models(
     if explicit and folder is None:
         raise ModelsUnavailableError(
             f"The models folder {target} (IDPHOTO_MODELS_DIR) lacks or has damaged: "
-            + ", ".join(bad)
-            + ".",
+            f"{', '.join(bad)}.",
             hint="Point IDPHOTO_MODELS_DIR at a folder with the three verified model files, "
             "or unset it so the app downloads them.",
         )
