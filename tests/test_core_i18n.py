@@ -390,3 +390,24 @@ def test_messages_built_at_run_time_are_catalogued(chinese: None) -> None:
     for text in texts:
         shown = names.sub("", i18n.translate(text))  # paths, files and preset ids stay
         assert CJK.search(shown) and not re.search(r"[A-Za-z]{3}", shown), (text, shown)
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [("api_url", "http://api.example.com"), ("api_url", "https://u:p@api.example.com"),
+     ("custom_width", 5000), ("custom_width", "wide"), ("engine", "magic"), ("format", "gif"),
+     ("bg_color", "blue"), ("history_enabled", "yes")],
+)
+def test_a_setting_refused_is_said_in_chinese(
+    chinese: None, tmp_path: Path, key: str, value: object
+) -> None:
+    """Preferences refuses a value with "The setting 'x' …": the why was English."""
+    from idphoto_desktop.core.errors import ValidationError
+    from idphoto_desktop.storage.settings import Settings
+
+    settings = Settings(tmp_path / "settings.json")
+    with pytest.raises(ValidationError) as caught:
+        setattr(settings, key, value)
+    shown = re.sub(r"'\w+'|https?://|png|jpg|true|false|offline|cloud|FFFFFF",
+                   "", i18n.error_text(caught.value))
+    assert CJK.search(shown) and not re.search(r"[A-Za-z]{3}", shown), shown

@@ -27,6 +27,7 @@ from typing import Any, Generic, Literal, TypeVar, cast, overload
 from urllib.parse import urlsplit
 
 from idphoto_desktop.core.errors import StorageError, ValidationError
+from idphoto_desktop.core.i18n import N_
 from idphoto_desktop.core.job import MAX_SIDE, MIN_SIDE, OutputFormat
 from idphoto_desktop.core.netaddr import is_loopback_host
 from idphoto_desktop.core.readfile import read_regular_file
@@ -64,11 +65,11 @@ def _check_str(max_len: int, pattern: str | None = None) -> Callable[[object], s
 
     def check(value: object) -> str:
         if not isinstance(value, str):
-            raise ValueError("must be text")
+            raise ValueError(N_("must be text"))
         if len(value) > max_len:
-            raise ValueError(f"must be at most {max_len} characters")
+            raise ValueError(N_(f"must be at most {max_len} characters"))
         if compiled is not None and value and not compiled.fullmatch(value):
-            raise ValueError("has an unexpected form")
+            raise ValueError(N_("has an unexpected form"))
         return value
 
     return check
@@ -88,7 +89,7 @@ def _check_optional_str(max_len: int, pattern: str) -> Callable[[object], str | 
 def _check_choice(*options: str) -> Callable[[object], Any]:
     def check(value: object) -> Any:
         if value not in options:
-            raise ValueError("must be one of " + ", ".join(options))
+            raise ValueError(N_(f"must be one of {', '.join(options)}"))
         return value
 
     return check
@@ -97,9 +98,9 @@ def _check_choice(*options: str) -> Callable[[object], Any]:
 def _check_int(lo: int, hi: int) -> Callable[[object], int]:
     def check(value: object) -> int:
         if isinstance(value, bool) or not isinstance(value, int):
-            raise ValueError("must be a whole number")
+            raise ValueError(N_("must be a whole number"))
         if not lo <= value <= hi:
-            raise ValueError(f"must be between {lo} and {hi}")
+            raise ValueError(N_(f"must be between {lo} and {hi}"))
         return value
 
     return check
@@ -107,7 +108,7 @@ def _check_int(lo: int, hi: int) -> Callable[[object], int]:
 
 def _check_bool(value: object) -> bool:
     if not isinstance(value, bool):
-        raise ValueError("must be true or false")
+        raise ValueError(N_("must be true or false"))
     return value
 
 
@@ -115,42 +116,42 @@ def _check_format(value: object) -> OutputFormat:
     try:
         return OutputFormat(str(value).lower())
     except ValueError:
-        raise ValueError("must be png or jpg") from None
+        raise ValueError(N_("must be png or jpg")) from None
 
 
 def _check_color(value: object) -> str:
     if not isinstance(value, str):
-        raise ValueError("must be six hexadecimal digits such as FFFFFF")
+        raise ValueError(N_("must be six hexadecimal digits such as FFFFFF"))
     text = value.strip().removeprefix("#").upper()
     if not re.fullmatch(r"[0-9A-F]{6}", text):
-        raise ValueError("must be six hexadecimal digits such as FFFFFF")
+        raise ValueError(N_("must be six hexadecimal digits such as FFFFFF"))
     return text
 
 
 def _check_url(value: object) -> str:
     """https, or http to this computer only (the sandbox); no user name or password."""
     if not isinstance(value, str) or len(value) > 2000:
-        raise ValueError("must be a web address")
+        raise ValueError(N_("must be a web address"))
     text = value.strip().rstrip("/")
     parts = urlsplit(text)
     if parts.scheme not in ("https", "http") or not parts.hostname:
-        raise ValueError("must start with https://")
+        raise ValueError(N_("must start with https://"))
     if parts.scheme == "http" and not is_loopback_host(parts.hostname):
-        raise ValueError("must use https:// (http:// only for this computer)")
+        raise ValueError(N_("must use https:// (http:// only for this computer)"))
     if parts.username or parts.password:
-        raise ValueError("must not contain a user name or password")
+        raise ValueError(N_("must not contain a user name or password"))
     if parts.query or parts.fragment:
-        raise ValueError("must not contain '?' or '#' parts")
+        raise ValueError(N_("must not contain '?' or '#' parts"))
     return text
 
 
 def _check_base64(value: object) -> str:
     if not isinstance(value, str) or len(value) > 65536:
-        raise ValueError("must be base64 text")
+        raise ValueError(N_("must be base64 text"))
     try:
         binascii.a2b_base64(value.encode("ascii"))
     except (binascii.Error, UnicodeEncodeError):
-        raise ValueError("must be base64 text") from None
+        raise ValueError(N_("must be base64 text")) from None
     return value
 
 
@@ -159,15 +160,15 @@ def _check_database_url(value: object) -> str:
     if value is None or value == "":
         return ""
     if not isinstance(value, str) or len(value) > 2000:
-        raise ValueError("must be a postgresql:// address")
+        raise ValueError(N_("must be a postgresql:// address"))
     from idphoto_desktop.storage.db_url import split_password
 
     try:
         url, password = split_password(value)
     except ValidationError:
-        raise ValueError("must be a postgresql:// address") from None
+        raise ValueError(N_("must be a postgresql:// address")) from None
     if password is not None:
-        raise ValueError("must not contain a password (it is kept in the keyring)")
+        raise ValueError(N_("must not contain a password (it is kept in the keyring)"))
     return url
 
 
@@ -176,7 +177,7 @@ _PRESET_ID = r"\S{1,100}"
 
 def _check_presets(value: object) -> list[str]:
     if not isinstance(value, list):
-        raise ValueError("must be a list of preset ids")
+        raise ValueError(N_("must be a list of preset ids"))
     check = _check_str(100, _PRESET_ID)
     result: list[str] = []
     for item in value:
@@ -193,13 +194,13 @@ MAX_PRINT_CHOICES = 200
 def _check_print_choices(value: object) -> dict[str, dict[str, Any]]:
     """Per preset: the printer, paper and copies the sheet was last printed with."""
     if not isinstance(value, dict):
-        raise ValueError("must map preset ids to printer choices")
+        raise ValueError(N_("must map preset ids to printer choices"))
     preset_id, printer = _check_str(100, _PRESET_ID), _check_str(200)
     paper, copies = _check_choice(*_PAPERS), _check_int(0, 100)
     result: dict[str, dict[str, Any]] = {}
     for key, choice in list(value.items())[:MAX_PRINT_CHOICES]:
         if not isinstance(choice, dict):
-            raise ValueError("each printer choice must be a table")
+            raise ValueError(N_("each printer choice must be a table"))
         result[preset_id(key)] = {
             "printer": printer(choice.get("printer", "")),
             "paper": paper(choice.get("paper", "4x6")),
