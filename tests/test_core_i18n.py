@@ -411,3 +411,34 @@ def test_a_setting_refused_is_said_in_chinese(
     shown = re.sub(r"'\w+'|https?://|png|jpg|true|false|offline|cloud|FFFFFF",
                    "", i18n.error_text(caught.value))
     assert CJK.search(shown) and not re.search(r"[A-Za-z]{3}", shown), shown
+
+
+def test_a_full_or_locked_disk_is_said_in_the_clerk_s_words(
+    chinese: None, tmp_path: Path
+) -> None:
+    """The reason after "could not be saved:" came from the system ("No space left on
+    device", SQLite's "database is locked") and stayed English in a Chinese window."""
+    import errno
+    import sqlite3
+
+    from idphoto_desktop.core.oswords import reason
+
+    assert reason(OSError(errno.ENOSPC, "No space left on device")) == "the disk is full"
+    locked = sqlite3.OperationalError("database is locked")
+    assert reason(locked) == "another program is using it (the database is locked)"
+    assert reason(OSError(errno.EXDEV, "Invalid cross-device link")) == "invalid cross-device link"
+    # a real SQLite lock: another connection holds the write lock
+    path = tmp_path / "h.sqlite3"
+    holder = sqlite3.connect(path)
+    holder.execute("create table t (x)")
+    holder.execute("begin exclusive")
+    other = sqlite3.connect(path, timeout=0.05)
+    with pytest.raises(sqlite3.OperationalError) as caught:
+        other.execute("select * from t")
+    holder.close()
+    other.close()
+    for err in (caught.value, OSError(errno.ENOSPC, "No space left on device"),
+                OSError(errno.EACCES, "Permission denied")):
+        shown = i18n.translate(f"The history at {path} could not be opened: {reason(err)}.")
+        left = shown.replace(str(path), "")
+        assert CJK.search(left) and not re.search(r"[A-Za-z]{3}", left), shown

@@ -419,7 +419,7 @@ def test_save_into_a_read_only_folder(
     tmp_path: Path,
 ) -> None:
     message = save_to(qtbot, window_with_result, answers, read_only_folder / "customer.jpg")
-    assert "cannot be written" in message or "Read-only" in message
+    assert "cannot be written" in message or "the disk is read-only" in message
     assert not list(read_only_folder.iterdir())
     assert_save_failed_and_recovers(
         qtbot, window_with_result, answers, message, tmp_path / "customer.jpg"

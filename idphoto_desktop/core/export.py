@@ -21,6 +21,7 @@ from PIL import Image
 from idphoto_desktop.core.atomic import write_bytes_atomic
 from idphoto_desktop.core.background import encode_jpeg, has_transparency, open_result, to_opaque
 from idphoto_desktop.core.errors import StorageError, ValidationError
+from idphoto_desktop.core.oswords import reason
 from idphoto_desktop.core.presets import Preset, background_allowed
 from idphoto_desktop.core.validation import normalize_bg_color
 
@@ -61,7 +62,7 @@ def write_atomic(path: Path, data: bytes, *, overwrite: bool = False) -> Path:
     except OSError as err:
         if err.errno == errno.ENOSPC:
             raise StorageError(f"The disk is full; {path.name} was not saved.") from err
-        raise StorageError(f"{path.name} could not be saved: {err.strerror or err}.") from err
+        raise StorageError(f"{path.name} could not be saved: {reason(err)}.") from err
 
 
 @dataclass(frozen=True)

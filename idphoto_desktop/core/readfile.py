@@ -92,5 +92,7 @@ def read_regular_file(
 
 
 def _words(err: OSError) -> str:
-    """The OS's reason in words (``strerror``), never a raw ``[Errno 5] ...`` repr."""
-    return (err.strerror or type(err).__name__).rstrip(".").lower()
+    """The OS's reason in words (``core.oswords``), never a raw ``[Errno 5] ...`` repr."""
+    from idphoto_desktop.core.oswords import reason
+
+    return reason(err)

@@ -38,6 +38,7 @@ from typing import Any, Protocol, TypeVar
 
 from idphoto_desktop.core.errors import StorageError
 from idphoto_desktop.core.job import GenerateParams, GenerateResult
+from idphoto_desktop.core.oswords import reason
 from idphoto_desktop.storage import history_lock, paths
 from idphoto_desktop.storage.history_rows import (
     BadRowError,
@@ -348,13 +349,12 @@ class History:
         except sqlite3.DatabaseError as err:
             if not _is_corrupt(err):
                 raise StorageError(
-                    f"The history at {self._path} could not be opened: {err}."
+                    f"The history at {self._path} could not be opened: {reason(err)}."
                 ) from None
             return self._start_afresh(err)
         except OSError as err:
             raise StorageError(
-                f"The history folder {self._path.parent} could not be used: "
-                f"{err.strerror or err}."
+                f"The history folder {self._path.parent} could not be used: {reason(err)}."
             ) from None
         problem = self._quick_check(conn)
         if problem is None:

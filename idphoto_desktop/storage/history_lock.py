@@ -21,6 +21,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from idphoto_desktop.core.errors import StorageError
+from idphoto_desktop.core.oswords import reason
 
 _BUCKETS = 256
 _thread_locks: dict[str, threading.Lock] = {}
@@ -40,7 +41,7 @@ def hold(folder: Path, source_sha256: str, key: str) -> Iterator[None]:
         fd = os.open(folder / bucket_name(source_sha256, key), os.O_RDWR | os.O_CREAT, 0o600)
     except OSError as err:
         raise StorageError(
-            f"The history lock in {folder} could not be taken: {err.strerror or err}."
+            f"The history lock in {folder} could not be taken: {reason(err)}."
         ) from None
     try:
         with _locked(fd, str(folder / bucket_name(source_sha256, key))):

@@ -30,6 +30,7 @@ from idphoto_desktop.core.errors import StorageError, ValidationError
 from idphoto_desktop.core.i18n import N_
 from idphoto_desktop.core.job import MAX_SIDE, MIN_SIDE, OutputFormat
 from idphoto_desktop.core.netaddr import is_loopback_host
+from idphoto_desktop.core.oswords import reason
 from idphoto_desktop.core.readfile import read_regular_file
 from idphoto_desktop.logsetup import contains_secret
 from idphoto_desktop.storage import paths
@@ -559,7 +560,7 @@ class Settings:
             write_text_atomic(self._path, text)
         except OSError as err:
             raise StorageError(
-                f"The settings could not be saved to {self._path}: {err.strerror or err}."
+                f"The settings could not be saved to {self._path}: {reason(err)}."
             ) from None
 
 

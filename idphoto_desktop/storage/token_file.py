@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from idphoto_desktop.core.errors import StorageError, ValidationError
+from idphoto_desktop.core.oswords import reason
 from idphoto_desktop.core.secret import Secret
 from idphoto_desktop.logsetup import register_secret
 
@@ -113,8 +114,7 @@ class EncryptedTokenFile:
             ) from None
         except OSError as err:
             raise StorageError(
-                f"The encrypted token file {self.path} could not be used: "
-                f"{err.strerror or type(err).__name__}."
+                f"The encrypted token file {self.path} could not be used: {reason(err)}."
             ) from None
         if self.path.exists():
             self.path.chmod(0o600)

@@ -261,9 +261,12 @@ class ExportDialog(QDialog):
         def failed(error: BaseException) -> None:
             self.save_button.setEnabled(True)
             if isinstance(error, OSError) and not isinstance(error, IdPhotoError):
+                from idphoto_desktop.core.i18n import translate
+                from idphoto_desktop.core.oswords import reason
+
                 error = StorageError(
                     self.tr("{0} could not be written: {1}.").format(
-                        target, str(error.strerror or error).rstrip(".")
+                        target, translate(reason(error))
                     )
                 )
             text = clerk_text(error)

@@ -848,10 +848,13 @@ class MainWindow(QMainWindow):
             self._save_busy = False
             self._update_state()
             if isinstance(error, OSError) and not isinstance(error, IdPhotoError):
+                from idphoto_desktop.core.i18n import translate
+                from idphoto_desktop.core.oswords import reason
+
                 # (an OutputExistsError says itself which file and what to do)
                 error = StorageError(
                     self.tr("{0} could not be written: {1}.").format(
-                        target, str(error.strerror or error).rstrip(".")
+                        target, translate(reason(error))
                     )
                 )
             self.save_message.show_message(clerk_text(error), "error")

@@ -248,9 +248,12 @@ class SheetDialog(QDialog):
             self._busy = False
             self._set_ready(True)
             if isinstance(error, OSError) and not isinstance(error, IdPhotoError):
+                from idphoto_desktop.core.i18n import translate
+                from idphoto_desktop.core.oswords import reason
+
                 error = StorageError(
                     self.tr("{0} could not be written: {1}.").format(
-                        target, str(error.strerror or error).rstrip(".")
+                        target, translate(reason(error))
                     )
                 )
             self.message.show_message(_message(error), "error")
