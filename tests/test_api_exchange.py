@@ -193,6 +193,16 @@ def serving(server: socketserver.BaseServer) -> Iterator[None]:
         thread.join()
 
 
+@contextlib.contextmanager
+def tcp_server(handler: type[socketserver.BaseRequestHandler]) -> Iterator[int]:
+    """A threading TCP server on 127.0.0.1 with ``handler``, answering until the block
+    ends; yields its port."""
+    server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
+    with serving(server):
+        yield int(server.server_address[1])
+
+
 def serve(tls: ssl.SSLContext | None) -> Iterator[Server]:
     httpd = Server(tls)
     with serving(httpd):
@@ -291,10 +301,7 @@ def proxy() -> Iterator[Proxy]:
                 self.wfile.flush()
                 pipe(self.connection, upstream)
 
-    server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Tunnel)
-    server.daemon_threads = True
-    record.port = int(server.server_address[1])
-    with serving(server):
+    with tcp_server(Tunnel) as record.port:
         yield record
 
 

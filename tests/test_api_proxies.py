@@ -26,7 +26,7 @@ from idphoto_desktop.api.transport import network_error
 from idphoto_desktop.core.errors import NetworkError
 from tests import test_api_exchange as exchange_tests
 from tests.test_api_client import FAST, make_request, prepared
-from tests.test_api_exchange import TEXT, Server, body_of, pipe, serving
+from tests.test_api_exchange import TEXT, Server, body_of, pipe, tcp_server
 
 # the exchange tests' fixtures: a clean proxy environment, a session, a TLS server
 clean_environment = exchange_tests.clean_environment
@@ -103,10 +103,7 @@ def socks() -> Iterator[Socks]:
                 )
                 pipe(conn, upstream)
 
-    server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    record.port = int(server.server_address[1])
-    with serving(server):
+    with tcp_server(Handler) as record.port:
         yield record
 
 

@@ -314,13 +314,14 @@ class Session:
     def _open(self, key: _Key, connect_s: float) -> http.client.HTTPConnection:
         """A new connection to ``key``'s host, its socket handed to the current watch."""
         scheme, host, port, proxy = key
+        socks = proxy if proxy is not None and proxy.kind != "http" else None
         conn: http.client.HTTPConnection
         if scheme == "https":
             try:
                 context = _tls_context()
             except (OSError, ValueError):  # a roots file that cannot be read or used
                 raise TransportError("CertificateStoreError", sent=False, tls=True) from None
-            if proxy is None or proxy.kind != "http":  # SOCKS: the socket is the tunnel
+            if proxy is None or socks is not None:  # SOCKS: the socket is the tunnel
                 conn = http.client.HTTPSConnection(host, port, timeout=connect_s, context=context)
             else:
                 conn = http.client.HTTPSConnection(
@@ -330,8 +331,6 @@ class Session:
                 conn.set_tunnel(host, port, headers={"Proxy-Authorization": auth} if auth else None)
         else:
             conn = http.client.HTTPConnection(host, port, timeout=connect_s)
-
-        socks = proxy if proxy is not None and proxy.kind != "http" else None
 
         def opened(address: tuple[str, int], *args: Any, **kwargs: Any) -> socket.socket:
             if socks is not None:

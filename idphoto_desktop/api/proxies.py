@@ -105,17 +105,14 @@ def _read(sock: socket.socket, count: int) -> bytes:
 def _target(proxy: Proxy, host: str, port: int) -> bytes:
     """The CONNECT request's address: the name for socks5h, else an address resolved
     here (as curl does for socks5://)."""
-    if proxy.kind == "socks5h":
-        try:
-            ipaddress.ip_address(host)
-        except ValueError:
+    try:
+        resolved = ipaddress.ip_address(host)
+    except ValueError:
+        if proxy.kind == "socks5h":
             name = host.encode("idna")
             if len(name) > 255:
                 raise ProxyFailure("malformed") from None
             return b"\x03" + bytes([len(name)]) + name + struct.pack("!H", port)
-    try:
-        resolved = ipaddress.ip_address(host)
-    except ValueError:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
         resolved = ipaddress.ip_address(infos[0][4][0])
     kind = b"\x01" if resolved.version == 4 else b"\x04"

@@ -14,6 +14,7 @@ import stat
 from pathlib import Path
 
 from idphoto_desktop.core.errors import IdPhotoError, ImageError
+from idphoto_desktop.core.oswords import reason
 
 _CHUNK = 1024 * 1024
 
@@ -59,7 +60,7 @@ def read_regular_file(
             hint="Copy it to a folder you can read, or choose another file.",
         ) from None
     except OSError as err:
-        raise error(f"{what} {name} cannot be opened ({_words(err)}).") from None
+        raise error(f"{what} {name} cannot be opened ({reason(err)}).") from None
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
@@ -86,13 +87,7 @@ def read_regular_file(
                 raise error(f"{what} {name} is too large (at most {max_bytes / 1e6:.0f} MB).")
         return b"".join(chunks)
     except OSError as err:
-        raise error(f"{what} {name} cannot be read ({_words(err)}).") from None
+        raise error(f"{what} {name} cannot be read ({reason(err)}).") from None
     finally:
         os.close(fd)
 
-
-def _words(err: OSError) -> str:
-    """The OS's reason in words (``core.oswords``), never a raw ``[Errno 5] ...`` repr."""
-    from idphoto_desktop.core.oswords import reason
-
-    return reason(err)

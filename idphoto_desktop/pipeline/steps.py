@@ -16,6 +16,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from idphoto_desktop.core.errors import IdPhotoError, ValidationError
+from idphoto_desktop.core.i18n import SOURCE_LANGUAGE, join_reasons
 from idphoto_desktop.core.job import GenerateResult, OutputFormat
 from idphoto_desktop.pipeline import rule
 from idphoto_desktop.pipeline.check_alongside import CheckAlongside
@@ -181,8 +182,8 @@ def await_check(ctx: JobContext) -> None:
 
 def _reasons(ctx: JobContext) -> str:
     reasons = getattr(ctx.report, "reasons", ()) or ()
-    texts = [str(getattr(r, "message", r)).rstrip(".") for r in reasons]
-    return "; ".join(texts) or "the capture check says retake"
+    texts = (str(getattr(r, "message", r)) for r in reasons)
+    return join_reasons(texts, SOURCE_LANGUAGE) or "the capture check says retake"
 
 
 # ------------------------------------------------------------------------ validate

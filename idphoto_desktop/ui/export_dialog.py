@@ -23,10 +23,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from idphoto_desktop.core.errors import IdPhotoError, StorageError
 from idphoto_desktop.core.job import CancelToken, GenerateResult, ProgressCallback
 from idphoto_desktop.core.presets import Preset
-from idphoto_desktop.ui.errors import clerk_text
+from idphoto_desktop.ui.errors import clerk_text, write_failure
 from idphoto_desktop.ui.preset_entries import preset_label, preset_name
 from idphoto_desktop.ui.widgets import Banner
 
@@ -260,15 +259,7 @@ class ExportDialog(QDialog):
 
         def failed(error: BaseException) -> None:
             self.save_button.setEnabled(True)
-            if isinstance(error, OSError) and not isinstance(error, IdPhotoError):
-                from idphoto_desktop.core.i18n import translate
-                from idphoto_desktop.core.oswords import reason
-
-                error = StorageError(
-                    self.tr("{0} could not be written: {1}.").format(
-                        target, translate(reason(error))
-                    )
-                )
+            error = write_failure(error, target)
             text = clerk_text(error)
             self.message.show_message(text, "error")
 

@@ -40,7 +40,6 @@ from PySide6.QtWidgets import (
 from idphoto_desktop.core.errors import (
     CancelledError,
     IdPhotoError,
-    StorageError,
 )
 from idphoto_desktop.core.job import (
     CancelToken,
@@ -51,7 +50,7 @@ from idphoto_desktop.core.job import (
 )
 from idphoto_desktop.ui import jobs, on_demand
 from idphoto_desktop.ui.dialogs import replace_dialog
-from idphoto_desktop.ui.errors import clerk_text
+from idphoto_desktop.ui.errors import clerk_text, write_failure
 from idphoto_desktop.ui.inline_questions import CheckQuestion
 from idphoto_desktop.ui.menus import install_actions
 from idphoto_desktop.ui.result_panel import ResultPanel
@@ -847,16 +846,7 @@ class MainWindow(QMainWindow):
         def failed(error: BaseException) -> None:
             self._save_busy = False
             self._update_state()
-            if isinstance(error, OSError) and not isinstance(error, IdPhotoError):
-                from idphoto_desktop.core.i18n import translate
-                from idphoto_desktop.core.oswords import reason
-
-                # (an OutputExistsError says itself which file and what to do)
-                error = StorageError(
-                    self.tr("{0} could not be written: {1}.").format(
-                        target, translate(reason(error))
-                    )
-                )
+            error = write_failure(error, target)
             self.save_message.show_message(clerk_text(error), "error")
             self.statusBar().showMessage(self.tr("Not saved"), 5000)
 

@@ -25,10 +25,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from idphoto_desktop.core.errors import IdPhotoError, StorageError
+from idphoto_desktop.core.errors import IdPhotoError
 from idphoto_desktop.core.job import GenerateResult
 from idphoto_desktop.core.presets import Preset, PrintPaper
-from idphoto_desktop.ui.errors import clerk_text
+from idphoto_desktop.ui.errors import clerk_text, write_failure
 from idphoto_desktop.ui.image_view import ImageView
 from idphoto_desktop.ui.preset_entries import paper_name
 from idphoto_desktop.ui.widgets import Banner
@@ -247,15 +247,7 @@ class SheetDialog(QDialog):
         def failed(error: BaseException) -> None:
             self._busy = False
             self._set_ready(True)
-            if isinstance(error, OSError) and not isinstance(error, IdPhotoError):
-                from idphoto_desktop.core.i18n import translate
-                from idphoto_desktop.core.oswords import reason
-
-                error = StorageError(
-                    self.tr("{0} could not be written: {1}.").format(
-                        target, translate(reason(error))
-                    )
-                )
+            error = write_failure(error, target)
             self.message.show_message(_message(error), "error")
 
         self._busy = True

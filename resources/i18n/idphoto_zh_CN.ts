@@ -243,6 +243,13 @@
     </message>
 </context>
 <context>
+    <name>Errors</name>
+    <message>
+        <source>{0} could not be written: {1}.</source>
+        <translation>{0} 无法写入：{1}。</translation>
+    </message>
+</context>
+<context>
     <name>ExportDialog</name>
     <message>
         <source>{0}: no online-form rules are known; a {1} px JPEG is made.</source>
@@ -319,10 +326,6 @@
     <message>
         <source>Saved {0}</source>
         <translation>已保存 {0}</translation>
-    </message>
-    <message>
-        <source>{0} could not be written: {1}.</source>
-        <translation>{0} 无法写入：{1}。</translation>
     </message>
 </context>
 <context>
@@ -675,10 +678,6 @@
     <message>
         <source>Saved {0}</source>
         <translation>已保存 {0}</translation>
-    </message>
-    <message>
-        <source>{0} could not be written: {1}.</source>
-        <translation>{0} 无法写入：{1}。</translation>
     </message>
     <message>
         <source>Not saved</source>
@@ -1462,10 +1461,6 @@
     <message>
         <source>Saved {0}</source>
         <translation>已保存 {0}</translation>
-    </message>
-    <message>
-        <source>{0} could not be written: {1}.</source>
-        <translation>{0} 无法写入：{1}。</translation>
     </message>
     <message>
         <source>Sent to the printer at true size (no scaling).</source>
