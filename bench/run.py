@@ -44,6 +44,7 @@ FIGURES: dict[str, str] = {
     "watch_latency": "bench.watch_latency",
     "cancel_latency": "bench.cancel_latency",
     "adjust_latency": "bench.adjust_latency",
+    "translate_lines": "bench.translate_lines",
 }
 QUICK_TIMEOUT_S = 170.0
 FULL_TIMEOUT_S = 1200.0
