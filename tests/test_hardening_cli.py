@@ -7,6 +7,7 @@ from __future__ import annotations
 import errno
 import logging
 import os
+import re
 import signal
 import stat
 import subprocess
@@ -18,7 +19,7 @@ import pytest
 
 from idphoto_desktop.api.client import ProviderClient
 from idphoto_desktop.cli import describe_os_error, main
-from idphoto_desktop.core import tempfiles
+from idphoto_desktop.core import i18n, tempfiles
 from idphoto_desktop.core.errors import (
     MaybeChargedError,
     QuotaError,
@@ -31,6 +32,8 @@ from idphoto_desktop.sandbox.server import SandboxServer
 from idphoto_desktop.storage import paths
 from tests.fixtures.sandbox import SandboxFactory
 from tests.test_api_client import FaultSession, make_request, prepared
+
+CJK = re.compile(r"[\u4e00-\u9fff]")
 
 POST = "POST /task/pic/idphoto"
 POLL = "GET /task/{id}"
@@ -116,15 +119,41 @@ def test_a_truncated_result_gives_words_not_raw_oserror_text(
 @pytest.mark.parametrize(
     ("error", "words"),
     [
-        (OSError(errno.ENOSPC, "No space left on device", "/media/usb/out.png"), "disk is full"),
-        (OSError(errno.EACCES, "Permission denied", "/root/x.png"), "Permission denied (x.png)"),
-        (OSError(errno.EIO, "Input/output error"), "Input/output error."),
+        (
+            OSError(errno.ENOSPC, "No space left on device", "/media/usb/out.png"),
+            "out.png could not be used: the disk is full.",
+        ),
+        (
+            OSError(errno.EACCES, "Permission denied", "/root/x.png"),
+            "x.png could not be used: permission denied.",
+        ),
+        (
+            OSError(errno.EIO, "Input/output error"),
+            "The operation failed: the disk reported a read or write error.",
+        ),
         (OSError("image file is truncated (3 bytes not processed)"), "damaged"),
     ],
 )
 def test_oserrors_are_described_in_words(error: OSError, words: str) -> None:
     text = describe_os_error(error)
     assert words in text and "Errno" not in text and "\n" not in text
+    chinese = i18n.translate(text, "zh_CN")
+    assert CJK.search(chinese) and not re.search(r"\b(the|could|not|disk)\b", chinese)
+
+
+def test_a_full_disk_is_said_in_the_locale_s_language(tmp_path: Path) -> None:
+    """The command line's own last line for an OSError (here stdout on a full device)
+    follows the locale, as its other messages do, and is the only line."""
+    if not Path("/dev/full").exists():
+        pytest.skip("no /dev/full on this system")
+    env = dict(os.environ, LANGUAGE="zh_CN", IDPHOTO_HOME=str(tmp_path))
+    with open("/dev/full", "w") as full:
+        done = subprocess.run(
+            [sys.executable, "-m", "idphoto_desktop.cli", "presets"],
+            stdout=full, stderr=subprocess.PIPE, text=True, env=env, timeout=60,
+        )
+    assert done.returncode == 1
+    assert done.stderr.strip() == "idphoto: 操作失败：磁盘已满。"
 
 
 # ----- item 12: money and refusals -----
@@ -271,7 +300,7 @@ def test_a_temp_file_left_by_a_killed_writer_is_removed_at_the_next_start(
         "import os, signal, tempfile\n"
         "from pathlib import Path\n"
         "from idphoto_desktop.storage import paths\n"
-        "from idphoto_desktop.core import tempfiles\n"
+        "from idphoto_desktop.core import i18n, tempfiles\n"
         f"fd, name = tempfile.mkstemp(prefix='.sheet.pdf.', suffix='.tmp', dir={str(tmp_path)!r})\n"
         "os.write(fd, b'customer photo'); os.close(fd)\n"
         "tempfiles.register_temp(Path(name))\n"

@@ -11,7 +11,6 @@ warning and never a traceback, unless ``--debug`` (anywhere on the line) is give
 from __future__ import annotations
 
 import argparse
-import errno
 import gc
 import logging
 import sys
@@ -52,22 +51,20 @@ def _say(text: str) -> None:
 
 
 def describe_os_error(err: OSError) -> str:
-    """Words for an OSError: never ``[Errno 28] ...`` nor a library's raw text."""
-    name = Path(str(err.filename)).name if err.filename else ""
-    where = f" ({name})" if name else ""
+    """Words for an OSError, in English (the caller translates): never ``[Errno 28] ...``
+    nor a library's raw text. The reason is :func:`core.oswords.reason`'s, the phrase the
+    window uses, so the catalogue knows it."""
+    from idphoto_desktop.core.i18n import N_
+    from idphoto_desktop.core.oswords import reason
+
     if err.errno is None:
         # Not the operating system's: a decoder (Pillow) saying "image file is truncated".
-        return "A file could not be read: it is damaged, incomplete or not an image."
-    if err.errno == errno.ENOSPC:
-        return f"The disk is full{where}; nothing more could be written."
-    if err.errno in (errno.EACCES, errno.EPERM):
-        return f"Permission denied{where}."
-    if err.errno == errno.ENOENT:
-        return f"Not found{where}."
-    if err.errno == errno.EROFS:
-        return f"The disk is read-only{where}."
-    reason = (err.strerror or "input/output error").rstrip(".")
-    return f"{reason[:1].upper()}{reason[1:]}{where}."
+        return N_("A file could not be read: it is damaged, incomplete or not an image.")
+    why = reason(err)
+    if err.filename:
+        file_name = Path(str(err.filename)).name or str(err.filename)
+        return N_("{file_name} could not be used: {why}.").format(file_name=file_name, why=why)
+    return N_("The operation failed: {why}.").format(why=why)
 
 
 def _setup_logging(debug: bool) -> Path | None:
@@ -85,6 +82,7 @@ def _setup_logging(debug: bool) -> Path | None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     from idphoto_desktop.core import i18n
+    from idphoto_desktop.core.i18n import N_
 
     i18n.set_language(i18n.language_from_environment())  # messages follow the locale
 
@@ -115,27 +113,35 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt as exc:
         if getattr(exc, MAYBE_CHARGED_ATTR, False):
             _say(
-                "Interrupted. The photo had been sent: the service may still finish the task "
-                "and charge for it. Check the account before trying again."
+                i18n.translate(
+                    N_(
+                        "Interrupted. The photo had been sent: the service may still finish "
+                        "the task and charge for it. Check the account before trying again."
+                    )
+                )
             )
         else:
-            _say("Interrupted.")
+            _say(i18n.translate(N_("Interrupted.")))
         return EXIT_INTERRUPTED
     except OSError as err:
-        log.warning("failed", exc_info=True)
+        log.info("failed", exc_info=True)  # the log file's; the console gets one line
         if debug:
             raise
-        _say(describe_os_error(err))
+        _say(i18n.translate(describe_os_error(err)))
         return EXIT_FAILED
     except MemoryError:
-        _say("Not enough memory for this file.")
+        _say(i18n.translate(N_("Not enough memory for this file.")))
         return EXIT_FAILED
     except Exception as err:
         log.error("unexpected failure", exc_info=True)
         if debug:
             raise
-        where = f"; details are in {log_path}" if log_path is not None else ""
-        _say(f"Unexpected failure ({type(err).__name__}){where}.")
+        name = type(err).__name__
+        if log_path is None:
+            _say(i18n.translate(N_("Unexpected failure ({name}).").format(name=name)))
+        else:
+            text = N_("Unexpected failure ({name}); details are in {log_path}.")
+            _say(i18n.translate(text.format(name=name, log_path=log_path)))
         return EXIT_FAILED
 
 
