@@ -5,12 +5,14 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
+import re
 import subprocess
 import sys
 import textwrap
 import threading
 from collections.abc import Callable
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from PIL import Image
@@ -18,11 +20,12 @@ from PIL import Image
 from idphoto_desktop.core.errors import ValidationError
 from idphoto_desktop.core.geometry import Rect
 from idphoto_desktop.core.job import GenerateParams, GenerateResult, OutputFormat, PhotoSize
+from idphoto_desktop.core.secret import Secret
 from idphoto_desktop.storage import history_open
-from idphoto_desktop.storage.db_url import configured_address, split_password
+from idphoto_desktop.storage.db_url import DatabaseAddress, configured_address, split_password
 from idphoto_desktop.storage.history import EntryNotFoundError, History, history_key, open_history
 from idphoto_desktop.storage.history_open import SharedHistory
-from tests.fixtures.postgres import PgServer
+from tests.fixtures.postgres import PgServer, _free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 PARAMS = GenerateParams(PhotoSize(413, 531), OutputFormat.PNG, preset_id="cn_1inch")
@@ -241,7 +244,7 @@ def test_the_password_is_kept_apart_and_never_shown(pg_server: PgServer) -> None
         assert isinstance(store, SharedHistory) and not store.is_shared
         assert store.warning is not None
         assert "not-the-password-123" not in store.warning
-        assert "password authentication failed" in store.warning
+        assert "the server refused the user name or password" in store.warning
     with pytest.raises(ValidationError, match="postgresql://"):
         split_password("mysql://x@y/z")
 
@@ -297,3 +300,31 @@ def test_threads_lose_nothing_when_the_server_stops_under_them(
         assert shared.count() == 40
         for photo in made:
             assert len(shared.find_candidates(photo, history_key(PARAMS))) == 1
+
+
+def test_a_refused_server_is_said_in_the_clerk_s_words(
+    pg_server: PgServer, tmp_path: Path
+) -> None:
+    """The server's own reasons (a wrong password, a database that is not there, nothing
+    listening) are said in catalogued phrases, in Chinese too, never as libpq's text."""
+    from idphoto_desktop.core import i18n
+    from idphoto_desktop.storage.history_pg import DatabaseUnreachableError, PgHistory
+
+    url, _password = split_password(pg_server.url())
+    port = urlsplit(url).port
+    cases = {
+        "the server refused the user name or password": DatabaseAddress(url, Secret("wrong")),
+        "the server has no database of that name": DatabaseAddress(
+            split_password(pg_server.url("no_such_db"))[0], Secret(pg_server.password)
+        ),
+        "the server refused the connection": DatabaseAddress(
+            url.replace(f":{port}/", f":{_free_port()}/"), Secret(pg_server.password)
+        ),
+    }
+    for phrase, address in cases.items():
+        with pytest.raises(DatabaseUnreachableError) as caught:
+            PgHistory(address).close()
+        text = caught.value.full_text()
+        assert phrase in text and "FATAL" not in text and "libpq" not in text, text
+        chinese = i18n.error_text(caught.value, "zh_CN")
+        assert not re.search(r"\b(the|server|refused|database|connection)\b", chinese), chinese

@@ -25,6 +25,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from idphoto_desktop.core.errors import ValidationError
+from idphoto_desktop.core.i18n import N_
 
 if TYPE_CHECKING:
     from idphoto_desktop.core.job import GenerateParams, GenerateResult
@@ -44,11 +45,16 @@ RETRY_AFTER_S = 120.0
 
 
 def _offline_sentence(display: str, why: str) -> str:
-    return (
-        f"The shared history ({display}) cannot be reached, so this counter is working on "
-        f"its own history: results made now are kept here and can be moved with "
-        f"'idphoto history push' once the database is back. ({why})"
-    )
+    """The warning while this counter works on its own history (catalogued: the window
+    and the CLI show it in the clerk's language; ``why`` is ``pg_words.reason``'s)."""
+    unreachable = N_("The shared history at {display} cannot be reached: {why}.")
+    return " ".join((
+        unreachable.format(display=display, why=why.rstrip(".")),
+        N_(
+            "This counter is working on its own history: results made now are kept here "
+            "and can be moved with 'idphoto history push' once the database is back."
+        ),
+    ))
 
 
 class SharedHistory:
@@ -79,7 +85,7 @@ class SharedHistory:
         self.skipped: builtins.list[int] = []
         self.warning: str | None = None
         if shared is None:
-            self._go_local(why or "not reachable")
+            self._go_local(why or N_("the server did not answer"))
 
     def __repr__(self) -> str:
         where = "shared" if self._shared is not None else "local"

@@ -42,7 +42,6 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from idphoto_desktop.core.errors import StorageError
 from idphoto_desktop.core.job import GenerateParams, GenerateResult
-from idphoto_desktop.logsetup import redact
 from idphoto_desktop.storage.db_url import DatabaseAddress
 from idphoto_desktop.storage.history import (
     counter_name,
@@ -61,6 +60,7 @@ from idphoto_desktop.storage.history_rows import (
     row_of_entry,
     summary_from_row,
 )
+from idphoto_desktop.storage.pg_words import reason
 
 if TYPE_CHECKING:
     import psycopg
@@ -183,10 +183,6 @@ def lock_number(source_sha256: str, key: str) -> int:
     return int.from_bytes(digest[:8], "big", signed=True)
 
 
-def _clean(err: BaseException) -> str:
-    return redact(" ".join(str(err).split()))[:300] or type(err).__name__
-
-
 class PgHistory:
     """The shared history on PostgreSQL. Thread-safe (a connection pool); close it at exit."""
 
@@ -231,9 +227,9 @@ class PgHistory:
             self.close()
             if isinstance(err, StorageError) and not isinstance(err, DatabaseUnreachableError):
                 raise
+            why = reason(err)
             raise DatabaseUnreachableError(
-                f"The shared history at {address.display} cannot be reached: {_clean(err)}",
-                reason=_clean(err),
+                f"The shared history at {address.display} cannot be reached: {why}.", reason=why
             ) from None
         log.info("Shared history: %s (counter %s)", address.display, self.counter)
 
@@ -269,11 +265,12 @@ class PgHistory:
             with pool.connection(timeout=CONNECT_TIMEOUT_S + 1) as conn:
                 return work(conn)
         except (psycopg.OperationalError, self._pool_timeout) as err:
+            why = reason(err)
             raise DatabaseUnreachableError(
-                f"The shared history could not be {what}: {_clean(err)}", reason=_clean(err)
+                f"The shared history could not be {what}: {why}.", reason=why
             ) from None
         except psycopg.Error as err:
-            raise StorageError(f"The shared history could not be {what}: {_clean(err)}") from None
+            raise StorageError(f"The shared history could not be {what}: {reason(err)}.") from None
 
     def _fetchall(self, sql: str, args: Any, what: str) -> builtins.list[dict[str, Any]]:
         return self._run(lambda conn: conn.execute(sql, args).fetchall(), what)
@@ -356,16 +353,17 @@ class PgHistory:
         try:
             conn = psycopg.connect(self.address.url, **self._connect_kwargs)
         except psycopg.Error as err:
+            why = reason(err)
             raise DatabaseUnreachableError(
-                f"The shared history could not be locked: {_clean(err)}", reason=_clean(err)
+                f"The shared history could not be locked: {why}.", reason=why
             ) from None
         try:
             try:
                 conn.execute("SELECT pg_advisory_xact_lock(%s)", (lock_number(source_sha256, key),))
             except psycopg.Error as err:
+                why = reason(err)
                 raise DatabaseUnreachableError(
-                    f"The shared history could not be locked: {_clean(err)}",
-                    reason=_clean(err),
+                    f"The shared history could not be locked: {why}.", reason=why
                 ) from None
             yield
         finally:
