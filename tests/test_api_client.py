@@ -8,6 +8,7 @@ No test measures time; waits are shortened through the client's keywords.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import io
 import logging
@@ -20,6 +21,7 @@ import pytest
 from PIL import Image
 
 from idphoto_desktop.api.client import PollPolicy, ProviderClient
+from idphoto_desktop.api.download import inline_result
 from idphoto_desktop.api.exchange import Session
 from idphoto_desktop.core.errors import (
     AuthenticationError,
@@ -457,6 +459,57 @@ def test_result_download_checks(
         client.generate(make_request(photo))
     counts = sandbox.request_counts
     assert counts[POST] == 1 and counts[RESULT] == 1  # deterministic failures: no retry
+
+
+@pytest.mark.parametrize(("fault", "sync"), [("result-inline", True),
+                                            ("result-inline=data-uri", False)])
+def test_a_result_sent_in_the_reply_itself_is_used(
+    sandbox: SandboxServer,
+    client_for: ClientFactory,
+    photo: PreparedPhoto,
+    fault: str,
+    sync: bool,
+) -> None:
+    """PicWish's other return type: ``image`` holds the result (base64 or a data: URI).
+    It is the paid result: used as it is, checked as a download is, never fetched from
+    an address made of it."""
+    client = client_for(sandbox, session=FaultSession(post=[fault]))
+    result = client.generate(make_request(photo, sync=sync))
+    with Image.open(io.BytesIO(result.image)) as image:
+        assert (image.format, image.size) == ("PNG", (300, 400))
+    assert (result.width, result.height, result.format) == (300, 400, OutputFormat.PNG)
+    assert result.raw is not None and len(str(result.raw["image"])) < 100
+    counts = sandbox.request_counts
+    assert counts[POST] == 1 and counts[RESULT] == 0
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+def test_an_address_is_never_taken_for_an_inline_image() -> None:
+    """Only text that decodes to an image's first bytes is an image; an address (even
+    one made only of base64 letters) is fetched as before, and a broken inline image
+    or data: URI is a malformed reply, not a download attempt."""
+    png = io.BytesIO()
+    Image.new("RGB", (30, 40), "white").save(png, "PNG")
+    for address in (
+        "https://cdn.example.com/tasks/output/idphoto/3b95-image.png",
+        "/tasks/output/idphoto/3b950563e53f4036a5815ac04d0829b3image.png",
+        "tasks/output/idphoto/3b950563e53f4036a5815ac04d0829b3image",
+        _b64(b"not an image at all, just some words long enough to look like one"),
+    ):
+        assert inline_result(address, expected=None) is None, address
+    got = inline_result(_b64(png.getvalue()), expected=PhotoSize(30, 40))
+    assert got is not None and got.data == png.getvalue() and (got.width, got.height) == (30, 40)
+    urlsafe = _b64(png.getvalue()).replace("+", "-").replace("/", "_").rstrip("=")
+    assert inline_result(urlsafe, expected=None) is not None
+    with pytest.raises(MalformedReplyError, match="30x40"):
+        inline_result("data:image/png;base64," + _b64(png.getvalue()), expected=PhotoSize(60, 80))
+    with pytest.raises(MalformedReplyError):
+        inline_result("data:image/png,%89PNG", expected=None)
+    with pytest.raises(MalformedReplyError, match="larger"):
+        inline_result(_b64(png.getvalue()), expected=None, max_bytes=10)
 
 
 # ----- polling: retries, backoff, deadline, cancel -----

@@ -134,6 +134,9 @@ CASES: dict[str, Case] = {
     "numbers-as-strings": Case("numbers-as-strings", None, downloads=1),
     "bad-rect": Case("bad-rect=nan", None, downloads=1),
     "result-other-format": Case("result-other-format", None, downloads=1),
+    # The image itself in the reply (PicWish's return_type 2): used, nothing to fetch.
+    "result-inline": Case("result-inline", None, downloads=0),
+    "result-inline-data-uri": Case("result-inline=data-uri", None, downloads=0, sync=False),
     # Refused is not slow: not a RequestTimeoutError, not "in time".
     "network-down": Case("", NetworkError, "could not be reached.", down=True),
 }

@@ -19,16 +19,18 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
-from typing import NoReturn, TypeVar
+from typing import Any, NoReturn, TypeVar
 from urllib.parse import quote, urljoin
 
 from idphoto_desktop import logsetup
 from idphoto_desktop.api.deadline import Watch
 from idphoto_desktop.api.download import (
     DEFAULT_MAX_DOWNLOAD_BYTES,
+    DownloadedImage,
     DownloadPolicy,
     convert_result,
     download_result,
+    inline_result,
 )
 from idphoto_desktop.api.exchange import Response, Session, TransportError
 from idphoto_desktop.api.form import build_form, encode_form
@@ -73,6 +75,7 @@ from idphoto_desktop.core.job import (
     GenerateRequest,
     GenerateResult,
     OutputFormat,
+    PhotoSize,
     ProgressCallback,
 )
 from idphoto_desktop.core.secret import Secret, has_control, normalise, scrub
@@ -134,6 +137,11 @@ def _check_token(token: str) -> str:
             hint="Copy the token again from the provider's page (it starts with sk-).",
         )
     return value
+
+
+def _without_inline_image(raw: dict[str, Any]) -> dict[str, Any]:
+    """The reply without the image it carried (megabytes of base64 kept twice else)."""
+    return {**raw, "image": "(the result image itself, received in the reply)"}
 
 
 def _rect_inside(rect: Rect | None, request: GenerateRequest, warnings: list[str]) -> Rect | None:
@@ -561,18 +569,12 @@ class ProviderClient:
         round_trip = (time.perf_counter() - started) * 1000.0
         if not reply.image:
             raise MalformedReplyError("The service reported the task done but sent no image.")
-        # A path or a scheme-relative address is read against the API's address.
-        image_url = urljoin(self.base_url + "/", reply.image)
-        report(92, "Downloading the result")
         size = request.params.size
         try:
-            downloaded = download_result(
-                self._session,
-                image_url,
-                expected=size,
-                policy=self.download_policy,
-                cancel=cancel,
+            inline = inline_result(
+                reply.image, expected=size, max_bytes=self.download_policy.max_bytes
             )
+            downloaded = inline or self._download(reply.image, size, report, cancel)
         except CancelledError:
             raise CancelledError(
                 "Cancelled.",
@@ -617,7 +619,22 @@ class ProviderClient:
             task_id=reply.task_id,
             timings_ms=timings,
             warnings=tuple(warnings),
-            raw=dict(reply.raw),
+            raw=_without_inline_image(reply.raw) if inline else dict(reply.raw),
+        )
+
+    def _download(
+        self,
+        address: str,
+        size: PhotoSize | None,
+        report: Callable[[int, str], None],
+        cancel: CancelToken | None,
+    ) -> DownloadedImage:
+        """The result fetched from the address the reply gave."""
+        # A path or a scheme-relative address is read against the API's address.
+        image_url = urljoin(self.base_url + "/", address)
+        report(92, "Downloading the result")
+        return download_result(
+            self._session, image_url, expected=size, policy=self.download_policy, cancel=cancel
         )
 
     def _deadline(self, reply: TaskReply) -> NoReturn:

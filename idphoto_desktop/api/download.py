@@ -10,8 +10,11 @@ have the pixel size that was paid for. Transient failures are retried a few time
 
 from __future__ import annotations
 
+import base64
+import binascii
 import io
 import logging
+import re
 import time
 import warnings
 from dataclasses import dataclass
@@ -211,6 +214,44 @@ def check_result_url(url: str) -> str:
     if is_non_public_address(host):
         raise _private_address()
     return url
+
+
+_IMAGE_MAGIC = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"RIFF", b"BM", b"II*\x00", b"MM\x00*")
+_BASE64 = re.compile(r"[A-Za-z0-9+/=_\-\s]+")
+_URLSAFE = str.maketrans("-_", "+/")
+_INLINE_MIN_CHARS = 64  # shorter than any image; an address is never mistaken for one
+
+
+def inline_result(
+    text: str, *, expected: PhotoSize | None, max_bytes: int = DEFAULT_MAX_DOWNLOAD_BYTES
+) -> DownloadedImage | None:
+    """The result when the reply carries the image itself, else None (an address).
+
+    Why: PicWish, whose API the provider resells, can answer with the image in ``image``
+    as base64 (``return_type`` 2) instead of a link. Taken for an address, it was
+    fetched from a made-up URL and a paid result was lost. Recognised by content: a
+    ``data:`` URI, or base64 that decodes to an image's first bytes; then checked as a
+    download is (format, pixel size, size cap)."""
+    body = text.strip()
+    if body[:5].lower() == "data:":
+        header, comma, body = body.partition(",")
+        if not comma or not header.lower().endswith(";base64"):
+            raise MalformedReplyError("The service's result is not a readable image.")
+    elif len(body) < _INLINE_MIN_CHARS or "://" in body or not _BASE64.fullmatch(body):
+        return None
+    if len(body) > max_bytes * 4 // 3 + 4:
+        raise MalformedReplyError("The service's result is larger than any ID photo.")
+    compact = "".join(body.split()).translate(_URLSAFE)  # either base64 alphabet
+    try:
+        data = base64.b64decode(compact + "==")  # padding may be left out
+    except (ValueError, binascii.Error):
+        return None
+    if not data.startswith(_IMAGE_MAGIC):
+        return None  # base64-looking text that is no image: an address after all
+    data, converted_from = _as_png_if_other(data)
+    image_format, width, height = check_image(data, expected)
+    log.info("result received in the reply itself: %d bytes", len(data))
+    return DownloadedImage(data, image_format, width, height, 0.0, converted_from)
 
 
 def _too_slow(policy: DownloadPolicy) -> RequestTimeoutError:

@@ -58,7 +58,14 @@ SUPPORTED_FAULTS: dict[str, tuple[str, str]] = {
     "expired-result": ("task", "expired-result: the result URL answers 403 as if expired"),
     "result-not-image": ("task", "result-not-image: the result URL serves bytes that are no image"),
     "result-wrong-size": ("task", "result-wrong-size: the result image is half the size asked"),
+    "result-inline": (
+        "task",
+        "result-inline or result-inline=data-uri: the reply carries the result itself in "
+        "'image', base64 with return_type 2 (PicWish's other return type), or a data: URI",
+    ),
 }
+
+INLINE_KINDS = frozenset({"base64", "data-uri"})
 
 
 BAD_RECT_KINDS = frozenset({"negative", "nan", "huge", "partial", "missing", "strings"})
@@ -92,6 +99,7 @@ class Faults:
     expired_result: bool = False
     result_not_image: bool = False
     result_wrong_size: bool = False
+    result_inline: str | None = None  # "base64" or "data-uri"
     names: tuple[str, ...] = field(default=())
 
     @property
@@ -105,6 +113,7 @@ class Faults:
             or self.expired_result
             or self.result_not_image
             or self.result_wrong_size
+            or self.result_inline is not None
         )
 
 
@@ -167,6 +176,11 @@ def parse_faults(*specs: str | None) -> Faults:
                         "bad-rect needs one of " + ", ".join(sorted(BAD_RECT_KINDS)) + "."
                     )
                 values["bad_rect"] = value
+            elif name == "result-inline":
+                value = value or "base64"
+                if value not in INLINE_KINDS:
+                    raise FaultSpecError("result-inline needs base64 or data-uri.")
+                values["result_inline"] = value
             elif name == "task-fails":
                 state = -1
                 if value:

@@ -40,6 +40,7 @@ class Task:
         self._progress = 0
         self._err_info = ""
         self._image_url = ""
+        self._return_type = 1  # 2: 'image' holds the result itself, base64 (a fault)
         self._image_size = (0, 0)
         self._rect = (0, 0, 0, 0)
         self._download_ms = 0
@@ -64,12 +65,20 @@ class Task:
             self._download_ms = round(milliseconds)
 
     def complete(
-        self, image_url: str, width: int, height: int, rect: Rect | None, elapsed_ms: float
+        self,
+        image_url: str,
+        width: int,
+        height: int,
+        rect: Rect | None,
+        elapsed_ms: float,
+        *,
+        return_type: int = 1,
     ) -> None:
         with self._lock:
             self._state = 1
             self._progress = 100
             self._image_url = image_url
+            self._return_type = return_type
             self._image_size = (width, height)
             self._rect = rect.as_ints() if rect is not None else (0, 0, 0, 0)
             self._elapsed_ms = float(elapsed_ms)
@@ -107,7 +116,7 @@ class Task:
                 "processed_at": self._processed_at,
                 "progress": self._progress,
                 "result_type": "object",
-                "return_type": 1,
+                "return_type": self._return_type,
                 "state": self._state,
                 "state_detail": state_detail(self._state),
                 "task_id": self.task_id,

@@ -8,6 +8,7 @@ can watch them pass.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import io
 import logging
@@ -219,6 +220,17 @@ def run_task(task: Task, ctx: WorkContext) -> None:
         result_format = result.format
         if faults.result_other_format:
             image, result_format = _other_format(image, result_format)
+        elapsed_ms = (time.perf_counter() - started) * 1000.0
+        if faults.result_inline is not None:  # the result itself in the reply
+            encoded = base64.b64encode(image).decode("ascii")
+            inline = encoded
+            if faults.result_inline == "data-uri":
+                inline = f"data:{result_format.mime};base64,{encoded}"
+            task.complete(
+                inline, result.width, result.height, result.foreground_rect, elapsed_ms,
+                return_type=2,
+            )
+            return
         name = ctx.results.put(
             image,
             result_format.extension,
@@ -227,7 +239,6 @@ def run_task(task: Task, ctx: WorkContext) -> None:
             trickle_s=faults.slow_result_s,
             byte_interval_s=faults.trickle_result_s,
         )
-        elapsed_ms = (time.perf_counter() - started) * 1000.0
         task.complete(
             f"{ctx.base_url()}{RESULTS_PREFIX}{name}",
             result.width,
