@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from idphoto_desktop.core.errors import ValidationError
 from idphoto_desktop.core.i18n import N_
+from idphoto_desktop.storage.pg_words import unreachable
 
 if TYPE_CHECKING:
     from idphoto_desktop.core.job import GenerateParams, GenerateResult
@@ -47,9 +48,8 @@ RETRY_AFTER_S = 120.0
 def _offline_sentence(display: str, why: str) -> str:
     """The warning while this counter works on its own history (catalogued: the window
     and the CLI show it in the clerk's language; ``why`` is ``pg_words.reason``'s)."""
-    unreachable = N_("The shared history at {display} cannot be reached: {why}.")
     return " ".join((
-        unreachable.format(display=display, why=why.rstrip(".")),
+        unreachable(display, why),
         N_(
             "This counter is working on its own history: results made now are kept here "
             "and can be moved with 'idphoto history push' once the database is back."

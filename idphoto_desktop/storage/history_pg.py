@@ -60,7 +60,7 @@ from idphoto_desktop.storage.history_rows import (
     row_of_entry,
     summary_from_row,
 )
-from idphoto_desktop.storage.pg_words import reason
+from idphoto_desktop.storage.pg_words import reason, unreachable
 
 if TYPE_CHECKING:
     import psycopg
@@ -228,9 +228,7 @@ class PgHistory:
             if isinstance(err, StorageError) and not isinstance(err, DatabaseUnreachableError):
                 raise
             why = reason(err)
-            raise DatabaseUnreachableError(
-                f"The shared history at {address.display} cannot be reached: {why}.", reason=why
-            ) from None
+            raise DatabaseUnreachableError(unreachable(address.display, why), reason=why) from None
         log.info("Shared history: %s (counter %s)", address.display, self.counter)
 
     def __repr__(self) -> str:
@@ -270,7 +268,8 @@ class PgHistory:
                 f"The shared history could not be {what}: {why}.", reason=why
             ) from None
         except psycopg.Error as err:
-            raise StorageError(f"The shared history could not be {what}: {reason(err)}.") from None
+            why = reason(err)
+            raise StorageError(f"The shared history could not be {what}: {why}.") from None
 
     def _fetchall(self, sql: str, args: Any, what: str) -> builtins.list[dict[str, Any]]:
         return self._run(lambda conn: conn.execute(sql, args).fetchall(), what)

@@ -15,7 +15,7 @@ import re
 from idphoto_desktop.core.i18n import N_
 from idphoto_desktop.logsetup import redact
 
-__all__ = ["reason"]
+__all__ = ["reason", "unreachable"]
 
 # (what the driver or the server says, lower-cased) -> the clerk's phrase; first match wins
 _KNOWN: tuple[tuple[re.Pattern[str], str], ...] = tuple(
@@ -73,3 +73,11 @@ def reason(err: BaseException) -> str:
         if pattern.search(lowered):
             return phrase
     return text[:300].rstrip(".") or type(err).__name__
+
+
+def unreachable(display: str, why: str) -> str:
+    """The sentence for a shared history that cannot be reached (its error, and the
+    warning while a counter works on its own history): one catalogue entry for both."""
+    return N_("The shared history at {display} cannot be reached: {why}.").format(
+        display=display, why=why.rstrip(".")
+    )
