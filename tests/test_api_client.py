@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PIL import Image
+from PIL import Image, ImageChops, ImageStat
 
 from idphoto_desktop.api.client import PollPolicy, ProviderClient
 from idphoto_desktop.api.download import inline_result
@@ -38,6 +38,7 @@ from idphoto_desktop.core.errors import (
     ResultExpiredError,
     ServerError,
     TaskFailedError,
+    UnusableResultError,
     ValidationError,
 )
 from idphoto_desktop.core.job import (
@@ -443,7 +444,8 @@ def test_failed_tasks(
     [
         ("expired-result", ResultExpiredError, "one hour"),
         ("result-not-image", MalformedReplyError, "not a readable image"),
-        ("result-wrong-size", MalformedReplyError, "150x200"),
+        ("result-wrong-size", UnusableResultError, "150x200"),  # 2x enlargement: too soft
+        ("result-wrong-size=wide", UnusableResultError, "360x400"),  # another shape
     ],
 )
 def test_result_download_checks(
@@ -459,6 +461,44 @@ def test_result_download_checks(
         client.generate(make_request(photo))
     counts = sandbox.request_counts
     assert counts[POST] == 1 and counts[RESULT] == 1  # deterministic failures: no retry
+
+
+@pytest.mark.parametrize(
+    ("fault", "sent"), [("result-wrong-size=2", "600x800"), ("result-wrong-size=0.9967", "299x399")]
+)
+def test_a_result_at_another_resolution_is_resized_to_the_size_asked(
+    sandbox: SandboxServer,
+    client_for: ClientFactory,
+    photo: PreparedPhoto,
+    fault: str,
+    sent: str,
+) -> None:
+    """Paid for, and the same picture at another resolution (twice the size, or a pixel
+    short): scaled to the size asked and said, never refused and lost."""
+    plain = client_for(sandbox).generate(make_request(photo))
+    client = client_for(sandbox, session=FaultSession(post=[fault]))
+    result = client.generate(make_request(photo))
+    with Image.open(io.BytesIO(result.image)) as image, Image.open(
+        io.BytesIO(plain.image)
+    ) as same_size:
+        assert image.size == (300, 400) == (result.width, result.height)
+        assert image.format == "PNG" and image.mode == same_size.mode
+        difference = ImageChops.difference(image.convert("RGB"), same_size.convert("RGB"))
+        assert max(ImageStat.Stat(difference).mean) < 3.0  # the same picture, not a crop
+    assert any(sent in w and "resized to the 300x400" in w for w in result.warnings)
+    assert not any("resized" in w for w in plain.warnings)
+    assert sandbox.request_counts[POST] == 2
+
+
+def test_an_unusable_result_carries_its_paid_bytes(
+    sandbox: SandboxServer, client_for: ClientFactory, photo: PreparedPhoto
+) -> None:
+    client = client_for(sandbox, session=FaultSession(post=["result-wrong-size=wide"]))
+    with pytest.raises(UnusableResultError) as caught:
+        client.generate(make_request(photo))
+    with Image.open(io.BytesIO(caught.value.image)) as image:
+        assert image.size == (360, 400) and caught.value.extension == ".png"
+    assert "shape" in caught.value.hint
 
 
 @pytest.mark.parametrize(("fault", "sync"), [("result-inline", True),
@@ -499,17 +539,17 @@ def test_an_address_is_never_taken_for_an_inline_image() -> None:
         "tasks/output/idphoto/3b950563e53f4036a5815ac04d0829b3image",
         _b64(b"not an image at all, just some words long enough to look like one"),
     ):
-        assert inline_result(address, expected=None) is None, address
-    got = inline_result(_b64(png.getvalue()), expected=PhotoSize(30, 40))
+        assert inline_result(address) is None, address
+    got = inline_result(_b64(png.getvalue()))
     assert got is not None and got.data == png.getvalue() and (got.width, got.height) == (30, 40)
     urlsafe = _b64(png.getvalue()).replace("+", "-").replace("/", "_").rstrip("=")
-    assert inline_result(urlsafe, expected=None) is not None
-    with pytest.raises(MalformedReplyError, match="30x40"):
-        inline_result("data:image/png;base64," + _b64(png.getvalue()), expected=PhotoSize(60, 80))
+    assert inline_result(urlsafe) is not None
+    data_uri = inline_result("data:image/png;base64," + _b64(png.getvalue()))
+    assert data_uri is not None and data_uri.data == png.getvalue()
     with pytest.raises(MalformedReplyError):
-        inline_result("data:image/png,%89PNG", expected=None)
+        inline_result("data:image/png,%89PNG")
     with pytest.raises(MalformedReplyError, match="larger"):
-        inline_result(_b64(png.getvalue()), expected=None, max_bytes=10)
+        inline_result(_b64(png.getvalue()), max_bytes=10)
 
 
 # ----- polling: retries, backoff, deadline, cancel -----

@@ -277,7 +277,7 @@ def test_a_result_download_through_an_unusable_proxy_is_not_retried(
     policy = DownloadPolicy(retry_wait_s=0.01, max_retry_wait_s=0.01)
     with pytest.raises(NetworkError) as caught:
         download_result(
-            session, f"https://localhost:{tls_server.port}/r.png", expected=None, policy=policy
+            session, f"https://localhost:{tls_server.port}/r.png", policy=policy
         )
     assert "https_proxy" in caught.value.full_text()
     assert not [r for r in caplog.records if "attempt" in r.getMessage()]

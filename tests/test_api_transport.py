@@ -31,7 +31,7 @@ from idphoto_desktop.core.errors import (
     ValidationError,
 )
 from idphoto_desktop.core.geometry import Rect
-from idphoto_desktop.core.job import OutputFormat, PhotoSize, PreparedPhoto
+from idphoto_desktop.core.job import OutputFormat, PreparedPhoto
 from idphoto_desktop.sandbox.multipart import boundary_from_content_type, parse_multipart
 from tests.test_api_client import FAST, make_request
 
@@ -266,13 +266,13 @@ def test_result_urls_must_be_https(scripted: Scripted) -> None:
 def test_result_redirect_to_http_is_refused(scripted: Scripted) -> None:
     scripted.reply(302, b"", Location="http://results.example.com/r.png")
     with pytest.raises(ValidationError, match="https"):
-        download_result(SESSION, scripted.url + "/r.png", expected=PhotoSize(300, 400))
+        download_result(SESSION, scripted.url + "/r.png")
 
 
 def test_result_redirect_within_loopback_is_followed(scripted: Scripted) -> None:
     scripted.reply(302, b"", Location="/elsewhere.png")
     scripted.reply(200, png(), Content_Type="image/png")
-    got = download_result(SESSION, scripted.url + "/r.png", expected=PhotoSize(300, 400))
+    got = download_result(SESSION, scripted.url + "/r.png")
     assert (got.width, got.height, got.format) == (300, 400, OutputFormat.PNG)
     assert [r.path for r in scripted.requests] == ["/r.png", "/elsewhere.png"]
 
@@ -283,7 +283,7 @@ def test_transient_download_failures_are_retried(scripted: Scripted) -> None:
     scripted.reply(200, png(), Content_Type="image/png")
     policy = DownloadPolicy(retries=3, retry_wait_s=0.01, max_retry_wait_s=0.05)
     got = download_result(
-        SESSION, scripted.url + "/r.png", expected=PhotoSize(300, 400), policy=policy
+        SESSION, scripted.url + "/r.png", policy=policy
     )
     assert got.data == png() and len(scripted.requests) == 3
 
@@ -293,7 +293,7 @@ def test_download_retries_are_bounded(scripted: Scripted) -> None:
         scripted.reply(500, b"down")
     policy = DownloadPolicy(retries=2, retry_wait_s=0.01, max_retry_wait_s=0.05)
     with pytest.raises(ServerError):
-        download_result(SESSION, scripted.url + "/r.png", expected=None, policy=policy)
+        download_result(SESSION, scripted.url + "/r.png", policy=policy)
     assert len(scripted.requests) == 3
 
 
@@ -301,7 +301,7 @@ def test_download_retries_are_bounded(scripted: Scripted) -> None:
 def test_an_expired_result_is_not_retried(scripted: Scripted, status: int) -> None:
     scripted.reply(status, b"AccessDenied")
     with pytest.raises(ResultExpiredError):
-        download_result(SESSION, scripted.url + "/r.png", expected=None)
+        download_result(SESSION, scripted.url + "/r.png")
     assert len(scripted.requests) == 1
 
 
@@ -309,21 +309,19 @@ def test_download_size_cap(scripted: Scripted) -> None:
     scripted.reply(200, png(), Content_Type="image/png")
     policy = DownloadPolicy(max_bytes=500)
     with pytest.raises(MalformedReplyError, match="larger"):
-        download_result(SESSION, scripted.url + "/r.png", expected=None, policy=policy)
+        download_result(SESSION, scripted.url + "/r.png", policy=policy)
 
 
 def test_check_image() -> None:
-    assert check_image(png(), PhotoSize(300, 400)) == (OutputFormat.PNG, 300, 400)
-    with pytest.raises(MalformedReplyError, match="300x400"):
-        check_image(png(), PhotoSize(400, 300))
+    assert check_image(png()) == (OutputFormat.PNG, 300, 400)
     buffer = io.BytesIO()
     Image.new("RGB", (300, 400)).save(buffer, format="GIF")
     with pytest.raises(MalformedReplyError, match="PNG or JPEG"):
-        check_image(buffer.getvalue(), None)
+        check_image(buffer.getvalue())
     with pytest.raises(MalformedReplyError):
-        check_image(png()[:200], None)  # truncated
+        check_image(png()[:200])  # truncated
     with pytest.raises(MalformedReplyError):
-        check_image(b"", None)
+        check_image(b"")
 
 
 def test_a_result_in_another_format_is_converted_with_a_warning(scripted: Scripted) -> None:

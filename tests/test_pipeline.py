@@ -16,7 +16,7 @@ from PIL import Image
 from idphoto_desktop.api.client import ProviderClient
 from idphoto_desktop.core import validation
 from idphoto_desktop.core.background import compose
-from idphoto_desktop.core.errors import StorageError
+from idphoto_desktop.core.errors import StorageError, UnusableResultError
 from idphoto_desktop.core.job import CancelToken, OutputFormat, PhotoSize
 from idphoto_desktop.engines.cloud import CloudEngine
 from idphoto_desktop.engines.cropresize import CropResizeEngine
@@ -256,3 +256,33 @@ def test_an_unusable_history_keeps_the_paid_result_in_the_recovery_folder(
     assert ctx.recovered.read_bytes() == ctx.result.image  # type: ignore[union-attr]
     assert any("could not be searched" in w for w in ctx.warnings)
     assert any("Not kept in the history" in w for w in ctx.warnings)
+
+
+def test_a_paid_result_of_another_shape_is_kept_and_the_clerk_told_where(
+    sandbox_factory: SandboxFactory, sandbox_token: str, photos_dir: Path, tmp_path: Path
+) -> None:
+    """It cannot become the document's photo, but it was paid for: its bytes go to the
+    recovery folder as they came, and the error names the file."""
+    sandbox = sandbox_factory(faults="result-wrong-size=wide")
+    with History(tmp_path / "h.sqlite3") as history:
+        ctx = _ctx(photos_dir / PHOTO, history, _cloud(sandbox, sandbox_token),
+                   recovery_dir=tmp_path / "recovered")
+        with pytest.raises(UnusableResultError) as caught:
+            run_job(ctx)
+    [kept] = (tmp_path / "recovered").iterdir()
+    assert ctx.recovered == kept and caught.value.kept == str(kept)
+    assert str(kept) in caught.value.full_text() and "360x400" in str(caught.value)
+    with Image.open(kept) as image:
+        assert image.size == (360, 400)
+    assert sandbox.request_counts[POST] == 1
+
+
+def test_with_the_history_off_an_unusable_result_is_not_kept_on_disk(
+    sandbox_factory: SandboxFactory, sandbox_token: str, photos_dir: Path, tmp_path: Path
+) -> None:
+    sandbox = sandbox_factory(faults="result-wrong-size=wide")
+    ctx = _ctx(photos_dir / PHOTO, None, _cloud(sandbox, sandbox_token),
+               recovery_dir=tmp_path / "recovered")
+    with pytest.raises(UnusableResultError) as caught:
+        run_job(ctx)
+    assert caught.value.kept is None and not (tmp_path / "recovered").exists()

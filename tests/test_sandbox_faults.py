@@ -63,10 +63,22 @@ def test_parser_merges_specs_and_reads_values() -> None:
     assert faults.task_fails_state == -14
     assert (faults.status, faults.retry_after_s) == (429, 7)
     assert parse_faults(None, "") is NO_FAULTS
+    assert parse_faults("result-wrong-size").result_wrong_size == "0.5"
+    assert parse_faults("result-wrong-size=wide").result_wrong_size == "wide"
 
 
 @pytest.mark.parametrize(
-    "spec", ["explode", "delay=soon", "delay=1000", "status=200", "status=abc", "task-fails=3"]
+    "spec",
+    [
+        "explode",
+        "delay=soon",
+        "delay=1000",
+        "status=200",
+        "status=abc",
+        "task-fails=3",
+        "result-wrong-size=9",
+        "result-wrong-size=tall",
+    ],
 )
 def test_parser_refuses_unknown_or_bad_faults(spec: str) -> None:
     with pytest.raises(FaultSpecError):

@@ -46,6 +46,7 @@ from idphoto_desktop.api.models import (
     error_detail,
     parse_reply_bytes,
 )
+from idphoto_desktop.api.result_size import fit_to_size
 from idphoto_desktop.api.states import Phase, interpret_state
 from idphoto_desktop.api.transport import (
     cannot_help_to_retry,
@@ -75,7 +76,6 @@ from idphoto_desktop.core.job import (
     GenerateRequest,
     GenerateResult,
     OutputFormat,
-    PhotoSize,
     ProgressCallback,
 )
 from idphoto_desktop.core.secret import Secret, has_control, normalise, scrub
@@ -569,12 +569,9 @@ class ProviderClient:
         round_trip = (time.perf_counter() - started) * 1000.0
         if not reply.image:
             raise MalformedReplyError("The service reported the task done but sent no image.")
-        size = request.params.size
         try:
-            inline = inline_result(
-                reply.image, expected=size, max_bytes=self.download_policy.max_bytes
-            )
-            downloaded = inline or self._download(reply.image, size, report, cancel)
+            inline = inline_result(reply.image, max_bytes=self.download_policy.max_bytes)
+            downloaded = inline or self._download(reply.image, report, cancel)
         except CancelledError:
             raise CancelledError(
                 "Cancelled.",
@@ -582,7 +579,16 @@ class ProviderClient:
                 "kept there for an hour.",
             ) from None
         warnings = list(reply.warnings)
-        image, image_format = downloaded.data, downloaded.format
+        fitted = fit_to_size(
+            downloaded.data,
+            downloaded.format,
+            downloaded.width,
+            downloaded.height,
+            request.params.size,
+        )
+        if fitted.note is not None:
+            warnings.append(fitted.note)
+        image, image_format = fitted.data, downloaded.format
         if downloaded.converted_from is not None:
             warnings.append(
                 f"The service sent a {downloaded.converted_from} image; it was converted to "
@@ -612,8 +618,8 @@ class ProviderClient:
         return GenerateResult(
             image=image,
             format=image_format,
-            width=downloaded.width,
-            height=downloaded.height,
+            width=fitted.width,
+            height=fitted.height,
             engine=ENGINE_NAME,
             foreground_rect=rect,
             task_id=reply.task_id,
@@ -625,7 +631,6 @@ class ProviderClient:
     def _download(
         self,
         address: str,
-        size: PhotoSize | None,
         report: Callable[[int, str], None],
         cancel: CancelToken | None,
     ) -> DownloadedImage:
@@ -634,7 +639,7 @@ class ProviderClient:
         image_url = urljoin(self.base_url + "/", address)
         report(92, "Downloading the result")
         return download_result(
-            self._session, image_url, expected=size, policy=self.download_policy, cancel=cancel
+            self._session, image_url, policy=self.download_policy, cancel=cancel
         )
 
     def _deadline(self, reply: TaskReply) -> NoReturn:

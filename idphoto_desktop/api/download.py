@@ -3,8 +3,8 @@
 The provider keeps a result for one hour (NOTES.md), so the bytes are fetched at once
 and kept in memory. The URL is another host's signed link: no token is sent to it,
 it must be https (http only to loopback), redirects are followed by hand so that each
-hop is checked, the body is streamed under a size cap, and the image must decode and
-have the pixel size that was paid for. Transient failures are retried a few times;
+hop is checked, the body is streamed under a size cap, and the image must decode (its
+pixel size is api/result_size.py's matter). Transient failures are retried a few times;
 403/404/410 mean the link has expired.
 """
 
@@ -42,7 +42,7 @@ from idphoto_desktop.core.errors import (
     ServerError,
     ValidationError,
 )
-from idphoto_desktop.core.job import CancelToken, OutputFormat, PhotoSize
+from idphoto_desktop.core.job import CancelToken, OutputFormat
 from idphoto_desktop.core.netaddr import is_non_public_address
 
 log = logging.getLogger("idphoto_desktop.api")
@@ -100,11 +100,12 @@ def _as_png_if_other(data: bytes) -> tuple[bytes, str | None]:
     return convert_result(data, OutputFormat.PNG), kind
 
 
-def check_image(data: bytes, expected: PhotoSize | None) -> tuple[OutputFormat, int, int]:
-    """(format, width, height) of a PNG/JPEG result of the expected size, else an error.
+def check_image(data: bytes) -> tuple[OutputFormat, int, int]:
+    """(format, width, height) of a readable PNG/JPEG result, else an error.
 
-    The header is checked before decoding, so a huge or wrong-sized image is refused
-    without decompressing it.
+    The header is checked before decoding, so a huge image is refused without
+    decompressing it. A size other than the one asked for is not refused here: the
+    result is paid for, and api/result_size.py makes it fit or keeps its bytes.
     """
     try:
         with warnings.catch_warnings():
@@ -114,11 +115,6 @@ def check_image(data: bytes, expected: PhotoSize | None) -> tuple[OutputFormat, 
                 width, height = image.size
                 if kind not in _PIL_FORMATS:
                     raise MalformedReplyError("The service's result is not a PNG or JPEG image.")
-                if expected is not None and (width, height) != (expected.width, expected.height):
-                    raise MalformedReplyError(
-                        f"The service's result is {width}x{height} pixels, not the "
-                        f"{expected} that was asked for."
-                    )
                 image.load()
     except IdPhotoError:
         raise
@@ -223,7 +219,7 @@ _INLINE_MIN_CHARS = 64  # shorter than any image; an address is never mistaken f
 
 
 def inline_result(
-    text: str, *, expected: PhotoSize | None, max_bytes: int = DEFAULT_MAX_DOWNLOAD_BYTES
+    text: str, *, max_bytes: int = DEFAULT_MAX_DOWNLOAD_BYTES
 ) -> DownloadedImage | None:
     """The result when the reply carries the image itself, else None (an address).
 
@@ -231,7 +227,7 @@ def inline_result(
     as base64 (``return_type`` 2) instead of a link. Taken for an address, it was
     fetched from a made-up URL and a paid result was lost. Recognised by content: a
     ``data:`` URI, or base64 that decodes to an image's first bytes; then checked as a
-    download is (format, pixel size, size cap)."""
+    download is (format, readable, size cap)."""
     body = text.strip()
     if body[:5].lower() == "data:":
         header, comma, body = body.partition(",")
@@ -249,7 +245,7 @@ def inline_result(
     if not data.startswith(_IMAGE_MAGIC):
         return None  # base64-looking text that is no image: an address after all
     data, converted_from = _as_png_if_other(data)
-    image_format, width, height = check_image(data, expected)
+    image_format, width, height = check_image(data)
     log.info("result received in the reply itself: %d bytes", len(data))
     return DownloadedImage(data, image_format, width, height, 0.0, converted_from)
 
@@ -266,7 +262,6 @@ def download_result(
     session: Session,
     url: str,
     *,
-    expected: PhotoSize | None,
     policy: DownloadPolicy | None = None,
     cancel: CancelToken | None = None,
 ) -> DownloadedImage:
@@ -309,7 +304,7 @@ def download_result(
             continue
         if status == 200:
             data, converted_from = _as_png_if_other(data)
-            image_format, width, height = check_image(data, expected)
+            image_format, width, height = check_image(data)
             elapsed = (time.perf_counter() - started) * 1000.0
             log.info("result downloaded from %s: %d bytes", describe_url(url), len(data))
             return DownloadedImage(

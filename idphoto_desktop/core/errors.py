@@ -102,6 +102,24 @@ class MalformedReplyError(IdPhotoError):
     default_hint = "The service sent an unexpected answer; try again later."
 
 
+class UnusableResultError(MalformedReplyError):
+    """A result arrived (and is paid for) but cannot be the document's photo as it is.
+
+    Why a class of its own: its bytes come along (``image``, with the file
+    ``extension`` they need) so that the job keeps them in the recovery folder instead
+    of dropping a paid result with the error; ``kept`` is where they went."""
+
+    default_hint = "Generate again, or use the offline engine."
+
+    def __init__(
+        self, message: str, *, image: bytes, extension: str, hint: str | None = None
+    ) -> None:
+        super().__init__(message, hint=hint)
+        self.image = image
+        self.extension = extension
+        self.kept: str | None = None
+
+
 class TaskFailedError(IdPhotoError):
     """The provider's task ended in a failure state (negative ``state``)."""
 

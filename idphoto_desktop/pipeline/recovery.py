@@ -22,10 +22,16 @@ def recovery_dir() -> Path:
 
 def keep_in_folder(result: GenerateResult, digest: str, folder: Path | None = None) -> Path:
     """Write the result's bytes as they came; the path written. Raises StorageError."""
+    return keep_bytes(result.image, result.format.extension, digest, result.engine, folder)
+
+
+def keep_bytes(
+    data: bytes, extension: str, digest: str, engine: str, folder: Path | None = None
+) -> Path:
+    """Write paid bytes that are no usable result (a wrong-sized one) as they came."""
     target = folder if folder is not None else recovery_dir()
     target.mkdir(parents=True, exist_ok=True)
     if os.name == "posix":
         os.chmod(target, 0o700)
     stamp = _dt.datetime.now(_dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
-    name = f"{stamp}-{digest[:12]}-{result.engine}{result.format.extension}"
-    return write_atomic(target / name, result.image)
+    return write_atomic(target / f"{stamp}-{digest[:12]}-{engine}{extension}", data)

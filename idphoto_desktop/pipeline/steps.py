@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from idphoto_desktop.core.errors import IdPhotoError, ValidationError
+from idphoto_desktop.core.errors import IdPhotoError, UnusableResultError, ValidationError
 from idphoto_desktop.core.i18n import SOURCE_LANGUAGE, join_reasons
 from idphoto_desktop.core.job import GenerateResult, OutputFormat
 from idphoto_desktop.pipeline import rule
@@ -256,6 +256,8 @@ def call_engine(ctx: JobContext, run: JobRun) -> None:
     interrupted = False
     try:
         ctx.result = engine.generate(ctx.request, progress=run.engine_progress, cancel=cancel)
+    except UnusableResultError as err:
+        raise _kept_unusable(ctx, err, engine=engine.name if costs else None) from None
     except KeyboardInterrupt:
         # The process is stopping: nothing more is imported here, and run_job waits
         # for the check at most CHECK_SETTLE_S. Waiting for its imports instead had no
@@ -267,6 +269,33 @@ def call_engine(ctx: JobContext, run: JobRun) -> None:
             pending.wait_loaded()  # no imports on two threads at once from here on
     ctx.fresh = True
     ctx.paid_call = costs
+
+
+def _kept_unusable(
+    ctx: JobContext, err: UnusableResultError, *, engine: str | None
+) -> IdPhotoError:
+    """The error to show for a result that arrived but cannot be used: a paid one's
+    bytes are kept in the recovery folder first (unless the clerk switched the history
+    off, when nothing is kept on disk), and the message says where. ``engine`` is the
+    paid engine's name, None for a free one."""
+    if engine is None or ctx.history is None:
+        return err
+    from idphoto_desktop.pipeline.recovery import keep_bytes
+
+    digest = rule.input_digest(ctx.photo.source_sha256 if ctx.photo else None, ctx.image_url)
+    try:
+        path = keep_bytes(err.image, err.extension, digest, engine, ctx.recovery_dir)
+    except (IdPhotoError, OSError) as failed:
+        log.error("A paid result could not be kept anywhere: %s", failed)
+        return err
+    log.warning("an unusable paid result was kept in %s", path)
+    ctx.recovered = path
+    note = f"The paid result was kept in {path}."
+    said = UnusableResultError(
+        err.message, image=err.image, extension=err.extension, hint=f"{note} {err.hint}"
+    )
+    said.kept = str(path)
+    return said
 
 
 # ------------------------------------------------------------------ compose, write

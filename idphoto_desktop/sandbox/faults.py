@@ -57,7 +57,11 @@ SUPPORTED_FAULTS: dict[str, tuple[str, str]] = {
     "stuck": ("task", "stuck: the task stays in state 4 (processing) until the server stops"),
     "expired-result": ("task", "expired-result: the result URL answers 403 as if expired"),
     "result-not-image": ("task", "result-not-image: the result URL serves bytes that are no image"),
-    "result-wrong-size": ("task", "result-wrong-size: the result image is half the size asked"),
+    "result-wrong-size": (
+        "task",
+        "result-wrong-size, =F or =wide: the result image is half the size asked, F times "
+        "that size (0.1..4), or a fifth wider (another shape)",
+    ),
     "result-inline": (
         "task",
         "result-inline or result-inline=data-uri: the reply carries the result itself in "
@@ -98,7 +102,7 @@ class Faults:
     stuck: bool = False
     expired_result: bool = False
     result_not_image: bool = False
-    result_wrong_size: bool = False
+    result_wrong_size: str | None = None  # a factor ("0.5") or "wide"
     result_inline: str | None = None  # "base64" or "data-uri"
     names: tuple[str, ...] = field(default=())
 
@@ -112,7 +116,7 @@ class Faults:
             or self.stuck
             or self.expired_result
             or self.result_not_image
-            or self.result_wrong_size
+            or self.result_wrong_size is not None
             or self.result_inline is not None
         )
 
@@ -181,6 +185,11 @@ def parse_faults(*specs: str | None) -> Faults:
                 if value not in INLINE_KINDS:
                     raise FaultSpecError("result-inline needs base64 or data-uri.")
                 values["result_inline"] = value
+            elif name == "result-wrong-size":
+                value = value or "0.5"
+                if value != "wide" and not 0.1 <= _number(name, value) <= 4.0:
+                    raise FaultSpecError("result-wrong-size needs a factor 0.1..4 or wide.")
+                values["result_wrong_size"] = value
             elif name == "task-fails":
                 state = -1
                 if value:

@@ -118,11 +118,17 @@ def _other_format(image: bytes, fmt: OutputFormat) -> tuple[bytes, OutputFormat]
         return buffer.getvalue(), OutputFormat.PNG
 
 
-def _wrong_size(data: bytes, result: GenerateResult) -> bytes:
+def _wrong_size(data: bytes, result: GenerateResult, how: str) -> bytes:
+    """The result at another size: ``how`` is a factor for both sides, or "wide"."""
+    if how == "wide":
+        size = (round(result.width * 1.2), result.height)
+    else:
+        factor = float(how)
+        size = (max(1, round(result.width * factor)), max(1, round(result.height * factor)))
     with Image.open(io.BytesIO(data)) as image:
-        smaller = image.resize((max(1, result.width // 2), max(1, result.height // 2)))
+        other = image.resize(size)
         buffer = io.BytesIO()
-        smaller.save(buffer, format=image.format or "PNG")
+        other.save(buffer, format=image.format or "PNG")
     return buffer.getvalue()
 
 
@@ -215,8 +221,8 @@ def run_task(task: Task, ctx: WorkContext) -> None:
         image = result.image
         if faults.result_not_image:
             image = NOT_AN_IMAGE
-        elif faults.result_wrong_size:
-            image = _wrong_size(image, result)
+        elif faults.result_wrong_size is not None:
+            image = _wrong_size(image, result, faults.result_wrong_size)
         result_format = result.format
         if faults.result_other_format:
             image, result_format = _other_format(image, result_format)
