@@ -10,13 +10,17 @@ and must not cost a second try. Nothing is mocked.
 
 from __future__ import annotations
 
+import base64
 import logging
+import select
 import socket
 import socketserver
+import ssl
 import struct
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -26,7 +30,7 @@ from idphoto_desktop.api.transport import network_error
 from idphoto_desktop.core.errors import NetworkError
 from tests import test_api_exchange as exchange_tests
 from tests.test_api_client import FAST, make_request, prepared
-from tests.test_api_exchange import TEXT, Server, body_of, pipe, tcp_server
+from tests.test_api_exchange import TEXT, Server, body_of, pipe, serving, tcp_server
 
 # the exchange tests' fixtures: a clean proxy environment, a session, a TLS server
 clean_environment = exchange_tests.clean_environment
@@ -199,8 +203,8 @@ def test_an_http_proxy_that_cannot_be_reached_is_named(
 @pytest.mark.parametrize(
     ("address", "problem"),
     [
-        (f"https://studio:{SECRET}@proxy.example:3129", "unsupported"),
-        (f"socks4://studio:{SECRET}@127.0.0.1:1080", "unsupported"),
+        (f"ftp://studio:{SECRET}@proxy.example:3129", "unsupported"),
+        (f"socks6://studio:{SECRET}@127.0.0.1:1080", "unsupported"),
         (f"http://studio:{SECRET}@127.0.0.1:notaport", "malformed"),
     ],
 )
@@ -229,7 +233,7 @@ def test_the_client_does_not_try_an_unusable_proxy_twice(
 ) -> None:
     """A connection that failed before sending is tried once more after a wait; a proxy
     of a kind the app cannot use would fail the same way again."""
-    monkeypatch.setenv("https_proxy", f"socks4://studio:{SECRET}@127.0.0.1:1080")
+    monkeypatch.setenv("https_proxy", f"socks6://studio:{SECRET}@127.0.0.1:1080")
     client = ProviderClient(
         "sk-proxy-check-0a1b", base_url=f"https://localhost:{tls_server.port}", **FAST
     )
@@ -250,7 +254,7 @@ def test_checking_the_token_through_an_unusable_proxy_says_so_at_once(
 ) -> None:
     """Preferences' "Test connection" is a GET, which is retried after network trouble;
     not when the trouble is a proxy the app cannot use."""
-    monkeypatch.setenv("https_proxy", "socks4://127.0.0.1:1080")
+    monkeypatch.setenv("https_proxy", "socks6://127.0.0.1:1080")
     client = ProviderClient(
         "sk-proxy-check-0a1b", base_url=f"https://localhost:{tls_server.port}", **FAST
     )
@@ -272,7 +276,7 @@ def test_a_result_download_through_an_unusable_proxy_is_not_retried(
 ) -> None:
     from idphoto_desktop.api.download import DownloadPolicy, download_result
 
-    monkeypatch.setenv("https_proxy", "socks4://127.0.0.1:1080")
+    monkeypatch.setenv("https_proxy", "socks6://127.0.0.1:1080")
     caplog.set_level(logging.WARNING, logger="idphoto_desktop.api")
     policy = DownloadPolicy(retry_wait_s=0.01, max_retry_wait_s=0.01)
     with pytest.raises(NetworkError) as caught:
@@ -281,3 +285,164 @@ def test_a_result_download_through_an_unusable_proxy_is_not_retried(
         )
     assert "https_proxy" in caught.value.full_text()
     assert not [r for r in caplog.records if "attempt" in r.getMessage()]
+
+
+# ----- SOCKS4 and SOCKS4a -----
+
+
+@dataclass
+class Socks4:
+    """What the SOCKS4 server saw (user id, then the name for 4a or the address)."""
+
+    port: int = 0
+    refuse_with: int = 0  # a reply code other than 90 (granted) to refuse with
+    targets: list[tuple[str, str, int]] = field(default_factory=list)  # (user, host, port)
+
+
+def _until_nul(stream: socket.socket) -> bytes:
+    data = b""
+    while not data.endswith(b"\0"):
+        data += _exact(stream, 1)
+    return data[:-1]
+
+
+@pytest.fixture
+def socks4() -> Iterator[Socks4]:
+    record = Socks4()
+
+    class Handler(socketserver.BaseRequestHandler):
+        def handle(self) -> None:
+            conn: socket.socket = self.request
+            version, command, port = struct.unpack("!BBH", _exact(conn, 4))
+            address = _exact(conn, 4)
+            assert (version, command) == (4, 1)  # SOCKS4 CONNECT
+            user = _until_nul(conn).decode()
+            if address[:3] == b"\0\0\0" and address[3]:  # 4a: the name follows
+                host = _until_nul(conn).decode()
+            else:
+                host = socket.inet_ntoa(address)
+            record.targets.append((user, host, port))
+            if record.refuse_with:
+                conn.sendall(bytes([0, record.refuse_with]) + bytes(6))
+                return
+            with socket.create_connection(("127.0.0.1", port), timeout=5.0) as upstream:
+                conn.sendall(b"\0\x5a" + bytes(6))
+                pipe(conn, upstream)
+
+    with tcp_server(Handler) as record.port:
+        yield record
+
+
+@pytest.mark.usefixtures("trusted")
+@pytest.mark.parametrize(("kind", "host"), [("socks4", "127.0.0.1"), ("socks4a", "localhost")])
+def test_https_goes_through_a_socks4_proxy(
+    socks4: Socks4,
+    tls_server: Server,
+    session: Session,
+    monkeypatch: pytest.MonkeyPatch,
+    kind: str,
+    host: str,
+) -> None:
+    """socks4:// gets the address resolved here, socks4a:// the name (as curl reads them);
+    the user name is SOCKS4's user id. TLS is still checked for the provider's name."""
+    monkeypatch.setenv("https_proxy", f"{kind}://studio@127.0.0.1:{socks4.port}")
+    for _ in range(2):
+        assert body_of(session, f"https://localhost:{tls_server.port}/x") == TEXT
+    assert socks4.targets == [("studio", host, tls_server.port)]  # one tunnel, kept alive
+
+
+@pytest.mark.usefixtures("trusted")
+def test_a_socks4_proxy_that_refuses_is_named_and_sent_nothing(
+    socks4: Socks4, tls_server: Server, session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    socks4.refuse_with = 91
+    monkeypatch.setenv("https_proxy", f"socks4a://127.0.0.1:{socks4.port}")
+    error = _failure(session, f"https://localhost:{tls_server.port}/x")
+    assert (error.sent, error.proxy, error.proxy_problem) == (False, "https_proxy", "refused")
+    assert tls_server.requests == []
+
+
+# ----- an https:// proxy: CONNECT inside TLS to the proxy -----
+
+
+@dataclass
+class TlsProxy:
+    port: int = 0
+    targets: list[str] = field(default_factory=list)
+    logins: list[str] = field(default_factory=list)  # Proxy-Authorization headers seen
+
+
+def _tls_pipe(outer: ssl.SSLSocket, upstream: socket.socket) -> None:
+    """As ``pipe``, minding bytes the proxy's TLS layer has decrypted but not handed out."""
+    while True:
+        readable = [outer] if outer.pending() else select.select([outer, upstream], [], [], 5.0)[0]
+        if not readable:
+            return
+        for source in readable:
+            data = source.recv(65536)
+            if not data:
+                return
+            (upstream if source is outer else outer).sendall(data)
+
+
+@pytest.fixture
+def tls_proxy(cert_files: tuple[Path, Path]) -> Iterator[TlsProxy]:
+    """A CONNECT proxy spoken to over TLS (the test certificate: 127.0.0.1, localhost)."""
+    record = TlsProxy()
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(*cert_files)
+
+    class Tunnel(socketserver.StreamRequestHandler):
+        def handle(self) -> None:
+            request_line = self.rfile.readline().decode("latin-1").split()
+            while (line := self.rfile.readline()) not in (b"\r\n", b"\n", b""):
+                name, _, value = line.decode("latin-1").partition(":")
+                if name.strip().lower() == "proxy-authorization":
+                    record.logins.append(value.strip())
+            if len(request_line) < 2 or request_line[0] != "CONNECT":
+                self.wfile.write(b"HTTP/1.1 405 Method Not Allowed\r\n\r\n")
+                return
+            record.targets.append(request_line[1])
+            port = int(request_line[1].rpartition(":")[2])
+            with socket.create_connection(("127.0.0.1", port), timeout=5.0) as upstream:
+                self.wfile.write(b"HTTP/1.1 200 Connection established\r\n\r\n")
+                self.wfile.flush()
+                assert isinstance(self.connection, ssl.SSLSocket)
+                _tls_pipe(self.connection, upstream)
+
+    class Server(socketserver.ThreadingTCPServer):
+        daemon_threads = True
+
+        def get_request(self) -> tuple[socket.socket, Any]:
+            sock, address = super().get_request()
+            return context.wrap_socket(sock, server_side=True), address
+
+    server = Server(("127.0.0.1", 0), Tunnel)
+    record.port = int(server.server_address[1])
+    with serving(server):
+        yield record
+
+
+@pytest.mark.usefixtures("trusted")
+def test_https_goes_through_an_https_proxy(
+    tls_proxy: TlsProxy, tls_server: Server, session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """TLS to the proxy (its certificate checked), CONNECT inside, TLS to the provider
+    inside that (checked for the provider's name); the tunnel is kept alive."""
+    monkeypatch.setenv("https_proxy", f"https://studio:{SECRET}@localhost:{tls_proxy.port}")
+    for _ in range(2):
+        assert body_of(session, f"https://localhost:{tls_server.port}/x") == TEXT
+    assert tls_proxy.targets == [f"localhost:{tls_server.port}"]
+    login = base64.b64encode(f"studio:{SECRET}".encode()).decode()
+    assert tls_proxy.logins == [f"Basic {login}"]  # sent only inside the proxy's TLS
+    assert [path for path, _ in tls_server.requests] == ["/x", "/x"]
+
+
+def test_an_https_proxy_with_an_untrusted_certificate_is_named_and_sent_nothing(
+    tls_proxy: TlsProxy, tls_server: Server, session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("no_proxy", "")
+    monkeypatch.setenv("https_proxy", f"https://localhost:{tls_proxy.port}")
+    error = _failure(session, f"https://localhost:{tls_server.port}/x")
+    assert (error.sent, error.tls, error.proxy) == (False, True, "https_proxy")
+    assert tls_proxy.targets == [] and tls_server.requests == []

@@ -13,8 +13,9 @@ TLS handshake) sent nothing; any later one may have reached the server.
 Every socket is handed to the thread's current :class:`~idphoto_desktop.api.deadline.Watch`
 as soon as it exists (before the TLS handshake), so a deadline or the clerk's Cancel
 can cut it from outside. A proxy from the environment (``https_proxy``, else
-``all_proxy``; ``no_proxy``) is used for https, through ``CONNECT`` or SOCKS5
-(:mod:`idphoto_desktop.api.proxies`); loopback is never proxied. Certificates are
+``all_proxy``; ``no_proxy``) is used for https, through ``CONNECT`` (in TLS to an
+``https://`` proxy) or SOCKS4/5 (:mod:`idphoto_desktop.api.proxies`); loopback is never
+proxied. Certificates are
 checked against certifi's bundle, or the file ``REQUESTS_CA_BUNDLE`` or
 ``SSL_CERT_FILE`` names, as with ``requests``.
 """
@@ -37,7 +38,13 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from idphoto_desktop.api.deadline import attach_current
-from idphoto_desktop.api.proxies import Proxy, ProxyFailure, proxy_for, socks5_connect
+from idphoto_desktop.api.proxies import (
+    Proxy,
+    ProxyFailure,
+    proxy_for,
+    socks4_connect,
+    socks5_connect,
+)
 from idphoto_desktop.core.netaddr import is_loopback_host
 
 __all__ = ["REDIRECTS", "Response", "Session", "TransportError", "target_of"]
@@ -246,6 +253,18 @@ class Response:
 _Key = tuple[str, str, int, Proxy | None]
 
 
+class _ThroughTlsProxy(http.client.HTTPSConnection):
+    """https through an ``https://`` proxy: TLS to the proxy (made when the socket is
+    opened), ``CONNECT`` inside it, then TLS to the provider inside that."""
+
+    def connect(self) -> None:
+        http.client.HTTPConnection.connect(self)  # the proxy's TLS socket, and CONNECT
+        from idphoto_desktop.api.tls_tunnel import TlsInTls
+
+        host: str = vars(self)["_tunnel_host"]  # http.client's own, set by set_tunnel
+        self.sock = TlsInTls(self.sock, vars(self)["_context"], host)
+
+
 def _dropped(sock: socket.socket | None) -> bool:
     """An idle kept-alive socket that is readable has been closed by the server (or
     holds bytes nobody asked for): not to be reused, as urllib3 also judged."""
@@ -314,8 +333,9 @@ class Session:
     def _open(self, key: _Key, connect_s: float) -> http.client.HTTPConnection:
         """A new connection to ``key``'s host, its socket handed to the current watch."""
         scheme, host, port, proxy = key
-        socks = proxy if proxy is not None and proxy.kind != "http" else None
+        socks = proxy if proxy is not None and proxy.kind.startswith("socks") else None
         conn: http.client.HTTPConnection
+        context: Any = None
         if scheme == "https":
             try:
                 context = _tls_context()
@@ -324,9 +344,8 @@ class Session:
             if proxy is None or socks is not None:  # SOCKS: the socket is the tunnel
                 conn = http.client.HTTPSConnection(host, port, timeout=connect_s, context=context)
             else:
-                conn = http.client.HTTPSConnection(
-                    proxy.host, proxy.port, timeout=connect_s, context=context
-                )
+                kind = _ThroughTlsProxy if proxy.kind == "https" else http.client.HTTPSConnection
+                conn = kind(proxy.host, proxy.port, timeout=connect_s, context=context)
                 auth = _basic(proxy)
                 conn.set_tunnel(host, port, headers={"Proxy-Authorization": auth} if auth else None)
         else:
@@ -338,8 +357,12 @@ class Session:
             sock = socket.create_connection(address, *args, **kwargs)
             try:
                 attach_current(sock, proxied=proxy is not None)
-                if socks is not None:
+                if socks is not None and socks.kind.startswith("socks4"):
+                    socks4_connect(sock, socks, host, port)
+                elif socks is not None:
                     socks5_connect(sock, socks, host, port)
+                elif proxy is not None and proxy.kind == "https":  # TLS to the proxy first
+                    sock = context.wrap_socket(sock, server_hostname=proxy.host)
             except BaseException:
                 sock.close()
                 raise

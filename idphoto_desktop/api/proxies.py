@@ -1,14 +1,16 @@
-"""Which proxy the environment names for an https address, and SOCKS5 through it.
+"""Which proxy the environment names for an https address, and SOCKS through it.
 
 Why: a studio's network may only let traffic out through a proxy, set the usual way
 (``https_proxy``, else ``all_proxy``; ``no_proxy`` for the exceptions). An ``http://``
-proxy is used through ``CONNECT`` (:mod:`idphoto_desktop.api.exchange`). A local
-proxy program often offers SOCKS5 instead (``socks5://``, or ``socks5h://`` where the
-proxy resolves the name, as curl reads them); its handshake (RFC 1928, user and
-password by RFC 1929) is here, on the socket before TLS starts, so the certificate is
-still checked against the provider's name. Any other kind (``https://``, SOCKS4) is
-refused before anything is sent, with the variable named, never with its value (a
-proxy address may carry a password).
+proxy is used through ``CONNECT``, an ``https://`` one through ``CONNECT`` inside TLS to
+the proxy (:mod:`idphoto_desktop.api.exchange`, :mod:`idphoto_desktop.api.tls_tunnel`).
+A local proxy program often offers SOCKS instead: ``socks5://``, or ``socks5h://`` where
+the proxy resolves the name (RFC 1928, user and password by RFC 1929), and the older
+``socks4://`` (IPv4 resolved here) or ``socks4a://`` (the name resolved by the proxy),
+as curl reads them. Their handshakes are here, on the socket before TLS starts, so the
+certificate is still checked against the provider's name. Any other kind is refused
+before anything is sent, with the variable named, never with its value (a proxy
+address may carry a password).
 """
 
 from __future__ import annotations
@@ -19,9 +21,16 @@ import struct
 from dataclasses import dataclass, field
 from urllib.parse import unquote, urlsplit
 
-__all__ = ["Proxy", "ProxyFailure", "proxy_for", "socks5_connect"]
+__all__ = ["Proxy", "ProxyFailure", "proxy_for", "socks4_connect", "socks5_connect"]
 
-SCHEMES = {"http": 80, "socks5": 1080, "socks5h": 1080}
+SCHEMES = {
+    "http": 80,
+    "https": 443,
+    "socks4": 1080,
+    "socks4a": 1080,
+    "socks5": 1080,
+    "socks5h": 1080,
+}
 """The proxy kinds this app can use, with their usual ports."""
 
 _VARIABLES = ("https", "all")  # urllib's keys for https_proxy and all_proxy, in order
@@ -41,7 +50,7 @@ class ProxyFailure(OSError):
 class Proxy:
     """A proxy to reach one https host through (hashable: part of a connection's key)."""
 
-    kind: str  # "http", "socks5" (names resolved here) or "socks5h" (by the proxy)
+    kind: str  # a key of SCHEMES: socks4/socks5 resolve names here, socks4a/socks5h there
     host: str
     port: int
     variable: str  # where it was set ("https_proxy"), for the clerk's message
@@ -153,3 +162,53 @@ def socks5_connect(sock: socket.socket, proxy: Proxy, host: str, port: int) -> N
             raise ProxyFailure("not socks5")
         length = _read(sock, 1)[0]
     _read(sock, length + 2)
+
+
+_SOCKS4_REPLIES = {
+    91: "refused",
+    92: "login required",  # the proxy could not ask the client's identd
+    93: "login refused",  # identd's user is not the one given
+}
+
+
+def _ipv4(host: str, port: int) -> bytes:
+    """SOCKS4 carries an IPv4 address only: the host's, resolved here."""
+    try:
+        literal = ipaddress.ip_address(host)
+    except ValueError:
+        infos = socket.getaddrinfo(host, port, socket.AF_INET, socket.SOCK_STREAM)
+        return socket.inet_aton(str(infos[0][4][0]))
+    if literal.version != 4:
+        raise ProxyFailure("address type not supported")
+    return literal.packed
+
+
+def socks4_connect(sock: socket.socket, proxy: Proxy, host: str, port: int) -> None:
+    """Ask the SOCKS4 (or 4a) proxy at the other end of ``sock`` for a stream to
+    ``host:port``; the user name, if the address gives one, is SOCKS4's user id (the
+    protocol has no password). Raises as :func:`socks5_connect` does."""
+    user = (proxy.username or "").encode()
+    if b"\0" in user or len(user) > 255:
+        raise ProxyFailure("malformed")
+    if proxy.kind == "socks4a" and not _is_ip_literal(host):
+        name = host.encode("idna")
+        if len(name) > 255:
+            raise ProxyFailure("malformed")
+        # 0.0.0.1: "the name follows" (SOCKS4a), after the user id
+        request = struct.pack("!BBH", 4, 1, port) + b"\0\0\0\1" + user + b"\0" + name + b"\0"
+    else:
+        request = struct.pack("!BBH", 4, 1, port) + _ipv4(host, port) + user + b"\0"
+    sock.sendall(request)
+    version, reply = _read(sock, 8)[:2]
+    if version != 0:
+        raise ProxyFailure("not socks4")
+    if reply != 90:
+        raise ProxyFailure(_SOCKS4_REPLIES.get(reply, "failed"))
+
+
+def _is_ip_literal(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True

@@ -71,7 +71,8 @@ def _proxy_error(variable: str, problem: str, *, timeout: bool) -> IdPhotoError:
     if problem == "unsupported":
         return NetworkError(
             f"The proxy set in {variable} is of a kind this app cannot use.",
-            hint="Give an http:// or socks5:// proxy address there, or remove it.",
+            hint="Give an http://, https://, socks4:// or socks5:// proxy address there, "
+            "or remove it.",
         )
     if problem == "malformed":
         return NetworkError(
