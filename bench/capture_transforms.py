@@ -6,11 +6,13 @@ shrunk to a tiny face, a second (mirrored) face pasted beside the first; and the
 made darker in a photo otherwise exposed as taken: four stops (a dark skin tone's
 brightness, which only the clerk can tell from a face in shadow: a check) and nearly seven
 (a face in the dark, a back-lit silhouette: a retake); in black and white; and with a green
-colour cast (the skin's a* below 0: OFIQ's natural colour at its worst).
+colour cast (the skin's a* below 0: OFIQ's natural colour at its worst); and saved again
+as a JPEG of quality 10 (blocks on the face).
 """
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -144,6 +146,14 @@ def second_face(img: Image.Image, face: Face) -> Image.Image:
     return canvas
 
 
+def compressed(img: Image.Image, face: Face, quality: int = 10) -> Image.Image:
+    """Saved again as a JPEG of low ``quality`` (a copy sent through a messaging app)."""
+    buffer = io.BytesIO()
+    img.convert("RGB").save(buffer, format="JPEG", quality=quality)
+    with Image.open(io.BytesIO(buffer.getvalue())) as again:
+        return again.convert("RGB")
+
+
 Transform = Callable[[Image.Image, Face], Image.Image]
 
 # name -> (transformation, expected verdict(s), expected reason code)
@@ -159,4 +169,5 @@ TRANSFORMS: dict[str, tuple[Transform, tuple[str, ...], str]] = {
     "green_cast": (green_cast, ("check",), "unnatural_colour"),
     "tiny": (tiny, ("retake",), "face_small"),
     "second_face": (second_face, ("retake",), "other_face_in_frame"),
+    "compressed": (compressed, ("check", "retake"), "compressed"),
 }

@@ -412,3 +412,33 @@ def test_no_shared_photo_is_called_grey_or_unnaturally_coloured_but_its_grey_cop
         grey = _check(ImageOps.grayscale(img).convert("RGB"), models_dir)
         assert "black_and_white" in grey.codes(), (path.name, grey.to_json())
         assert "unnatural_colour" not in grey.codes()
+
+
+@pytest.mark.parametrize("quality", [95, 85, 75])
+def test_a_photo_saved_at_a_usual_jpeg_quality_is_not_called_compressed(
+    studio: Image.Image, models_dir: Path, quality: int
+) -> None:
+    """A phone's or a website's JPEG (quality 75 and up) shows no blocks worth a word;
+    the figure is measured, not skipped."""
+    report = _check(TRANSFORMS["compressed"][0](studio, Face(0, 0, 1, 1), quality), models_dir)  # type: ignore[call-arg]
+    assert "compressed" not in report.codes(), report.to_json()
+    blockiness = report.measures["blockiness"]
+    assert blockiness is not None and 1.0 <= blockiness < 1.4
+
+
+def test_the_blockiness_of_a_jpeg_grows_as_its_quality_falls() -> None:
+    import io
+
+    import numpy as np
+
+    rng = np.random.default_rng(7)
+    smooth = np.cumsum(np.cumsum(rng.normal(0, 1, (96, 96)), 0), 1)  # a skin-like ramp
+    gray = ((smooth - smooth.min()) / np.ptp(smooth) * 200 + 20).astype(np.uint8)
+    figures = []
+    for quality in (95, 50, 10):
+        buffer = io.BytesIO()
+        Image.fromarray(gray).save(buffer, format="JPEG", quality=quality)
+        with Image.open(buffer) as again:
+            figures.append(measures.blockiness(np.asarray(again.convert("L"))))
+    assert figures == sorted(figures) and figures[-1] > 1.7 > figures[0], figures
+    assert np.isnan(measures.blockiness(gray[:8, :8]))

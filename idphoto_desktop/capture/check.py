@@ -158,6 +158,32 @@ def _face_reasons(
     return out
 
 
+def _compression_reasons(
+    image: Image.Image, det: Detection, scale: float, measured: dict[str, float | None]
+) -> list[Reason]:
+    """Visible JPEG blocks on the face, measured on the photo's own pixels (the check's
+    working copy may be reduced, which would blur the block edges away)."""
+    box = (
+        max(0, round(det.x0 * scale)),
+        max(0, round(det.y0 * scale)),
+        min(image.width, round((det.x0 + det.width) * scale)),
+        min(image.height, round((det.y0 + det.height) * scale)),
+    )
+    if min(box[2] - box[0], box[3] - box[1]) < limits.BLOCKY_MIN_SIDE:
+        return []
+    gray = np.asarray(image.crop(box).convert("L"), np.uint8)
+    value = measures.blockiness(gray)
+    measured["blockiness"] = value
+    if not math.isfinite(value) or value < limits.BLOCKY_CHECK:
+        return []
+    severity, limit = (
+        (RETAKE, limits.BLOCKY_RETAKE)
+        if value >= limits.BLOCKY_RETAKE
+        else (CHECK, limits.BLOCKY_CHECK)
+    )
+    return [make_reason("compressed", severity, value=value, limit=limit)]
+
+
 def _mostly_black(light: measures.Light) -> bool:
     """Half the face or more at OFIQ's under-exposure level: a face in the dark."""
     return math.isfinite(light.black) and light.black >= limits.FACE_BLACK_SHARE
@@ -402,6 +428,7 @@ def check_photo(
     reasons += _face_reasons(bgr, mesh, rules, measured)
     reasons += _light_reasons(bgr, mesh, measured)
     reasons += _colour_reasons(bgr, mesh, measured)
+    reasons += _compression_reasons(image, det, scale, measured)
 
     mask = framing.person_mask(nets, bgr, (det.center[0], det.center[1]))
     geometry = _geometry(rules, preset, size)

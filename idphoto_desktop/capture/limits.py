@@ -104,6 +104,17 @@ UNIFORM_RETAKE = 0.40
 SHARP_CHECK = 60.0
 SHARP_RETAKE = 25.0
 
+# --- compression (ISO 29794-5's compression artefacts; ICAO 9303-3 and Ireland's Passport
+# Online: no visible artefacts): blockiness of the face in the photo as uploaded, the mean
+# step across the 8-px JPEG block edges over the mean step elsewhere, the smaller of the
+# two directions (measures.blockiness). The 16 shared photos as they are measure 1.01-1.26
+# (web JPEGs re-saved by their sites included); saved again at JPEG quality 30 they
+# measure 1.50-2.01, at 20 1.62-2.57, at 10 2.15-4.03 (/work/team/s29/block.py: the face
+# box found by the check, each photo at each quality).
+BLOCKY_CHECK = 1.7
+BLOCKY_RETAKE = 2.3
+BLOCKY_MIN_SIDE = 48  # a smaller face box has too few block edges to measure
+
 # --- colour (ISO 29794-5 natural colour; OFIQ's measure on the cheeks, see measures.py).
 # OFIQ's raw score 10 is its quality 54 of 100 (its sigmoid: h 200, x0 0, w 10). The 16
 # shared photos measure 0 (15 of them) and 1.8 (a desaturated film still); a cheek

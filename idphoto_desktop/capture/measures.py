@@ -205,6 +205,28 @@ def scene_white(image: U8, share: float = 0.995) -> float:
     return float(np.searchsorted(counts, share * counts[-1]))
 
 
+def _block_ratio(gray: npt.NDArray[np.float32], axis: int) -> float:
+    """The mean step across one 8-px column (or row) phase over the mean of the others,
+    at the phase where it is largest (a crop need not start on the block grid)."""
+    steps = np.abs(np.diff(gray, axis=axis)).mean(axis=1 - axis)
+    usable = (steps.size // 8) * 8
+    phases = steps[:usable].reshape(-1, 8).mean(axis=0)
+    edge = int(phases.argmax())
+    rest = float(np.delete(phases, edge).mean())
+    return float(phases[edge]) / rest if rest > 1e-6 else 1.0
+
+
+def blockiness(gray: U8) -> float:
+    """How strongly 8x8 JPEG blocks show in a grey region: 1.0 when no phase of the
+    8-px grid stands out, above 1.5 for heavily compressed pixels (limits.BLOCKY_*).
+    The smaller of the horizontal and vertical figures: JPEG blocks step both ways, a
+    striped pattern only one. NaN for a region too small to measure."""
+    if min(gray.shape[:2]) < 16:
+        return math.nan
+    pixels = gray.astype(np.float32)
+    return min(_block_ratio(pixels, 1), _block_ratio(pixels, 0))
+
+
 def angle_words(value: float, positive: str, negative: str) -> tuple[float, str]:
     """(|value| rounded, the word for its sign) for the clerk's sentence."""
     return abs(value), positive if value >= 0 else negative

@@ -62,6 +62,9 @@ TEMPLATES: Mapping[str, str] = {
     "({value:.2f}, limit {limit:.2f}): light the face evenly from the front and retake.",
     "blurred": "The face is not sharp (sharpness {value:.0f}, limit {limit:.0f}): "
     "hold the camera still, focus on the eyes and retake.",
+    "compressed": "The photo is heavily compressed: JPEG blocks show on the face "
+    "({value:.1f}, limit {limit:.1f}). Use the camera's original file, not a copy sent "
+    "through a messaging app or saved at a low quality.",
     "black_and_white": "The photo is black and white: most documents need a colour photo. "
     "Check the document's rules, or retake in colour.",
     "unnatural_colour": "The skin colour looks unnatural (a colour cast from the light or the "
@@ -96,6 +99,7 @@ ZH: Mapping[str, str] = {
     "overexposed": "脸部太亮：{percent:.0f}% 的区域过曝。请减少光线或曝光后重拍。",
     "uneven_light": "脸的一侧比另一侧暗很多（{value:.2f}，限值 {limit:.2f}）：请从正面均匀照亮脸部后重拍。",
     "blurred": "脸部不清晰（清晰度 {value:.0f}，限值 {limit:.0f}）：请拿稳相机、对焦眼睛后重拍。",
+    "compressed": "照片压缩过度：脸上能看到 JPEG 方块（{value:.1f}，限值 {limit:.1f}）。请使用相机拍出的原始文件，不要用经聊天软件发送或以低质量保存的副本。",
     "black_and_white": "这是一张黑白照片：大多数证件需要彩色照片。请核对该证件的要求，或用彩色重拍。",
     "unnatural_colour": "肤色看起来不自然（灯光或相机白平衡造成的偏色）：请检查颜色，或在接近日光色温的灯光下重拍。",
     "background_left": "结果中人物周围 {percent:.0f}% 的区域仍是原来的背景：请检查边缘，或在素色墙前重拍。",
