@@ -286,3 +286,18 @@ def test_with_the_history_off_an_unusable_result_is_not_kept_on_disk(
     with pytest.raises(UnusableResultError) as caught:
         run_job(ctx)
     assert caught.value.kept is None and not (tmp_path / "recovered").exists()
+
+
+def test_an_unusable_paid_result_that_cannot_be_kept_says_so(
+    sandbox_factory: SandboxFactory, sandbox_token: str, photos_dir: Path, tmp_path: Path
+) -> None:
+    sandbox = sandbox_factory(faults="result-wrong-size=wide")
+    blocked = tmp_path / "recovered"
+    blocked.write_text("a file where the folder should be")
+    with History(tmp_path / "h.sqlite3") as history:
+        ctx = _ctx(photos_dir / PHOTO, history, _cloud(sandbox, sandbox_token),
+                   recovery_dir=blocked)
+        with pytest.raises(UnusableResultError) as caught:
+            run_job(ctx)
+    assert caught.value.kept is None and ctx.recovered is None
+    assert "could not be kept anywhere" in caught.value.full_text()

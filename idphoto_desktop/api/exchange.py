@@ -15,9 +15,8 @@ as soon as it exists (before the TLS handshake), so a deadline or the clerk's Ca
 can cut it from outside. A proxy from the environment (``https_proxy``, else
 ``all_proxy``; ``no_proxy``) is used for https, through ``CONNECT`` (in TLS to an
 ``https://`` proxy) or SOCKS4/5 (:mod:`idphoto_desktop.api.proxies`); loopback is never
-proxied. Certificates are
-checked against certifi's bundle, or the file ``REQUESTS_CA_BUNDLE`` or
-``SSL_CERT_FILE`` names, as with ``requests``.
+proxied. Certificates are checked against certifi's bundle, or the file
+``REQUESTS_CA_BUNDLE`` or ``SSL_CERT_FILE`` names, as with ``requests``.
 """
 
 from __future__ import annotations

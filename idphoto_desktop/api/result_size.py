@@ -57,7 +57,8 @@ def _scaled(data: bytes, kind: OutputFormat, expected: PhotoSize, scale: float) 
     try:
         with Image.open(io.BytesIO(data)) as opened:
             icc = opened.info.get("icc_profile")
-            image = opened.convert("RGBA" if "A" in opened.getbands() else "RGB")
+            clear = "A" in opened.getbands() or "transparency" in opened.info
+            image = opened.convert("RGBA" if clear else "RGB")
     except Exception:  # check_image already read it once; Pillow raises many types
         raise MalformedReplyError("The service's result is not a readable image.") from None
     width = max(expected.width, round(image.width * scale))

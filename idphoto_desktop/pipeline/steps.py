@@ -272,29 +272,34 @@ def call_engine(ctx: JobContext, run: JobRun) -> None:
 
 
 def _kept_unusable(
-    ctx: JobContext, err: UnusableResultError, *, engine: str | None
+    ctx: JobContext, unusable: UnusableResultError, *, engine: str | None
 ) -> IdPhotoError:
     """The error to show for a result that arrived but cannot be used: a paid one's
     bytes are kept in the recovery folder first (unless the clerk switched the history
-    off, when nothing is kept on disk), and the message says where. ``engine`` is the
-    paid engine's name, None for a free one."""
+    off, when nothing is kept on disk), and the message says where, or that they could
+    not be kept. ``engine`` is the paid engine's name, None for a free one."""
     if engine is None or ctx.history is None:
-        return err
+        return unusable
     from idphoto_desktop.pipeline.recovery import keep_bytes
 
     digest = rule.input_digest(ctx.photo.source_sha256 if ctx.photo else None, ctx.image_url)
     try:
-        path = keep_bytes(err.image, err.extension, digest, engine, ctx.recovery_dir)
-    except (IdPhotoError, OSError) as failed:
-        log.error("A paid result could not be kept anywhere: %s", failed)
-        return err
-    log.warning("an unusable paid result was kept in %s", path)
-    ctx.recovered = path
-    note = f"The paid result was kept in {path}."
+        path = keep_bytes(unusable.image, unusable.extension, digest, engine, ctx.recovery_dir)
+    except (IdPhotoError, OSError) as err:
+        log.error("A paid result could not be kept anywhere: %s", err)
+        note = f"The paid result could not be kept anywhere: {err}"
+        path = None
+    else:
+        log.warning("an unusable paid result was kept in %s", path)
+        ctx.recovered = path
+        note = f"The paid result was kept in {path}."
     said = UnusableResultError(
-        err.message, image=err.image, extension=err.extension, hint=f"{note} {err.hint}"
+        unusable.message,
+        image=unusable.image,
+        extension=unusable.extension,
+        hint=f"{note.rstrip('.')}. {unusable.hint}",
     )
-    said.kept = str(path)
+    said.kept = None if path is None else str(path)
     return said
 
 
