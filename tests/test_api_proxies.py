@@ -370,6 +370,7 @@ class TlsProxy:
     port: int = 0
     targets: list[str] = field(default_factory=list)
     logins: list[str] = field(default_factory=list)  # Proxy-Authorization headers seen
+    login: str | None = None  # the Proxy-Authorization it requires (else 407)
 
 
 def _tls_pipe(outer: ssl.SSLSocket, upstream: socket.socket) -> None:
@@ -401,6 +402,12 @@ def tls_proxy(cert_files: tuple[Path, Path]) -> Iterator[TlsProxy]:
                     record.logins.append(value.strip())
             if len(request_line) < 2 or request_line[0] != "CONNECT":
                 self.wfile.write(b"HTTP/1.1 405 Method Not Allowed\r\n\r\n")
+                return
+            if record.login is not None and record.logins[-1:] != [record.login]:
+                self.wfile.write(
+                    b"HTTP/1.1 407 Proxy Authentication Required\r\n"
+                    b'Proxy-Authenticate: Basic realm="studio"\r\nContent-Length: 0\r\n\r\n'
+                )
                 return
             record.targets.append(request_line[1])
             port = int(request_line[1].rpartition(":")[2])
@@ -445,4 +452,32 @@ def test_an_https_proxy_with_an_untrusted_certificate_is_named_and_sent_nothing(
     monkeypatch.setenv("https_proxy", f"https://localhost:{tls_proxy.port}")
     error = _failure(session, f"https://localhost:{tls_server.port}/x")
     assert (error.sent, error.tls, error.proxy) == (False, True, "https_proxy")
+    assert tls_proxy.targets == [] and tls_server.requests == []
+
+
+@pytest.mark.usefixtures("trusted")
+@pytest.mark.parametrize(
+    ("given", "problem", "words"),
+    [
+        ("", "login required", "asks for a user name and password"),
+        ("studio:wrong-one@", "login refused", "refused its user name or password"),
+    ],
+)
+def test_a_proxy_that_wants_a_login_says_so(
+    tls_proxy: TlsProxy,
+    tls_server: Server,
+    session: Session,
+    monkeypatch: pytest.MonkeyPatch,
+    given: str,
+    problem: str,
+    words: str,
+) -> None:
+    """A 407 from the proxy: the clerk is told it is the proxy's login, never its text."""
+    tls_proxy.login = "Basic " + base64.b64encode(f"studio:{SECRET}".encode()).decode()
+    monkeypatch.setenv("https_proxy", f"https://{given}localhost:{tls_proxy.port}")
+    error = _failure(session, f"https://localhost:{tls_server.port}/x")
+    assert (error.sent, error.proxy, error.proxy_problem) == (False, "https_proxy", problem)
+    said = network_error(error, after_send_is_charged=True)
+    assert isinstance(said, NetworkError) and words in said.full_text()
+    assert "wrong-one" not in said.full_text() and "https_proxy" in said.full_text()
     assert tls_proxy.targets == [] and tls_server.requests == []

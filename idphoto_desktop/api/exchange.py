@@ -25,6 +25,7 @@ import base64
 import functools
 import http.client
 import os
+import re
 import select
 import socket
 import threading
@@ -252,6 +253,23 @@ class Response:
 _Key = tuple[str, str, int, Proxy | None]
 
 
+_TUNNEL_REFUSED = re.compile(r"Tunnel connection failed: (\d{3})")
+
+
+def _proxy_problem(exc: BaseException, proxy: Proxy) -> str:
+    """What the proxy itself said: a SOCKS reply, or the status http.client's CONNECT
+    got (407: a login is needed or was refused; 403: not allowed), else ""."""
+    if isinstance(exc, ProxyFailure):
+        return exc.problem
+    refused = _TUNNEL_REFUSED.match(str(exc)) if isinstance(exc, OSError) else None
+    if refused is None:
+        return ""
+    status = int(refused.group(1))
+    if status == 407:
+        return "login refused" if proxy.username is not None else "login required"
+    return "not allowed" if status == 403 else "refused"
+
+
 class _ThroughTlsProxy(http.client.HTTPSConnection):
     """https through an ``https://`` proxy: TLS to the proxy (made when the socket is
     opened), ``CONNECT`` inside it, then TLS to the provider inside that."""
@@ -378,7 +396,7 @@ class Session:
             failure = _failure(exc, sent=False)
             if proxy is not None:
                 failure.proxy = proxy.variable
-                failure.proxy_problem = exc.problem if isinstance(exc, ProxyFailure) else ""
+                failure.proxy_problem = _proxy_problem(exc, proxy)
             raise failure from None
         return conn
 

@@ -79,6 +79,17 @@ def _proxy_error(variable: str, problem: str, *, timeout: bool) -> IdPhotoError:
             f"The proxy address set in {variable} cannot be read.",
             hint="Correct it (for example http://proxy.example:3128), or remove it.",
         )
+    if problem == "login required":
+        return NetworkError(
+            f"The proxy set in {variable} asks for a user name and password.",
+            hint="Put them in the proxy's address there (for example "
+            "http://user:password@proxy.example:3128).",
+        )
+    if problem == "login refused":
+        return NetworkError(
+            f"The proxy set in {variable} refused its user name or password.",
+            hint="Correct them in the proxy's address there, or ask who runs the proxy.",
+        )
     if timeout:
         return RequestTimeoutError(
             f"The service could not be reached in time through the proxy set in {variable}."
