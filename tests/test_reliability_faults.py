@@ -120,6 +120,12 @@ CASES: dict[str, Case] = {
         "result-not-image", MalformedReplyError, "not a readable image", downloads=1
     ),
     "result-wrong-size": Case("result-wrong-size", MalformedReplyError, "150x200", downloads=1),
+    # The same picture at twice the size: scaled to the size asked (and said), not refused.
+    "result-wrong-size-double": Case("result-wrong-size=2", None, downloads=1),
+    # Another shape: refused, its paid bytes kept (tests/test_pipeline.py looks at them).
+    "result-wrong-size-wide": Case(
+        "result-wrong-size=wide", MalformedReplyError, "pixels, not the", downloads=1
+    ),
     "trickle": Case(
         "trickle=0.2", MaybeChargedError, "within 1 s", client={"request_deadline_s": 1.0}
     ),
