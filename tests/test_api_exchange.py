@@ -263,14 +263,20 @@ def test_a_certificate_trusted_through_the_environment_is_accepted(
 
 @dataclass
 class Proxy:
+    """What a CONNECT proxy saw, and whether it asks for a login."""
+
     port: int = 0
     targets: list[str] = field(default_factory=list)
+    logins: list[str] = field(default_factory=list)  # Proxy-Authorization headers seen
+    login: str | None = None  # the Proxy-Authorization it requires (else 407)
 
 
 def pipe(a: socket.socket, b: socket.socket) -> None:
-    """Copy bytes both ways until either side closes."""
+    """Copy bytes both ways until either side closes (minding bytes a TLS socket has
+    decrypted but not handed out: select() cannot see those)."""
     while True:
-        readable, _, _ = select.select([a, b], [], [], 5.0)
+        held = [s for s in (a, b) if isinstance(s, ssl.SSLSocket) and s.pending()]
+        readable = held or select.select([a, b], [], [], 5.0)[0]
         if not readable:
             return
         for source in readable:
@@ -280,19 +286,28 @@ def pipe(a: socket.socket, b: socket.socket) -> None:
             (b if source is a else a).sendall(data)
 
 
-@pytest.fixture
-def proxy() -> Iterator[Proxy]:
-    """A CONNECT proxy that records each target and always dials 127.0.0.1 (the target's
-    port), so ``localhost`` cannot reach ::1 where nothing listens."""
+@contextlib.contextmanager
+def connect_proxy(tls: ssl.SSLContext | None = None) -> Iterator[Proxy]:
+    """A CONNECT proxy (spoken to over TLS with ``tls``) that records each target and
+    always dials 127.0.0.1 (the target's port), so ``localhost`` cannot reach ::1 where
+    nothing listens."""
     record = Proxy()
 
     class Tunnel(socketserver.StreamRequestHandler):
         def handle(self) -> None:
             request_line = self.rfile.readline().decode("latin-1").split()
-            while self.rfile.readline() not in (b"\r\n", b"\n", b""):
-                pass
+            while (line := self.rfile.readline()) not in (b"\r\n", b"\n", b""):
+                name, _, value = line.decode("latin-1").partition(":")
+                if name.strip().lower() == "proxy-authorization":
+                    record.logins.append(value.strip())
             if len(request_line) < 2 or request_line[0] != "CONNECT":
                 self.wfile.write(b"HTTP/1.1 405 Method Not Allowed\r\n\r\n")
+                return
+            if record.login is not None and record.logins[-1:] != [record.login]:
+                self.wfile.write(
+                    b"HTTP/1.1 407 Proxy Authentication Required\r\n"
+                    b'Proxy-Authenticate: Basic realm="studio"\r\nContent-Length: 0\r\n\r\n'
+                )
                 return
             record.targets.append(request_line[1])
             port = int(request_line[1].rpartition(":")[2])
@@ -301,7 +316,22 @@ def proxy() -> Iterator[Proxy]:
                 self.wfile.flush()
                 pipe(self.connection, upstream)
 
-    with tcp_server(Tunnel) as record.port:
+    class Server(socketserver.ThreadingTCPServer):
+        daemon_threads = True
+
+        def get_request(self) -> tuple[socket.socket, Any]:
+            sock, address = super().get_request()
+            return (sock if tls is None else tls.wrap_socket(sock, server_side=True)), address
+
+    server = Server(("127.0.0.1", 0), Tunnel)
+    record.port = int(server.server_address[1])
+    with serving(server):
+        yield record
+
+
+@pytest.fixture
+def proxy() -> Iterator[Proxy]:
+    with connect_proxy() as record:
         yield record
 
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import base64
 import logging
-import select
 import socket
 import socketserver
 import ssl
@@ -20,7 +19,6 @@ import struct
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -30,7 +28,8 @@ from idphoto_desktop.api.transport import network_error
 from idphoto_desktop.core.errors import NetworkError
 from tests import test_api_exchange as exchange_tests
 from tests.test_api_client import FAST, make_request, prepared
-from tests.test_api_exchange import TEXT, Server, body_of, pipe, serving, tcp_server
+from tests.test_api_exchange import TEXT, Server, body_of, connect_proxy, pipe, tcp_server
+from tests.test_api_exchange import Proxy as ConnectProxy
 
 # the exchange tests' fixtures: a clean proxy environment, a session, a TLS server
 clean_environment = exchange_tests.clean_environment
@@ -365,74 +364,18 @@ def test_a_socks4_proxy_that_refuses_is_named_and_sent_nothing(
 # ----- an https:// proxy: CONNECT inside TLS to the proxy -----
 
 
-@dataclass
-class TlsProxy:
-    port: int = 0
-    targets: list[str] = field(default_factory=list)
-    logins: list[str] = field(default_factory=list)  # Proxy-Authorization headers seen
-    login: str | None = None  # the Proxy-Authorization it requires (else 407)
-
-
-def _tls_pipe(outer: ssl.SSLSocket, upstream: socket.socket) -> None:
-    """As ``pipe``, minding bytes the proxy's TLS layer has decrypted but not handed out."""
-    while True:
-        readable = [outer] if outer.pending() else select.select([outer, upstream], [], [], 5.0)[0]
-        if not readable:
-            return
-        for source in readable:
-            data = source.recv(65536)
-            if not data:
-                return
-            (upstream if source is outer else outer).sendall(data)
-
-
 @pytest.fixture
-def tls_proxy(cert_files: tuple[Path, Path]) -> Iterator[TlsProxy]:
+def tls_proxy(cert_files: tuple[Path, Path]) -> Iterator[ConnectProxy]:
     """A CONNECT proxy spoken to over TLS (the test certificate: 127.0.0.1, localhost)."""
-    record = TlsProxy()
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(*cert_files)
-
-    class Tunnel(socketserver.StreamRequestHandler):
-        def handle(self) -> None:
-            request_line = self.rfile.readline().decode("latin-1").split()
-            while (line := self.rfile.readline()) not in (b"\r\n", b"\n", b""):
-                name, _, value = line.decode("latin-1").partition(":")
-                if name.strip().lower() == "proxy-authorization":
-                    record.logins.append(value.strip())
-            if len(request_line) < 2 or request_line[0] != "CONNECT":
-                self.wfile.write(b"HTTP/1.1 405 Method Not Allowed\r\n\r\n")
-                return
-            if record.login is not None and record.logins[-1:] != [record.login]:
-                self.wfile.write(
-                    b"HTTP/1.1 407 Proxy Authentication Required\r\n"
-                    b'Proxy-Authenticate: Basic realm="studio"\r\nContent-Length: 0\r\n\r\n'
-                )
-                return
-            record.targets.append(request_line[1])
-            port = int(request_line[1].rpartition(":")[2])
-            with socket.create_connection(("127.0.0.1", port), timeout=5.0) as upstream:
-                self.wfile.write(b"HTTP/1.1 200 Connection established\r\n\r\n")
-                self.wfile.flush()
-                assert isinstance(self.connection, ssl.SSLSocket)
-                _tls_pipe(self.connection, upstream)
-
-    class Server(socketserver.ThreadingTCPServer):
-        daemon_threads = True
-
-        def get_request(self) -> tuple[socket.socket, Any]:
-            sock, address = super().get_request()
-            return context.wrap_socket(sock, server_side=True), address
-
-    server = Server(("127.0.0.1", 0), Tunnel)
-    record.port = int(server.server_address[1])
-    with serving(server):
+    with connect_proxy(context) as record:
         yield record
 
 
 @pytest.mark.usefixtures("trusted")
 def test_https_goes_through_an_https_proxy(
-    tls_proxy: TlsProxy, tls_server: Server, session: Session, monkeypatch: pytest.MonkeyPatch
+    tls_proxy: ConnectProxy, tls_server: Server, session: Session, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """TLS to the proxy (its certificate checked), CONNECT inside, TLS to the provider
     inside that (checked for the provider's name); the tunnel is kept alive."""
@@ -446,7 +389,7 @@ def test_https_goes_through_an_https_proxy(
 
 
 def test_an_https_proxy_with_an_untrusted_certificate_is_named_and_sent_nothing(
-    tls_proxy: TlsProxy, tls_server: Server, session: Session, monkeypatch: pytest.MonkeyPatch
+    tls_proxy: ConnectProxy, tls_server: Server, session: Session, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("no_proxy", "")
     monkeypatch.setenv("https_proxy", f"https://localhost:{tls_proxy.port}")
@@ -464,7 +407,7 @@ def test_an_https_proxy_with_an_untrusted_certificate_is_named_and_sent_nothing(
     ],
 )
 def test_a_proxy_that_wants_a_login_says_so(
-    tls_proxy: TlsProxy,
+    tls_proxy: ConnectProxy,
     tls_server: Server,
     session: Session,
     monkeypatch: pytest.MonkeyPatch,
