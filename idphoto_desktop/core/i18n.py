@@ -36,6 +36,7 @@ _FIELD = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _SENTENCE_END = re.compile(r"(?<=[.!?;:)])\s+(?=[A-Z{(\"'])")
 _DECOR = re.compile(r"^([^\w{(\"']*)(.*?)(\s*)$", re.S)
 _MAX_DEPTH = 5
+_PREFIX = 6  # characters of a text that choose its candidate templates
 _UNKNOWN = "\0not looked up"  # a cache entry that is not there (None means "not known")
 
 
@@ -156,14 +157,11 @@ class Catalogue:
                 self.exact[source] = target
         # The most specific template first: "{text} is not a size." before "{a} is {b}."
         self.templates = sorted(templates, key=lambda t: -t.literal_length)
-        # The templates a text can start like, by its first character (same order):
-        # those that start with a field, and those whose literal start has that character.
-        self._headless = [t for t in self.templates if not t.chunks[0]]
-        self._by_first: dict[str, list[_Template]] = {}
-        for first in {t.chunks[0][0] for t in self.templates if t.chunks[0]}:
-            self._by_first[first] = [
-                t for t in self.templates if not t.chunks[0] or t.chunks[0][0] == first
-            ]
+        # The templates a text can start like, by the text's first characters (same
+        # order): those that start with a field, and those whose literal start agrees
+        # with the text's first _PREFIX characters. Made once per prefix met: keyed on
+        # one character, every "The ..." text was tried against hundreds of templates.
+        self._starting: dict[str, list[_Template]] = {}
         self.longest_run = max(
             (len(_SENTENCE_END.split(source)) for source in messages), default=1
         )
@@ -197,8 +195,21 @@ class Catalogue:
         self._known[key] = answer
         return answer
 
+    def _candidates(self, text: str) -> list[_Template]:
+        """The templates that may match ``text``, by its first characters."""
+        prefix = text[:_PREFIX]
+        found = self._starting.get(prefix)
+        if found is None:
+            found = [
+                t for t in self.templates if prefix.startswith(t.chunks[0][:_PREFIX])
+            ]  # "" (a field first) is every text's start
+            if len(self._starting) > 4096:
+                self._starting.clear()
+            self._starting[prefix] = found
+        return found
+
     def _translate(self, text: str, depth: int, whole: bool, lists: bool) -> str | None:
-        for template in self._by_first.get(text[:1], self._headless):
+        for template in self._candidates(text):
             if not template.may_match(text):
                 continue
             match = template.pattern.match(text)
@@ -257,11 +268,18 @@ class Catalogue:
 
 
 def _balanced(text: str) -> bool:
+    """Every ")" closes an earlier "(" (a field must not cut a bracket in two). Most
+    texts hold no bracket: answered without a loop (this runs for every match tried)."""
+    if "(" not in text and ")" not in text:
+        return True
     depth = 0
     for ch in text:
-        depth += {"(": 1, ")": -1}.get(ch, 0)
-        if depth < 0:
-            return False
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+            if depth < 0:
+                return False
     return depth == 0
 
 
