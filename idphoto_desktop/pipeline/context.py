@@ -20,6 +20,7 @@ from idphoto_desktop.core.job import (
     OutputFormat,
     PreparedPhoto,
 )
+from idphoto_desktop.pipeline.rule import input_digest
 
 if TYPE_CHECKING:
     from idphoto_desktop.core.presets import Preset
@@ -104,6 +105,11 @@ class JobContext:
     @property
     def history_key(self) -> str:
         return self.engine_params.framing_key()
+
+    @property
+    def input_digest(self) -> str:
+        """What the history and the recovery folder know this job's input by."""
+        return input_digest(self.photo.source_sha256 if self.photo else None, self.image_url)
 
     def warn(self, template: str, *args: object) -> None:
         """A warning for the clerk, also logged. ``template`` is English with ``{0}``…

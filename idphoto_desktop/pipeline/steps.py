@@ -215,7 +215,7 @@ def look_up(ctx: JobContext, run: JobRun) -> None:
     """Hold the photo's reservation, then use a stored result that serves the request."""
     if ctx.result is not None or ctx.history is None:
         return
-    digest = rule.input_digest(ctx.photo.source_sha256 if ctx.photo else None, ctx.image_url)
+    digest = ctx.input_digest
     key = ctx.history_key
     try:
         store = ctx.history()
@@ -282,7 +282,7 @@ def _kept_unusable(
         return unusable
     from idphoto_desktop.pipeline.recovery import keep_bytes
 
-    digest = rule.input_digest(ctx.photo.source_sha256 if ctx.photo else None, ctx.image_url)
+    digest = ctx.input_digest
     try:
         path = keep_bytes(unusable.image, unusable.extension, digest, engine, ctx.recovery_dir)
     except (IdPhotoError, OSError) as err:
@@ -340,7 +340,7 @@ def record(ctx: JobContext, run: JobRun) -> None:
     ctx.kept = True
     if ctx.history is None:
         return  # the clerk switched the history off: nothing is kept on disk by choice
-    digest = rule.input_digest(ctx.photo.source_sha256 if ctx.photo else None, ctx.image_url)
+    digest = ctx.input_digest
     from idphoto_desktop.core.stored_grid import to_stored_grid
 
     try:  # the history first; the recovery folder when it cannot keep a paid result
